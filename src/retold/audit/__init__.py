@@ -1,0 +1,1 @@
+"""Audit a retelling against its source: alignment, claims, quotes, changes, omissions."""

@@ -1,0 +1,111 @@
+"""Audit one retelling against its source: the compare pipeline."""
+
+from __future__ import annotations
+
+from retold.analyze.article import analyze
+from retold.audit.align import align
+from retold.audit.changes import diff_all
+from retold.audit.omissions import find_omissions
+from retold.audit.quotes import audit_quotes
+from retold.judges import get_judge
+from retold.model import AnalyzedArticle, Article, Audit, ClaimFinding, Evidence, QuoteFinding
+from retold.settings import Settings
+from retold.style.lexicon import compare_style
+
+ArticleLike = Article | AnalyzedArticle | str
+
+
+def _as_analyzed(a: ArticleLike, origin: str, settings: Settings) -> AnalyzedArticle:
+    if isinstance(a, AnalyzedArticle):
+        return a
+    if isinstance(a, str):
+        from retold.ingest.files import read_text_input
+
+        a = read_text_input(a, origin, settings)
+    return analyze(a, settings)
+
+
+def compare(
+    source: ArticleLike,
+    retelling: ArticleLike,
+    *,
+    settings: Settings | None = None,
+    judge: str = "heuristic",
+) -> Audit:
+    """Audit ``retelling`` against ``source``.
+
+    Each may be an ``Article`` (from ``retold.read_article``), an already analysed article, or
+    plain text. Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+    """
+    st = settings or Settings()
+    src = _as_analyzed(source, "source", st)
+    ret = _as_analyzed(retelling, "retelling", st)
+    al = align(src, ret, st)
+    diffs = diff_all(src, ret, al, st)
+    quotes = audit_quotes(src, ret, st)
+    judge_impl = get_judge(judge, st)
+    indices = list(range(len(ret.sentences)))
+    judgements = judge_impl.judge(src, ret, al, indices, diffs)
+
+    claims: list[ClaimFinding] = []
+    for i, jd in zip(indices, judgements, strict=True):
+        s = ret.sentences[i]
+        verdict, conf, reasons = jd.verdict, jd.confidence, list(jd.reasons)
+        verdict, conf, reasons = _apply_quote_verdicts(s.start, s.end, quotes, verdict, conf, reasons)
+        scores = dict(al.top[i])
+        evidence = [
+            Evidence(src.sentences[j].text, src.sentences[j].start, src.sentences[j].end, "source",
+                     round(scores.get(j, 0.0), 3))
+            for j in jd.evidence
+        ]
+        claims.append(ClaimFinding(
+            text=s.text, start=s.start, end=s.end, verdict=verdict, confidence=conf,
+            evidence=evidence, reasons=reasons, sentence=i, support_score=jd.probability,
+        ))
+
+    changes = []
+    seen: set[tuple[str, str, str]] = set()
+    for d in diffs:
+        for c in d.changes:
+            key = (c.kind, c.source_text, c.retelling_text)
+            if key not in seen:
+                seen.add(key)
+                changes.append(c)
+
+    audit = Audit(
+        source=src,
+        retelling=ret,
+        claims=claims,
+        quotes=quotes,
+        changes=changes,
+        omissions=find_omissions(src, ret, al, st),
+        style=compare_style(src.text, ret.text),
+        alignment=al.top,
+        judge=judge_impl.name,
+    )
+    if src.text.strip() == ret.text.strip():
+        audit.notes.append("the retelling is identical to the source")
+    from retold.report.jsonout import summary
+
+    if not summary(audit)["related"]:
+        audit.notes.append(
+            "few retelling sentences match the source: this does not appear to retell it, "
+            "so its claims are new content rather than changes"
+        )
+    return audit
+
+
+def _apply_quote_verdicts(
+    start: int, end: int, quotes: list[QuoteFinding], verdict: str, conf: float, reasons: list[str]
+) -> tuple[str, float, list[str]]:
+    """A sentence carrying a fabricated or misattributed quote is not a supported claim."""
+    for q in quotes:
+        if not (start <= q.start < end):
+            continue
+        if q.verdict == "unsourced" and verdict == "supported":
+            return "unsupported", q.confidence, [*reasons, "contains a quote not found in the source"]
+        if q.verdict == "misattributed" and verdict != "contradicted":
+            return "contradicted", q.confidence, [
+                *reasons, f"quote attributed to {q.speaker}; the source gives it to {q.source_speaker}"
+            ]
+    return verdict, conf, reasons

@@ -1,0 +1,178 @@
+"""Quote forensics: one verdict per direct quote in the retelling.
+
+verbatim      same words (or a faithful excerpt), same speaker
+altered       same speaker, words changed (word diff attached)
+indirect      the source reports these words or their substance as indirect speech of the
+              same speaker: supported, not fabricated
+misattributed the source gives these words (or their substance) to someone else
+unsourced     no support anywhere in the source: likely fabricated
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from retold.analyze.embed import embed
+from retold.analyze.quotes import normalise_speaker
+from retold.analyze.words import content_words
+from retold.model import AnalyzedArticle, Evidence, Quote, QuoteFinding, WordDiffOp
+from retold.settings import Settings
+
+_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]", re.UNICODE)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text) if t[0].isalnum()]
+
+
+def _norm(tokens: list[str]) -> list[str]:
+    return [t.lower().replace("’", "'") for t in tokens]
+
+
+def same_speaker(a: str | None, b: str | None) -> bool | None:
+    """True/False when both are known; None when either is unknown."""
+    if not a or not b:
+        return None
+    na, nb = normalise_speaker(a), normalise_speaker(b)
+    if not na or not nb:
+        return None
+    if na == nb:
+        return True
+    ta, tb = na.split(), nb.split()
+    # "Keller" vs "Maria Keller": a surname matches the full name
+    return ta[-1] == tb[-1]
+
+
+def word_match(src: str, ret: str) -> tuple[float, float, list[WordDiffOp]]:
+    """(containment of the retelling words in the source words, similarity, word diff)."""
+    s_tok, r_tok = _tokens(src), _tokens(ret)
+    sm = SequenceMatcher(None, _norm(s_tok), _norm(r_tok), autojunk=False)
+    matched = sum(b.size for b in sm.get_matching_blocks())
+    containment = matched / max(1, len(r_tok))
+    similarity = 2 * matched / max(1, len(s_tok) + len(r_tok))
+    diff: list[WordDiffOp] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        diff.append(WordDiffOp(op, " ".join(s_tok[i1:i2]), " ".join(r_tok[j1:j2])))  # type: ignore[arg-type]
+    return containment, similarity, diff
+
+
+def _excerpt_diff(src: str, ret: str) -> tuple[float, float, list[WordDiffOp], str]:
+    """Match a retelling quote against the best window of a (possibly longer) source quote."""
+    containment, similarity, diff = word_match(src, ret)
+    # trim leading/trailing source-only words: quoting an excerpt is not an alteration
+    while diff and diff[0].op == "delete":
+        diff.pop(0)
+    while diff and diff[-1].op == "delete":
+        diff.pop()
+    core = " ".join(d.source for d in diff if d.source)
+    return containment, similarity, diff, core
+
+
+def audit_quotes(
+    source: AnalyzedArticle, retelling: AnalyzedArticle, settings: Settings
+) -> list[QuoteFinding]:
+    st = settings
+    direct = [q for q in retelling.quotes if q.kind == "direct" and len(_tokens(q.text)) >= st.quote_min_words]
+    if not direct:
+        return []
+    src_direct = [q for q in source.quotes if q.kind == "direct"]
+    src_indirect = [q for q in source.quotes if q.kind == "indirect"]
+    # embeddings of quote texts for substance matching against reported speech
+    reported = src_indirect + src_direct
+    r_vecs = embed([q.text for q in direct], st.embedding_model)
+    s_vecs = embed([q.text for q in reported], st.embedding_model) if reported else np.zeros((0, 1))
+    cos = r_vecs @ s_vecs.T if len(reported) else np.zeros((len(direct), 0))
+
+    findings = []
+    for qi, q in enumerate(direct):
+        findings.append(_judge_quote(q, qi, source, src_direct, reported, cos, st))
+    return findings
+
+
+def _evidence(q: Quote, score: float | None = None) -> Evidence:
+    return Evidence(q.text, q.start, q.end, "source", score)
+
+
+def _judge_quote(
+    q: Quote,
+    qi: int,
+    source: AnalyzedArticle,
+    src_direct: list[Quote],
+    reported: list[Quote],
+    cos: np.ndarray,
+    st: Settings,
+) -> QuoteFinding:
+    own = Evidence(q.text, q.start, q.end, "retelling")
+    base = dict(text=q.text, start=q.start, end=q.end, speaker=q.speaker, kind=q.kind)
+
+    # 1. the same words quoted in the source
+    best: tuple[float, float, list[WordDiffOp], Quote] | None = None
+    for s in src_direct:
+        containment, similarity, diff, _ = _excerpt_diff(s.text, q.text)
+        if best is None or containment > best[0]:
+            best = (containment, similarity, diff, s)
+    if best and best[0] >= st.quote_altered_min:
+        containment, similarity, diff, s = best
+        who = same_speaker(q.speaker, s.speaker)
+        ev = [_evidence(s, round(containment, 3)), own]
+        if who is False:
+            return QuoteFinding(
+                **base, verdict="misattributed", confidence=min(0.98, 0.5 + containment / 2),
+                evidence=ev, source_speaker=s.speaker, similarity=containment, diff=diff,
+                reasons=[f"the source gives these words to {s.speaker}, not {q.speaker}"],
+            )
+        unknown = ["speaker not named in one of the texts"] if who is None else []
+        if containment >= st.quote_verbatim_min and all(d.op in ("equal", "delete") for d in diff):
+            conf = 0.95 if who else 0.75
+            return QuoteFinding(
+                **base, verdict="verbatim", confidence=conf, evidence=ev,
+                source_speaker=s.speaker, similarity=containment, diff=[], reasons=unknown,
+            )
+        changed = [d for d in diff if d.op != "equal"]
+        return QuoteFinding(
+            **base, verdict="altered", confidence=min(0.95, 0.55 + 0.4 * containment), evidence=ev,
+            source_speaker=s.speaker, similarity=containment, diff=diff,
+            reasons=[f"{len(changed)} word change(s) inside the quotation marks", *unknown],
+        )
+
+    # 2. the substance reported (direct or indirect speech) in the source
+    q_words = set(content_words(q.text))
+    best_sub: tuple[float, Quote] | None = None
+    for k, s in enumerate(reported):
+        s_words = set(content_words(s.text))
+        overlap = len(q_words & s_words) / max(1, len(q_words))
+        score = 0.5 * overlap + 0.5 * float(cos[qi, k])
+        if best_sub is None or score > best_sub[0]:
+            best_sub = (score, s)
+    if best_sub and best_sub[0] >= st.quote_indirect_min:
+        score, s = best_sub
+        who = same_speaker(q.speaker, s.speaker)
+        ev = [_evidence(s, round(score, 3)), own]
+        if who is False:
+            return QuoteFinding(
+                **base, verdict="misattributed", confidence=min(0.9, 0.4 + score / 2), evidence=ev,
+                source_speaker=s.speaker, similarity=score,
+                reasons=[f"the source attributes this substance to {s.speaker}, not {q.speaker}"],
+            )
+        how = "indirect speech" if s.kind == "indirect" else "a differently worded quote"
+        return QuoteFinding(
+            **base, verdict="indirect", confidence=min(0.9, 0.35 + score / 2), evidence=ev,
+            source_speaker=s.speaker, similarity=score,
+            reasons=[f"the source reports this as {how} of {s.speaker or 'the same speaker'}"],
+        )
+
+    # 3. nothing in the source: likely fabricated
+    sim = best[0] if best else 0.0
+    reasons = ["these words appear nowhere in the source, quoted or reported"]
+    ev = [own]
+    if best and best[0] > 0.3:
+        reasons.append(f"closest source quote shares {best[0]:.0%} of the words")
+        ev.insert(0, _evidence(best[3], round(best[0], 3)))
+    conf = min(0.97, 0.6 + 0.4 * (1 - max(sim, best_sub[0] if best_sub else 0.0)))
+    return QuoteFinding(
+        **base, verdict="unsourced", confidence=conf, evidence=ev,
+        source_speaker=None, similarity=sim, reasons=reasons,
+    )

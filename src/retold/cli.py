@@ -1,0 +1,124 @@
+"""The `retold` command line: each command is a thin shell over the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from retold import __version__
+from retold.errors import RetoldError
+from retold.settings import Settings
+
+app = typer.Typer(
+    name="retold",
+    help="Trace retold news back to its source and show, with evidence, what each retelling changed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    terminal = "terminal"
+    json = "json"
+
+
+def _settings(config: Path | None, overrides: dict) -> Settings:
+    return Settings.load(config).with_overrides(**overrides)
+
+
+ConfigOpt = typer.Option(None, "--config", help="TOML settings file (see retold.settings).")
+
+
+@app.command()
+def compare(
+    source: str = typer.Argument(..., help="Source article: .txt/.md/.html path, or - for stdin."),
+    retelling: str = typer.Argument(..., help="Retelling: .txt/.md/.html path, or - for stdin."),
+    fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
+    html: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON audit here."),
+    judge: str = typer.Option("heuristic", "--judge", help="Claim-support judge."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show supported claims too."),
+    config: Path | None = ConfigOpt,
+    max_input_bytes: int | None = typer.Option(None, help="Refuse larger inputs."),
+) -> None:
+    """Audit RETELLING against SOURCE: claims, quotes, changes, omissions, style."""
+    from retold.audit.compare import compare as run_compare
+    from retold.ingest.files import read_article
+    from retold.report.jsonout import audit_to_dict
+
+    if source == "-" and retelling == "-":
+        raise RetoldError("only one of SOURCE and RETELLING can be read from stdin (-)")
+    st = _settings(config, {"max_input_bytes": max_input_bytes})
+    src = read_article(source, st)
+    ret = read_article(retelling, st)
+    data = audit_to_dict(run_compare(src, ret, settings=st, judge=judge))
+    _emit(data, fmt, html, output, verbose)
+
+
+def _emit(data: dict, fmt: Format, html: Path | None, output: Path | None, verbose: bool) -> None:
+    from retold.report.files import write_text_atomic
+    from retold.report.html import write_html
+    from retold.report.terminal import render_terminal
+
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output:
+        write_text_atomic(output, text + "\n")
+    if html:
+        write_html(data, html)
+    if fmt is Format.json:
+        sys.stdout.write(text + "\n")
+    else:
+        render_terminal(data, Console(highlight=False), verbose=verbose)
+    if html:
+        err.print(f"HTML report written to {html}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("retold-demo"), "--out", help="Folder for the HTML reports."),
+    fmt: Format = typer.Option(Format.terminal, "--format", "-f"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Audit the bundled demo corpus (no network) and write HTML reports."""
+    from retold.demo.run import run_demo
+
+    run_demo(out, _settings(config, {}), as_json=fmt is Format.json)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"retold {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except RetoldError as exc:
+        err.print(f"retold: error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("retold: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # last resort: one line, full traceback only on request
+        if os.environ.get("RETOLD_DEBUG"):
+            raise
+        err.print(
+            f"retold: internal error: {type(exc).__name__}: {exc} (set RETOLD_DEBUG=1 for details)",
+            markup=False,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+"""Reading articles: files, stdin and raw text in; clean, checked ``Article`` out.
+
+``retold.ingest.files.read_article`` handles paths and ``-`` (stdin);
+``retold.ingest.files.read_text_input`` handles text already in memory;
+``retold.ingest.language`` holds the dependency-free English check.
+"""

@@ -1,0 +1,219 @@
+"""Plain data types passed between stages.
+
+Every offset is a character offset into the article's ``text`` (``text[start:end]``).
+Stages talk through these types only; ``to_dict`` gives the JSON form used by reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+QuantityKind = Literal["number", "percent", "money", "date", "year", "ordinal", "duration"]
+QuoteKind = Literal["direct", "indirect"]
+ClaimVerdict = Literal["supported", "unsupported", "contradicted"]
+QuoteVerdict = Literal["verbatim", "altered", "indirect", "misattributed", "unsourced"]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Article:
+    """A document as read from disk, stdin or the network, before analysis."""
+
+    text: str
+    title: str = ""
+    origin: str = ""  # path, URL or "<stdin>": used in messages and reports
+    language: str = "en"
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str  # spaCy label: PERSON, ORG, GPE, LOC, NORP, DATE, ...
+    start: int
+    end: int
+    sentence: int
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number, amount, percentage or date found in text, normalised to a value.
+
+    ``value`` is the number (3000.0 for "3,000", "three thousand" and "3k"; 30.0 for
+    "30 per cent"); for dates it is an ordinal-like key (e.g. 20240314.0 for "March 14, 2024",
+    or month*100+day when the year is absent) so equal dates compare equal. ``unit`` is a
+    lower-case noun or symbol that follows or precedes it ("troops", "usd", "%"), or "".
+    """
+
+    text: str
+    start: int
+    end: int
+    value: float
+    kind: QuantityKind
+    unit: str = ""
+    sentence: int = -1
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words attributed to a speaker. ``start``/``end`` cover the quoted words only
+    (without quotation marks) for direct quotes, and the reported clause for indirect ones."""
+
+    text: str
+    start: int
+    end: int
+    kind: QuoteKind
+    speaker: str | None = None  # canonical name ("Maria Keller"), or a description ("a spokesperson")
+    speaker_span: Span | None = None  # where the speaker is named for this quote (may be a pronoun)
+    cue: str = ""  # reporting verb or phrase: "said", "told Bild", "according to"
+    sentences: tuple[int, ...] = ()
+
+
+@dataclass
+class AnalyzedArticle:
+    article: Article
+    sentences: list[Sentence]
+    entities: list[Entity]
+    quantities: list[Quantity]
+    quotes: list[Quote]
+    # sentence embeddings (numpy array, one row per sentence, L2-normalised); not serialised
+    embeddings: Any = None
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    def sentence_at(self, offset: int) -> int:
+        for s in self.sentences:
+            if s.start <= offset < s.end:
+                return s.index
+        return -1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of one article that a finding rests on. ``side`` is 'source' or 'retelling'."""
+
+    text: str
+    start: int
+    end: int
+    side: Literal["source", "retelling"] = "source"
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["score"] is None:
+            del d["score"]
+        return d
+
+
+@dataclass
+class ClaimFinding:
+    text: str
+    start: int
+    end: int
+    verdict: ClaimVerdict
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    sentence: int = -1
+    support_score: float = 0.0  # judge's probability that the source supports the claim
+
+
+@dataclass
+class WordDiffOp:
+    op: Literal["equal", "insert", "delete", "replace"]
+    source: str
+    retelling: str
+
+
+@dataclass
+class QuoteFinding:
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+    verdict: QuoteVerdict
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    source_speaker: str | None = None
+    similarity: float = 0.0
+    diff: list[WordDiffOp] = field(default_factory=list)
+    kind: QuoteKind = "direct"
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    kind: Literal["number", "date", "name", "place", "role", "organisation"]
+    source_text: str
+    retelling_text: str
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Omission:
+    text: str
+    start: int
+    end: int
+    importance: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StyleSpan:
+    text: str
+    start: int
+    end: int
+    label: str
+    side: Literal["source", "retelling"] = "retelling"
+    new: bool = True  # not present in the source
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StyleComparison:
+    source_score: float
+    retelling_score: float
+    spans: list[StyleSpan] = field(default_factory=list)
+    method: str = "lexicon"
+
+
+@dataclass
+class Audit:
+    source: AnalyzedArticle
+    retelling: AnalyzedArticle
+    claims: list[ClaimFinding]
+    quotes: list[QuoteFinding]
+    changes: list[Change]
+    omissions: list[Omission]
+    style: StyleComparison
+    # alignment[i] = list of (source sentence index, score) supporting retelling sentence i
+    alignment: list[list[tuple[int, float]]] = field(default_factory=list)
+    judge: str = "heuristic"
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Renderers: JSON (the versioned contract), terminal (rich), self-contained HTML."""

@@ -1,0 +1,155 @@
+"""The audit as JSON: a documented, versioned contract (``schema/audit.schema.json``).
+
+Every other renderer (terminal, HTML, web) works from this dict, so anything a report
+shows is also available to scripts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from retold import SCHEMA_VERSION, __version__
+from retold.model import AnalyzedArticle, Audit
+
+CLAIM_VERDICTS = ("supported", "unsupported", "contradicted")
+QUOTE_VERDICTS = ("verbatim", "altered", "indirect", "misattributed", "unsourced")
+
+
+def _article(a: AnalyzedArticle) -> dict[str, Any]:
+    return {
+        "title": a.article.title,
+        "origin": a.article.origin,
+        "word_count": a.article.word_count,
+        "language": a.article.language,
+        "text": a.text,
+        "sentences": [{"start": s.start, "end": s.end} for s in a.sentences],
+    }
+
+
+def summary(audit: Audit) -> dict[str, Any]:
+    claims = {v: 0 for v in CLAIM_VERDICTS}
+    for c in audit.claims:
+        claims[c.verdict] += 1
+    quotes = {v: 0 for v in QUOTE_VERDICTS}
+    for q in audit.quotes:
+        quotes[q.verdict] += 1
+    n = max(1, len(audit.claims))
+    # fidelity: supported share of claims, with fabricated/misattributed quotes weighing extra
+    bad_quotes = quotes["unsourced"] + quotes["misattributed"] + 0.5 * quotes["altered"]
+    fidelity = max(0.0, (claims["supported"] - bad_quotes) / n)
+    relatedness = _relatedness(audit)
+    return {
+        "fidelity": round(fidelity, 3),
+        "related": relatedness >= 0.3,
+        "relatedness": round(relatedness, 3),
+        "claims": claims,
+        "quotes": quotes,
+        "changes": len(audit.changes),
+        "omissions": len(audit.omissions),
+        "style_delta": round(audit.style.retelling_score - audit.style.source_score, 2),
+    }
+
+
+def _relatedness(audit: Audit) -> float:
+    """Share of retelling sentences with any well-aligned source sentence."""
+    if not audit.alignment:
+        return 0.0
+    hits = sum(1 for row in audit.alignment if row and row[0][1] >= 0.5)
+    return hits / len(audit.alignment)
+
+
+def audit_to_dict(audit: Audit) -> dict[str, Any]:
+    src, ret = audit.source, audit.retelling
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": "retold", "version": __version__, "judge": audit.judge},
+        "source": _article(src),
+        "retelling": _article(ret),
+        "summary": summary(audit),
+        "claims": [
+            {
+                "text": c.text,
+                "start": c.start,
+                "end": c.end,
+                "verdict": c.verdict,
+                "confidence": round(c.confidence, 3),
+                "support_score": round(c.support_score, 3),
+                "reasons": c.reasons,
+                "evidence": [e.to_dict() for e in c.evidence],
+            }
+            for c in audit.claims
+        ],
+        "quotes": [
+            {
+                "text": q.text,
+                "start": q.start,
+                "end": q.end,
+                "speaker": q.speaker,
+                "kind": q.kind,
+                "verdict": q.verdict,
+                "confidence": round(q.confidence, 3),
+                "source_speaker": q.source_speaker,
+                "similarity": round(q.similarity, 3),
+                "diff": [asdict(d) for d in q.diff],
+                "reasons": q.reasons,
+                "evidence": [e.to_dict() for e in q.evidence],
+            }
+            for q in audit.quotes
+        ],
+        "changes": [
+            {
+                "kind": ch.kind,
+                "source_text": ch.source_text,
+                "retelling_text": ch.retelling_text,
+                "confidence": round(ch.confidence, 3),
+                "note": ch.note,
+                "evidence": [e.to_dict() for e in ch.evidence],
+            }
+            for ch in audit.changes
+        ],
+        "omissions": [
+            {
+                "text": o.text,
+                "start": o.start,
+                "end": o.end,
+                "importance": round(o.importance, 3),
+                "reasons": o.reasons,
+            }
+            for o in audit.omissions
+        ],
+        "style": {
+            "method": audit.style.method,
+            "source_score": round(audit.style.source_score, 2),
+            "retelling_score": round(audit.style.retelling_score, 2),
+            "spans": [s.to_dict() for s in audit.style.spans],
+        },
+        "alignment": [
+            {
+                "retelling_sentence": i,
+                "source": [{"sentence": j, "score": round(score, 3)} for j, score in row],
+            }
+            for i, row in enumerate(audit.alignment)
+        ],
+        "notes": audit.notes,
+    }
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("retold").joinpath("schema/audit.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``data`` breaks the contract."""
+    import jsonschema
+
+    jsonschema.validate(data, schema())
+
+
+def dumps(audit: Audit) -> str:
+    return json.dumps(audit_to_dict(audit), ensure_ascii=False, indent=2)

