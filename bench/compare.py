@@ -40,6 +40,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
+    from retold.analyze.article import analyze, clear_cache
     from retold.analyze.embed import get_encoder
     from retold.analyze.nlp import get_nlp
     from retold.audit.compare import compare
@@ -60,26 +61,38 @@ def main() -> None:
         if name not in {"source.txt", "unrelated.txt"}
     ]
     compare(source, retellings[0], settings=st)  # warm-up
-    lat = []
-    t_all = time.perf_counter()
-    for k in range(args.pairs):
-        t = time.perf_counter()
-        compare(source, retellings[k % len(retellings)], settings=st)
-        lat.append((time.perf_counter() - t) * 1000)
-    wall = time.perf_counter() - t_all
-    lat.sort()
+
+    def timed(src: object) -> tuple[list[float], float]:
+        lat = []
+        t_all = time.perf_counter()
+        for k in range(args.pairs):
+            clear_cache()  # every article analysed from scratch
+            t = time.perf_counter()
+            compare(src, retellings[k % len(retellings)], settings=st)
+            lat.append((time.perf_counter() - t) * 1000)
+        return sorted(lat), time.perf_counter() - t_all
+
+    lat, wall = timed(source)
+    # the usual workload: one source, many retellings; the source is analysed once
+    warm, _ = timed(analyze(source, st))
     words = [source.word_count] + [r.word_count for r in retellings]
-    print(json.dumps({
-        "benchmark": "compare",
-        "threads": int(os.environ["OMP_NUM_THREADS"]),
-        "pairs": args.pairs,
-        "words_per_article_mean": round(statistics.mean(words)),
-        "model_load_s": round(load_s, 3),
-        "latency_ms_median": round(statistics.median(lat), 1),
-        "latency_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 1),
-        "pairs_per_s": round(args.pairs / wall, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "compare",
+                "threads": int(os.environ["OMP_NUM_THREADS"]),
+                "pairs": args.pairs,
+                "words_per_article_mean": round(statistics.mean(words)),
+                "model_load_s": round(load_s, 3),
+                "latency_ms_median": round(statistics.median(lat), 1),
+                "latency_ms_p95": round(lat[int(0.95 * (len(lat) - 1))], 1),
+                "pairs_per_s": round(args.pairs / wall, 2),
+                "latency_ms_median_source_analysed_once": round(statistics.median(warm), 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ def demo_audits() -> dict:
     return audit_corpus(Settings())
 
 
-def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "retold", *args],
         input=stdin,

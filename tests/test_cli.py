@@ -34,8 +34,15 @@ def test_compare_terminal_report(corpus):
 
 def test_compare_json_output_is_valid(corpus, tmp_path):
     out_file = tmp_path / "audit.json"
-    proc = run_cli("compare", str(corpus / "source.txt"), str(corpus / "numbers.txt"),
-                   "--format", "json", "-o", str(out_file))
+    proc = run_cli(
+        "compare",
+        str(corpus / "source.txt"),
+        str(corpus / "numbers.txt"),
+        "--format",
+        "json",
+        "-o",
+        str(out_file),
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     validate(data)
@@ -47,8 +54,14 @@ def test_compare_json_output_is_valid(corpus, tmp_path):
 
 def test_compare_from_stdin_and_html(corpus, tmp_path):
     report = tmp_path / "r.html"
-    proc = run_cli("compare", str(corpus / "source.txt"), "-", "--html", str(report),
-                   stdin=(corpus / "faithful.txt").read_bytes())
+    proc = run_cli(
+        "compare",
+        str(corpus / "source.txt"),
+        "-",
+        "--html",
+        str(report),
+        stdin=(corpus / "faithful.txt").read_bytes(),
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     html = report.read_text()
     assert html.startswith("<!") and "Dalvik" in html
@@ -60,9 +73,11 @@ def test_hostile_html_in_an_article_is_escaped_in_the_report(corpus, tmp_path):
     body = (corpus / "faithful.txt").read_text().split("\n\n", 1)[1]
     paras = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
     hostile.write_text(
-        "<html><head><title>Rail &lt;script&gt;alert(1)&lt;/script&gt;</title></head><body><article>"
-        "<h1>Rail deal</h1>" + paras +
-        "<p>Officials wrote &lt;img src=x onerror=alert(1)&gt; in a memo about the rail line.</p>"
+        "<html><head><title>Rail &lt;script&gt;alert(1)&lt;/script&gt;</title></head>"
+        "<body><article>"
+        "<h1>Rail deal</h1>"
+        + paras
+        + "<p>Officials wrote &lt;img src=x onerror=alert(1)&gt; in a memo about the rail line.</p>"
         "<script>alert('owned')</script></article></body></html>"
     )
     report = tmp_path / "r.html"
@@ -87,8 +102,9 @@ def test_identical_inputs_give_a_clean_audit(corpus):
 
 
 def test_missing_path(corpus, tmp_path):
-    _one_line_error(run_cli("compare", str(corpus / "source.txt"), str(tmp_path / "nope.txt")),
-                    "nope.txt")
+    _one_line_error(
+        run_cli("compare", str(corpus / "source.txt"), str(tmp_path / "nope.txt")), "nope.txt"
+    )
 
 
 def test_empty_file(corpus, tmp_path):
@@ -105,8 +121,10 @@ def test_binary_file(corpus, tmp_path):
 
 def test_non_utf8_file_is_decoded(corpus, tmp_path):
     p = tmp_path / "latin.txt"
-    p.write_bytes((corpus / "faithful.txt").read_text().replace("€", "EUR ").encode("cp1252")
-                  + "\n\nThe caf\u00e9 near the station stayed open.".encode("cp1252"))
+    p.write_bytes(
+        (corpus / "faithful.txt").read_text().replace("€", "EUR ").encode("cp1252")
+        + "\n\nThe caf\u00e9 near the station stayed open.".encode("cp1252")
+    )
     proc = run_cli("compare", str(corpus / "source.txt"), str(p), "-f", "json")
     assert proc.returncode == 0, proc.stderr.decode()
     assert "café" in json.loads(proc.stdout)["retelling"]["text"]
@@ -145,7 +163,13 @@ def test_bad_config_is_one_line(corpus, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("support_threshold = 'high'\n")
     _one_line_error(
-        run_cli("compare", str(corpus / "source.txt"), str(corpus / "faithful.txt"), "--config", str(cfg)),
+        run_cli(
+            "compare",
+            str(corpus / "source.txt"),
+            str(corpus / "faithful.txt"),
+            "--config",
+            str(cfg),
+        ),
         "support_threshold",
     )
 

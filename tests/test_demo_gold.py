@@ -36,8 +36,10 @@ def test_offsets_index_the_article_texts(demo_audits):
 
 def test_every_invented_quote_is_unsourced(demo_audits, gold):
     invented = [
-        (name, q) for name, g in gold["retellings"].items()
-        for q in g.get("quotes", []) if q["verdict"] == "unsourced"
+        (name, q)
+        for name, g in gold["retellings"].items()
+        for q in g.get("quotes", [])
+        if q["verdict"] == "unsourced"
     ]
     assert len(invented) >= 5
     for name, q in invented:
@@ -49,8 +51,10 @@ def test_every_invented_quote_is_unsourced(demo_audits, gold):
 
 def test_indirect_speech_turned_quote_is_not_called_fabricated(demo_audits, gold):
     cases = [
-        (name, q) for name, g in gold["retellings"].items()
-        for q in g.get("quotes", []) if q["verdict"] == "indirect"
+        (name, q)
+        for name, g in gold["retellings"].items()
+        for q in g.get("quotes", [])
+        if q["verdict"] == "indirect"
     ]
     assert cases
     for name, q in cases:
@@ -67,18 +71,23 @@ def test_every_changed_number_is_found(demo_audits, gold):
             if ch["kind"] not in ("number", "date"):
                 continue
             got = [
-                c for c in demo_audits[name]["changes"]
+                c
+                for c in demo_audits[name]["changes"]
                 if ch["retelling"] in c["retelling_text"] or c["retelling_text"] in ch["retelling"]
             ]
             assert got, f"{name}: change {ch['source']} -> {ch['retelling']} not found"
-            assert any(ch["source"] in c["source_text"] or c["source_text"] in ch["source"] for c in got)
+            assert any(
+                ch["source"] in c["source_text"] or c["source_text"] in ch["source"] for c in got
+            )
 
 
 def test_faithful_paraphrase_is_not_flagged(demo_audits):
     data = demo_audits["faithful.txt"]
     bad = [c for c in data["claims"] if c["verdict"] != "supported"]
     assert not bad, [(c["verdict"], c["text"], c["reasons"]) for c in bad]
-    assert not [q for q in data["quotes"] if q["verdict"] in ("unsourced", "misattributed", "altered")]
+    assert not [
+        q for q in data["quotes"] if q["verdict"] in ("unsourced", "misattributed", "altered")
+    ]
     assert data["changes"] == []
     assert data["summary"]["fidelity"] >= 0.9
 

@@ -105,7 +105,9 @@ def _style_span(sub: str, label: str) -> dict[str, Any]:
 
 def build_audit() -> dict[str, Any]:
     """A realistic audit of a sensationalised retelling (also usable outside pytest)."""
-    s_flood = "Flooding forced 3,000 residents from their homes in Riverton on Tuesday, officials said."
+    s_flood = (
+        "Flooding forced 3,000 residents from their homes in Riverton on Tuesday, officials said."
+    )
     s_mayor = 'Mayor Ana Ruiz said the city "will rebuild every street, block by block."'
     s_river = (
         "The regional water authority reported that the river crested at 6.2 metres, "
@@ -291,7 +293,10 @@ def build_audit() -> dict[str, Any]:
         "omissions": omissions,
         "style": style,
         "alignment": [
-            {"retelling_sentence": i, "source": [{"sentence": min(i, len(src_sents) - 1), "score": 0.7}]}
+            {
+                "retelling_sentence": i,
+                "source": [{"sentence": min(i, len(src_sents) - 1), "score": 0.7}],
+            }
             for i in range(len(ret_sents))
         ],
         "notes": ["heuristic judge: verdicts are approximate"],
@@ -354,7 +359,9 @@ def test_html_structure(audit):
     assert re.search(r'<mark class="chg" data-f="change-0"[^>]*>30,000</mark>', html)
     # whole omitted sentence marked; partial omission marked inside its sentence
     assert re.search(r'class="sent omitted"[^>]*id="src-s2"[^>]*data-label="omitted"', html)
-    assert re.search(r'<mark class="omit" data-f="omission-1"[^>]*>and the central library</mark>', html)
+    assert re.search(
+        r'<mark class="omit" data-f="omission-1"[^>]*>and the central library</mark>', html
+    )
     # style span with its label as tooltip; overlapping quote + style split into segments
     assert re.search(r'<mark class="sty sty-new"[^>]*title="Style: loaded adjective', html)
     assert re.search(r'<mark class="q q-unsourced sty sty-new"[^>]*>total failure</mark>', html)
@@ -403,7 +410,15 @@ def test_html_escapes_hostile_input(audit):
 
 def test_html_self_contained(audit):
     html = render_html(audit)
-    for bad in ('src="http', "src='http", 'href="http', "href='http", "url(http", "@import", "<link"):
+    for bad in (
+        'src="http',
+        "src='http",
+        'href="http',
+        "href='http",
+        "url(http",
+        "@import",
+        "<link",
+    ):
         assert bad not in html
     # the one inline script is ours and pinned by the Content-Security-Policy
     script = re.search(r"<script>(.*?)</script>", html, flags=re.S).group(1)
@@ -461,7 +476,14 @@ def _terminal(data: dict[str, Any], verbose: bool = False) -> str:
 def test_terminal_report(audit):
     out = _terminal(audit)
     assert all(len(line) <= 100 for line in out.splitlines())
-    for word in ("contradicted", "unsupported", "altered", "misattributed", "unsourced", "verbatim"):
+    for word in (
+        "contradicted",
+        "unsupported",
+        "altered",
+        "misattributed",
+        "unsourced",
+        "verbatim",
+    ):
         assert word in out
     for name in ("Ana Ruiz", "Tom Becker", "Lena Park", "Omar Haddad"):
         assert name in out

@@ -15,11 +15,14 @@ def test_defaults_and_overrides(tmp_path):
     assert st.with_overrides(max_omissions=None).max_omissions == 5
 
 
-@pytest.mark.parametrize("body, needle", [
-    ("nonsense = 1\n", "unknown key"),
-    ("support_threshold = 'x'\n", "support_threshold"),
-    ("this is not toml", "TOML"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ("nonsense = 1\n", "unknown key"),
+        ("support_threshold = 'x'\n", "support_threshold"),
+        ("this is not toml", "TOML"),
+    ],
+)
 def test_bad_config_files(tmp_path, body, needle):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(body)

@@ -1,7 +1,7 @@
 """retold: trace retold news back to its source and show what each retelling changed."""
 
 from retold.errors import RetoldError
-from retold.model import Article, AnalyzedArticle, Audit
+from retold.model import AnalyzedArticle, Article, Audit
 from retold.settings import Settings
 
 __version__ = "0.1.0"

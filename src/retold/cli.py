@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -17,7 +17,7 @@ from retold.settings import Settings
 
 app = typer.Typer(
     name="retold",
-    help="Trace retold news back to its source and show, with evidence, what each retelling changed.",
+    help="Trace retold news to its source and show, with evidence, what each retelling changed.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -25,7 +25,7 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     terminal = "terminal"
     json = "json"
 
@@ -42,7 +42,9 @@ def compare(
     source: str = typer.Argument(..., help="Source article: .txt/.md/.html path, or - for stdin."),
     retelling: str = typer.Argument(..., help="Retelling: .txt/.md/.html path, or - for stdin."),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
-    html: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON audit here."),
     judge: str = typer.Option("heuristic", "--judge", help="Claim-support judge."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show supported claims too."),
@@ -99,12 +101,17 @@ def version() -> None:
     typer.echo(f"retold {__version__}")
 
 
+def _fail(message: str, code: int) -> None:
+    # one line, never wrapped, whatever the terminal width
+    sys.stderr.write(" ".join(message.split()) + "\n")
+    sys.exit(code)
+
+
 def main() -> None:
     try:
         app()
     except RetoldError as exc:
-        err.print(f"retold: error: {exc}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
+        _fail(f"retold: error: {exc}", exc.exit_code)
     except KeyboardInterrupt:
         err.print("retold: interrupted")
         sys.exit(130)
@@ -113,11 +120,10 @@ def main() -> None:
     except Exception as exc:  # last resort: one line, full traceback only on request
         if os.environ.get("RETOLD_DEBUG"):
             raise
-        err.print(
+        _fail(
             f"retold: internal error: {type(exc).__name__}: {exc} (set RETOLD_DEBUG=1 for details)",
-            markup=False,
+            1,
         )
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,9 @@ class Quote:
     start: int
     end: int
     kind: QuoteKind
-    speaker: str | None = None  # canonical name ("Maria Keller"), or a description ("a spokesperson")
+    speaker: str | None = (
+        None  # canonical name ("Maria Keller"), or a description ("a spokesperson")
+    )
     speaker_span: Span | None = None  # where the speaker is named for this quote (may be a pronoun)
     cue: str = ""  # reporting verb or phrase: "said", "told Bild", "according to"
     sentences: tuple[int, ...] = ()

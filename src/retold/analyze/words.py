@@ -8,20 +8,210 @@ from functools import lru_cache
 WORD_RE = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?(?:[.,][0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them themselves
-    then there these they this those through to too under until up very was we were what when
-    where which while who whom why will with would you your yours yourself yourselves said says
-    say told tell added according mr ms mrs dr also would one new may might must shall per cent
-    percent its it's i'm we're they're he's she's there's s t""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "said",
+        "says",
+        "say",
+        "told",
+        "tell",
+        "added",
+        "according",
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "also",
+        "would",
+        "one",
+        "new",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "per",
+        "cent",
+        "percent",
+        "its",
+        "it's",
+        "i'm",
+        "we're",
+        "they're",
+        "he's",
+        "she's",
+        "there's",
+        "s",
+        "t",
+        "yet",
+        "still",
+        "even",
+        "ever",
+        "already",
+    ]
 )
 
 NEGATIONS = frozenset(
-    "not no never none nothing nobody neither nor cannot can't won't don't doesn't didn't isn't "
-    "aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't n't without".split()
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "nothing",
+        "nobody",
+        "neither",
+        "nor",
+        "cannot",
+        "can't",
+        "won't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "shouldn't",
+        "wouldn't",
+        "couldn't",
+        "n't",
+        "without",
+        "fail",
+        "fails",
+        "failed",
+        "failing",
+        "refuse",
+        "refused",
+        "refuses",
+    ]
 )
 
 
@@ -37,9 +227,21 @@ def stem(word: str) -> str:
         w = w[:-2]
     if len(w) <= 4 or w[0].isdigit():
         return w
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("ly", ""),
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: len(w) - len(suffix)] + repl
+            w = w[: len(w) - len(suffix)] + repl
+            # running -> run, planned -> plan
+            if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz" and suffix in ("ing", "ed"):
+                w = w[:-1]
+            return w
     return w
 
 
@@ -48,6 +250,84 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
-def has_negation(text: str) -> bool:
-    ws = words(text)
-    return any(w in NEGATIONS or w.endswith("n't") for w in ws)
+# Words that make a statement uncertain; dropping them turns a possibility into a fact.
+HEDGE_RE = re.compile(
+    r"\b(could|may|might|possibly|perhaps|likely|unlikely|expected|expects?|estimated?|estimates|"
+    r"projected|preliminary|provisional|up to|as many as|whether|unclear|unconfirmed|"
+    r"not (?:yet|immediately) (?:clear|known|confirmed)|reportedly|allegedly|alleged|"
+    r"plans? to|planned|aims? to|hopes? to|potentially)\b",
+    re.IGNORECASE,
+)
+# Caveats more broadly: hedges plus conditions, contrasts and refusals (for omission ranking).
+CAVEAT_RE = re.compile(
+    HEDGE_RE.pattern[:-3]
+    + r"|about|around|roughly|nearly|almost|pending|subject to|if|unless|depends? on|"
+    r"warned|caution(?:ed)?|however|but|although|would not|declined to|denied|"
+    r"appears? to|seems? to|not yet)\b",
+    re.IGNORECASE,
+)
+# Claims of novelty or record that a retelling may add ("for the first time in history").
+ESCALATION_RE = re.compile(
+    r"\b(for the first time(?: in (?:history|decades|a generation))?|first time in history|"
+    r"never before|unprecedented|historic|record[- ]breaking|all[- ]time|biggest ever|"
+    r"largest ever|once[- ]in[- ]a[- ]generation|like never before|model for the entire)\b",
+    re.IGNORECASE,
+)
+
+
+def hedges(text: str) -> set[str]:
+    return {m.group(0).lower() for m in HEDGE_RE.finditer(text)}
+
+
+def dropped_hedges(source_sentence: str, retelling_sentence: str) -> set[str]:
+    """Hedges of the source sentence whose qualified words the retelling states without any
+    hedge: 'could create up to 3,000 jobs' -> 'will create 3,000 jobs' gives {'could', 'up to'}."""
+    if hedges(retelling_sentence):
+        return set()
+    told = set(content_words(retelling_sentence))
+    return {h for h, scope in hedge_scopes(source_sentence) if scope & told}
+
+
+def hedge_scopes(text: str) -> list[tuple[str, set[str]]]:
+    """Each hedge with the stems of the (up to two) content words it qualifies:
+    'could run by 2031' -> ('could', {'run', '2031'})."""
+    out = []
+    for m in HEDGE_RE.finditer(text):
+        after = content_words(text[m.end() : m.end() + 60])[:2]
+        out.append((m.group(0).lower(), set(after)))
+    return out
+
+
+def caveats(text: str) -> set[str]:
+    return {m.group(0).lower() for m in CAVEAT_RE.finditer(text)}
+
+
+def negated_stems(text: str) -> set[str]:
+    """Stems of the first content word after each negation ('did not approve' -> 'approve').
+
+    Negations that belong to a hedge ('not yet clear') are left to the hedge checks."""
+    toks = words(_YET_TO.sub(" not ", HEDGE_RE.sub(" ", text)))
+    out = set()
+    for k, w in enumerate(toks):
+        if w in NEGATIONS or w.endswith("n't"):
+            for nxt in toks[k + 1 : k + 5]:
+                if nxt not in STOPWORDS and nxt not in NEGATIONS and len(nxt) > 2:
+                    out.add(stem(nxt))
+                    break
+    return out
+
+
+_YET_TO = re.compile(r"\b(?:has|have|had|is|are|was|were)\s+yet\s+to\b", re.IGNORECASE)
+
+
+def polarity_flip(a: str, b: str) -> str | None:
+    """A content word negated in one text and asserted without negation in the other."""
+    na, nb = negated_stems(a), negated_stems(b)
+    sa, sb = set(content_words(a)), set(content_words(b))
+    for w in sorted(na - nb):
+        if w in sb:
+            return w
+    for w in sorted(nb - na):
+        if w in sa:
+            return w
+    return None

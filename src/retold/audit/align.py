@@ -42,7 +42,15 @@ def sentence_anchors(doc: AnalyzedArticle) -> list[set[str]]:
     anchors: list[set[str]] = [set() for _ in doc.sentences]
     for e in doc.entities:
         if 0 <= e.sentence < len(anchors) and e.label in {
-            "PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "PRODUCT"
+            "PERSON",
+            "ORG",
+            "GPE",
+            "LOC",
+            "NORP",
+            "FAC",
+            "EVENT",
+            "LAW",
+            "PRODUCT",
         }:
             toks = content_words(e.text)
             if toks:
@@ -92,7 +100,8 @@ def align(source: AnalyzedArticle, retelling: AnalyzedArticle, settings: Setting
     k = settings.align_top_k
     for i in range(n):
         order = np.argsort(-scores[i])[:k]
-        row = [(int(j), float(scores[i, j])) for j in order if scores[i, j] >= settings.align_min_score]
+        row = [
+            (int(j), float(scores[i, j])) for j in order if scores[i, j] >= settings.align_min_score
+        ]
         top.append(row)
     return Alignment(scores, top, sw, rw, sa, ra)
-

@@ -7,14 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from retold.analyze.numbers import describe, same_value
-from retold.analyze.words import content_words
+from retold.analyze.words import content_words, stem
 from retold.audit.align import Alignment
 from retold.model import AnalyzedArticle, Change, Entity, Evidence, Quantity
 from retold.settings import Settings
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
-_KIND_OF_LABEL = {"PERSON": "name", "ORG": "organisation", "GPE": "place", "LOC": "place",
-                  "FAC": "place", "NORP": "name"}
+_KIND_OF_LABEL = {
+    "PERSON": "name",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "name",
+}
 
 
 def entity_key(e: Entity) -> str:
@@ -25,7 +31,7 @@ def entity_key(e: Entity) -> str:
 def _units_compatible(a: Quantity, b: Quantity) -> bool:
     if a.kind != b.kind:
         return False
-    return not (a.unit and b.unit and a.unit != b.unit)
+    return not (a.unit and b.unit and stem(a.unit) != stem(b.unit))
 
 
 @dataclass
@@ -68,22 +74,36 @@ def diff_sentence(
         if any(same_value(q, s) for s in source.quantities):
             continue
         rivals = [
-            (k, s) for k, s in enumerate(c_quants)
-            if k not in used and _units_compatible(q, s)
+            (k, s)
+            for k, s in enumerate(c_quants)
+            if k not in used
+            and _units_compatible(q, s)
             and not any(same_value(s, r) for r in r_quants)
         ]
         if rivals:
-            k, s = min(rivals, key=lambda ks: abs(ks[1].start - source.sentences[ks[1].sentence].start
-                                                    - (q.start - retelling.sentences[i].start)))
+            k, s = min(
+                rivals,
+                key=lambda ks: abs(
+                    ks[1].start
+                    - source.sentences[ks[1].sentence].start
+                    - (q.start - retelling.sentences[i].start)
+                ),
+            )
             used.add(k)
             kind = "date" if q.kind in ("date", "year") else "number"
-            out.changes.append(Change(
-                kind=kind, source_text=s.text, retelling_text=q.text,
-                confidence=0.9 if q.unit and q.unit == s.unit else 0.75,
-                evidence=[Evidence(s.text, s.start, s.end, "source"),
-                          Evidence(q.text, q.start, q.end, "retelling")],
-                note=f"{describe(s)} -> {describe(q)}",
-            ))
+            out.changes.append(
+                Change(
+                    kind=kind,
+                    source_text=s.text,
+                    retelling_text=q.text,
+                    confidence=0.9 if q.unit and q.unit == s.unit else 0.75,
+                    evidence=[
+                        Evidence(s.text, s.start, s.end, "source"),
+                        Evidence(q.text, q.start, q.end, "retelling"),
+                    ],
+                    note=f"{describe(s)} -> {describe(q)}",
+                )
+            )
         else:
             out.novel_numbers.append(q)
 
@@ -92,16 +112,24 @@ def diff_sentence(
     for e in r_ents:
         if entity_key(e) in idx.source_keys or e.text.lower() in idx.source_lower:
             continue
-        rivals = [s for s in c_ents if s.label == e.label and entity_key(s) not in idx.retelling_keys]
+        rivals = [
+            s for s in c_ents if s.label == e.label and entity_key(s) not in idx.retelling_keys
+        ]
         if rivals and e.label in {"PERSON", "GPE", "LOC", "ORG"}:
             s = rivals[0]
-            out.changes.append(Change(
-                kind=_KIND_OF_LABEL[e.label], source_text=s.text, retelling_text=e.text,  # type: ignore[arg-type]
-                confidence=0.7,
-                evidence=[Evidence(s.text, s.start, s.end, "source"),
-                          Evidence(e.text, e.start, e.end, "retelling")],
-                note=f"{s.text} -> {e.text}",
-            ))
+            out.changes.append(
+                Change(
+                    kind=_KIND_OF_LABEL[e.label],
+                    source_text=s.text,
+                    retelling_text=e.text,  # type: ignore[arg-type]
+                    confidence=0.7,
+                    evidence=[
+                        Evidence(s.text, s.start, s.end, "source"),
+                        Evidence(e.text, e.start, e.end, "retelling"),
+                    ],
+                    note=f"{s.text} -> {e.text}",
+                )
+            )
         else:
             out.novel_names.append(e)
     return out
@@ -111,4 +139,7 @@ def diff_all(
     source: AnalyzedArticle, retelling: AnalyzedArticle, al: Alignment, settings: Settings
 ) -> list[SentenceDiff]:
     idx = _index(source, retelling)
-    return [diff_sentence(i, source, retelling, al, settings, idx) for i in range(len(retelling.sentences))]
+    return [
+        diff_sentence(i, source, retelling, al, settings, idx)
+        for i in range(len(retelling.sentences))
+    ]

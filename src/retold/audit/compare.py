@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from retold.analyze.article import analyze
+from retold.analyze.article import analyze_many
 from retold.audit.align import align
 from retold.audit.changes import diff_all
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
 from retold.judges import get_judge
-from retold.model import AnalyzedArticle, Article, Audit, ClaimFinding, Evidence, QuoteFinding
+from retold.model import (
+    AnalyzedArticle,
+    Article,
+    Audit,
+    Change,
+    ClaimFinding,
+    Evidence,
+    QuoteFinding,
+)
 from retold.settings import Settings
 from retold.style.lexicon import compare_style
 
 ArticleLike = Article | AnalyzedArticle | str
 
 
-def _as_analyzed(a: ArticleLike, origin: str, settings: Settings) -> AnalyzedArticle:
-    if isinstance(a, AnalyzedArticle):
-        return a
-    if isinstance(a, str):
-        from retold.ingest.files import read_text_input
+def _as_analyzed(
+    pair: tuple[ArticleLike, ArticleLike], settings: Settings
+) -> tuple[AnalyzedArticle, AnalyzedArticle]:
+    items: list[Article | AnalyzedArticle] = []
+    for a, origin in zip(pair, ("source", "retelling"), strict=True):
+        if isinstance(a, str):
+            from retold.ingest.files import read_text_input
 
-        a = read_text_input(a, origin, settings)
-    return analyze(a, settings)
+            a = read_text_input(a, origin, settings)
+        items.append(a)
+    raw = [a for a in items if isinstance(a, Article)]
+    done = iter(analyze_many(raw, settings)) if raw else iter(())
+    src, ret = (a if isinstance(a, AnalyzedArticle) else next(done) for a in items)
+    return src, ret
 
 
 def compare(
@@ -38,8 +52,7 @@ def compare(
     plain text. Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
     """
     st = settings or Settings()
-    src = _as_analyzed(source, "source", st)
-    ret = _as_analyzed(retelling, "retelling", st)
+    src, ret = _as_analyzed((source, retelling), st)
     al = align(src, ret, st)
     diffs = diff_all(src, ret, al, st)
     quotes = audit_quotes(src, ret, st)
@@ -51,17 +64,33 @@ def compare(
     for i, jd in zip(indices, judgements, strict=True):
         s = ret.sentences[i]
         verdict, conf, reasons = jd.verdict, jd.confidence, list(jd.reasons)
-        verdict, conf, reasons = _apply_quote_verdicts(s.start, s.end, quotes, verdict, conf, reasons)
+        verdict, conf, reasons = _apply_quote_verdicts(
+            s.start, s.end, quotes, verdict, conf, reasons
+        )
         scores = dict(al.top[i])
         evidence = [
-            Evidence(src.sentences[j].text, src.sentences[j].start, src.sentences[j].end, "source",
-                     round(scores.get(j, 0.0), 3))
+            Evidence(
+                src.sentences[j].text,
+                src.sentences[j].start,
+                src.sentences[j].end,
+                "source",
+                round(scores.get(j, 0.0), 3),
+            )
             for j in jd.evidence
         ]
-        claims.append(ClaimFinding(
-            text=s.text, start=s.start, end=s.end, verdict=verdict, confidence=conf,
-            evidence=evidence, reasons=reasons, sentence=i, support_score=jd.probability,
-        ))
+        claims.append(
+            ClaimFinding(
+                text=s.text,
+                start=s.start,
+                end=s.end,
+                verdict=verdict,
+                confidence=conf,
+                evidence=evidence,
+                reasons=reasons,
+                sentence=i,
+                support_score=jd.probability,
+            )
+        )
 
     changes = []
     seen: set[tuple[str, str, str]] = set()
@@ -71,6 +100,23 @@ def compare(
             if key not in seen:
                 seen.add(key)
                 changes.append(c)
+
+    # a quote moved to another speaker changes a name, with the two quotes as evidence
+    for q in quotes:
+        if q.verdict == "misattributed" and q.source_speaker and q.speaker:
+            key = ("name", q.source_speaker, q.speaker)
+            if key not in seen:
+                seen.add(key)
+                changes.append(
+                    Change(
+                        kind="name",
+                        source_text=q.source_speaker,
+                        retelling_text=q.speaker,
+                        confidence=q.confidence,
+                        evidence=q.evidence,
+                        note=f"speaker of a quote: {q.source_speaker} -> {q.speaker}",
+                    )
+                )
 
     audit = Audit(
         source=src,
@@ -98,14 +144,33 @@ def compare(
 def _apply_quote_verdicts(
     start: int, end: int, quotes: list[QuoteFinding], verdict: str, conf: float, reasons: list[str]
 ) -> tuple[str, float, list[str]]:
-    """A sentence carrying a fabricated or misattributed quote is not a supported claim."""
+    """A sentence carrying a fabricated or misattributed quote is not a supported claim; a
+    sentence that is mostly a quote found in the source is supported by it."""
     for q in quotes:
         if not (start <= q.start < end):
             continue
         if q.verdict == "unsourced" and verdict == "supported":
-            return "unsupported", q.confidence, [*reasons, "contains a quote not found in the source"]
+            return (
+                "unsupported",
+                q.confidence,
+                [*reasons, "contains a quote not found in the source"],
+            )
         if q.verdict == "misattributed" and verdict != "contradicted":
-            return "contradicted", q.confidence, [
-                *reasons, f"quote attributed to {q.speaker}; the source gives it to {q.source_speaker}"
-            ]
+            return (
+                "contradicted",
+                q.confidence,
+                [
+                    *reasons,
+                    f"quote attributed to {q.speaker}; the source gives it to {q.source_speaker}",
+                ],
+            )
+        mostly_quote = (min(end, q.end) - q.start) >= 0.6 * (end - start)
+        adds = any(r.startswith("adds content") for r in reasons)
+        if (
+            q.verdict in ("verbatim", "indirect")
+            and verdict == "unsupported"
+            and mostly_quote
+            and not adds
+        ):
+            return "supported", q.confidence, [f"the quote is supported ({q.verdict})"]
     return verdict, conf, reasons

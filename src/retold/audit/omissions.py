@@ -1,82 +1,101 @@
 """Omissions: source content the retelling drops, ranked so that dropped caveats, hedges,
 attributions and numbers come first. A source sentence counts as dropped when no retelling
-sentence aligns to it; a caveat or attribution counts as dropped when its sentence is retold
-without it."""
+sentence both aligns to it and carries a fair share of its content words; a caveat or an
+attribution counts as dropped when its sentence is retold without it."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from retold.analyze.words import caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
 from retold.model import AnalyzedArticle, Omission
 from retold.settings import Settings
 
-HEDGE_RE = re.compile(
-    r"\b(could|may|might|possibly|perhaps|likely|unlikely|expected to|estimated|estimates?|"
-    r"preliminary|provisional|up to|as many as|about|around|roughly|nearly|almost|"
-    r"not (?:yet|immediately) (?:clear|known|confirmed)|unclear|unconfirmed|pending|"
-    r"subject to|if|unless|depends? on|warned|caution(?:ed)?|however|but|although|"
-    r"would not|declined to|denied|alleged(?:ly)?|reportedly|appears? to|seems? to)\b",
-    re.IGNORECASE,
-)
 ATTRIBUTION_RE = re.compile(
-    r"\b(said|says|told|according to|stated|announced|added|warned|claimed|reported|"
-    r"confirmed|estimated|insisted|emphasi[sz]ed|stressed|noted|explained)\b",
+    r"\b(said|says|saying|told|according to|stated|announced|added|warned|claimed|reported|"
+    r"confirmed|estimated|insisted|emphasi[sz]ed|stressed|noted|explained|revealed|declared|"
+    r"argued|admitted|acknowledged|was adamant|in a statement)\b",
     re.IGNORECASE,
 )
+_MIN_RECALL = 0.34  # share of a source sentence's content words a retelling must carry...
+_SURE_ALIGN = 0.5  # ...unless it aligns this well (paraphrase with other words)
 
 
-def _hedges(text: str) -> set[str]:
-    return {m.group(0).lower() for m in HEDGE_RE.finditer(text)}
+def _retold_by(j: int, al: Alignment, settings: Settings) -> int | None:
+    """The retelling sentence that retells source sentence ``j``, if any."""
+    if not al.scores.size:
+        return None
+    col = al.scores[:, j]
+    words = al.source_words[j]
+    for i in np.argsort(-col)[:3]:
+        if col[i] < settings.omission_max_align:
+            break
+        recall = len(words & al.retelling_words[int(i)]) / max(1, len(words))
+        if recall >= _MIN_RECALL or col[i] >= _SURE_ALIGN:
+            return int(i)
+    return None
+
+
+def _speakers(source: AnalyzedArticle, j: int) -> set[str]:
+    names = {q.speaker for q in source.quotes if j in q.sentences and q.speaker}
+    names |= {e.text for e in source.entities if e.sentence == j and e.label == "PERSON"}
+    return {w for n in names for w in content_words(n)[-1:]}
 
 
 def find_omissions(
     source: AnalyzedArticle, retelling: AnalyzedArticle, al: Alignment, settings: Settings
 ) -> list[Omission]:
     n_src = len(source.sentences)
-    if n_src == 0:
-        return []
-    coverage = al.source_coverage() if len(retelling.sentences) else [0.0] * n_src
-    best_ret = al.scores.argmax(axis=0) if al.scores.size else [None] * n_src
-    quoted_sents = {s for q in source.quotes for s in q.sentences}
+    quoted = {s for q in source.quotes if q.kind == "direct" for s in q.sentences}
     numbered = {q.sentence for q in source.quantities}
     out: list[Omission] = []
     for s in source.sentences:
         j = s.index
-        hedges = _hedges(s.text)
-        attributed = bool(ATTRIBUTION_RE.search(s.text)) or j in quoted_sents
+        attributed = bool(ATTRIBUTION_RE.search(s.text)) or j in quoted
         reasons: list[str] = []
         importance = 0.25
-        if coverage[j] < settings.omission_max_align:
+        i = _retold_by(j, al, settings)
+        if i is None:
             reasons.append("not retold")
-            if hedges:
+            found = caveats(s.text)
+            if found:
                 importance += 0.35
-                reasons.append("caveat/hedge: " + ", ".join(sorted(hedges)[:3]))
+                reasons.append("caveat/hedge: " + ", ".join(sorted(found)[:3]))
             if attributed:
                 importance += 0.2
                 reasons.append("attribution")
             if j in numbered:
                 importance += 0.15
                 reasons.append("numbers")
-            if j in quoted_sents:
+            if j in quoted:
                 importance += 0.05
                 reasons.append("quote")
         else:
             # retold, but did the retelling keep its caveats and its attribution?
-            r = retelling.sentences[int(best_ret[j])].text
-            kept = _hedges(r)
-            lost = {h for h in hedges if h not in kept} if not kept else set()
-            if lost and coverage[j] >= settings.omission_max_align:
+            r = retelling.sentences[i].text
+            lost = dropped_hedges(s.text, r)
+            if lost:
                 importance = 0.6
                 reasons.append("retold without its caveat/hedge: " + ", ".join(sorted(lost)[:3]))
-            if attributed and not ATTRIBUTION_RE.search(r) and not any(
-                int(best_ret[j]) == retelling.sentence_at(q.start) for q in retelling.quotes
-            ):
+            kept = (
+                bool(_speakers(source, j) & set(content_words(r)))
+                or ATTRIBUTION_RE.search(r)
+                # a quote's attribution is audited with the quote
+                or any(
+                    q.start < retelling.sentences[i].end and retelling.sentences[i].start < q.end
+                    for q in retelling.quotes
+                    if q.kind == "direct"
+                )
+            )
+            if ATTRIBUTION_RE.search(s.text) and not kept:
                 importance = max(importance, 0.5) + 0.1
                 reasons.append("retold without its attribution")
             if not reasons:
                 continue
-        importance += 0.05 * (1 - j / n_src)  # earlier sentences carry the story's main facts
+        importance += 0.05 * (1 - j / max(1, n_src))  # early sentences carry the main facts
         out.append(Omission(s.text, s.start, s.end, min(1.0, importance), reasons))
     out.sort(key=lambda o: -o.importance)
     return out[: settings.max_omissions]

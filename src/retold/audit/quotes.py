@@ -75,7 +75,11 @@ def audit_quotes(
     source: AnalyzedArticle, retelling: AnalyzedArticle, settings: Settings
 ) -> list[QuoteFinding]:
     st = settings
-    direct = [q for q in retelling.quotes if q.kind == "direct" and len(_tokens(q.text)) >= st.quote_min_words]
+    direct = [
+        q
+        for q in retelling.quotes
+        if q.kind == "direct" and len(_tokens(q.text)) >= st.quote_min_words
+    ]
     if not direct:
         return []
     src_direct = [q for q in source.quotes if q.kind == "direct"]
@@ -120,21 +124,37 @@ def _judge_quote(
         ev = [_evidence(s, round(containment, 3)), own]
         if who is False:
             return QuoteFinding(
-                **base, verdict="misattributed", confidence=min(0.98, 0.5 + containment / 2),
-                evidence=ev, source_speaker=s.speaker, similarity=containment, diff=diff,
+                **base,
+                verdict="misattributed",
+                confidence=min(0.98, 0.5 + containment / 2),
+                evidence=ev,
+                source_speaker=s.speaker,
+                similarity=containment,
+                diff=diff,
                 reasons=[f"the source gives these words to {s.speaker}, not {q.speaker}"],
             )
         unknown = ["speaker not named in one of the texts"] if who is None else []
         if containment >= st.quote_verbatim_min and all(d.op in ("equal", "delete") for d in diff):
             conf = 0.95 if who else 0.75
             return QuoteFinding(
-                **base, verdict="verbatim", confidence=conf, evidence=ev,
-                source_speaker=s.speaker, similarity=containment, diff=[], reasons=unknown,
+                **base,
+                verdict="verbatim",
+                confidence=conf,
+                evidence=ev,
+                source_speaker=s.speaker,
+                similarity=containment,
+                diff=[],
+                reasons=unknown,
             )
         changed = [d for d in diff if d.op != "equal"]
         return QuoteFinding(
-            **base, verdict="altered", confidence=min(0.95, 0.55 + 0.4 * containment), evidence=ev,
-            source_speaker=s.speaker, similarity=containment, diff=diff,
+            **base,
+            verdict="altered",
+            confidence=min(0.95, 0.55 + 0.4 * containment),
+            evidence=ev,
+            source_speaker=s.speaker,
+            similarity=containment,
+            diff=diff,
             reasons=[f"{len(changed)} word change(s) inside the quotation marks", *unknown],
         )
 
@@ -153,14 +173,22 @@ def _judge_quote(
         ev = [_evidence(s, round(score, 3)), own]
         if who is False:
             return QuoteFinding(
-                **base, verdict="misattributed", confidence=min(0.9, 0.4 + score / 2), evidence=ev,
-                source_speaker=s.speaker, similarity=score,
+                **base,
+                verdict="misattributed",
+                confidence=min(0.9, 0.4 + score / 2),
+                evidence=ev,
+                source_speaker=s.speaker,
+                similarity=score,
                 reasons=[f"the source attributes this substance to {s.speaker}, not {q.speaker}"],
             )
         how = "indirect speech" if s.kind == "indirect" else "a differently worded quote"
         return QuoteFinding(
-            **base, verdict="indirect", confidence=min(0.9, 0.35 + score / 2), evidence=ev,
-            source_speaker=s.speaker, similarity=score,
+            **base,
+            verdict="indirect",
+            confidence=min(0.9, 0.35 + score / 2),
+            evidence=ev,
+            source_speaker=s.speaker,
+            similarity=score,
             reasons=[f"the source reports this as {how} of {s.speaker or 'the same speaker'}"],
         )
 
@@ -173,6 +201,11 @@ def _judge_quote(
         ev.insert(0, _evidence(best[3], round(best[0], 3)))
     conf = min(0.97, 0.6 + 0.4 * (1 - max(sim, best_sub[0] if best_sub else 0.0)))
     return QuoteFinding(
-        **base, verdict="unsourced", confidence=conf, evidence=ev,
-        source_speaker=None, similarity=sim, reasons=reasons,
+        **base,
+        verdict="unsourced",
+        confidence=conf,
+        evidence=ev,
+        source_speaker=None,
+        similarity=sim,
+        reasons=reasons,
     )

@@ -44,8 +44,14 @@ class Tally:
     def as_dict(self) -> dict[str, Any]:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": round(p, 3), "recall": round(r, 3), "misses": self.misses}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(p, 3),
+            "recall": round(r, 3),
+            "misses": self.misses,
+        }
 
 
 def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -69,12 +75,15 @@ def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None)
         _score_omissions(name, g, a, src_text, t["omissions"])
         if g.get("kind") == "faithful":
             checks[f"{name}: no unsupported/contradicted claim"] = not any(
-                c["verdict"] in FLAGGED for c in a["claims"])
+                c["verdict"] in FLAGGED for c in a["claims"]
+            )
             checks[f"{name}: no fabricated quote"] = not any(
-                q["verdict"] in ("unsourced", "misattributed") for q in a["quotes"])
+                q["verdict"] in ("unsourced", "misattributed") for q in a["quotes"]
+            )
         if g.get("style_higher_than_source"):
             checks[f"{name}: style above source"] = (
-                a["style"]["retelling_score"] > a["style"]["source_score"])
+                a["style"]["retelling_score"] > a["style"]["source_score"]
+            )
     return {
         "types": {k: v.as_dict() for k, v in t.items()},
         "quote_verdicts": {k: v.as_dict() for k, v in sorted(per_verdict.items())},
@@ -85,8 +94,11 @@ def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None)
 def _score_claims(name: str, g: dict, a: dict, text: str, tally: Tally) -> None:
     gold_items = [(c, _spans(text, c["text"])) for c in g.get("claims", [])]
     # sentences carrying an invented or misattributed quote are rightly flagged as claims too
-    bad_quotes = [_spans(text, q["text"]) for q in g.get("quotes", [])
-                  if q["verdict"] in ("unsourced", "misattributed")]
+    bad_quotes = [
+        _spans(text, q["text"])
+        for q in g.get("quotes", [])
+        if q["verdict"] in ("unsourced", "misattributed")
+    ]
     flagged = [c for c in a["claims"] if c["verdict"] in FLAGGED]
     for c, spans in gold_items:
         if any(_overlaps(spans, p["start"], p["end"]) for p in flagged):
@@ -96,20 +108,28 @@ def _score_claims(name: str, g: dict, a: dict, text: str, tally: Tally) -> None:
             tally.misses.append(f"{name}: missed {c['verdict']}: {c['text'][:70]}")
     for p in flagged:
         ok = any(_overlaps(s, p["start"], p["end"]) for _, s in gold_items) or any(
-            _overlaps(s, p["start"], p["end"]) for s in bad_quotes)
+            _overlaps(s, p["start"], p["end"]) for s in bad_quotes
+        )
         if not ok:
             tally.fp += 1
             tally.misses.append(f"{name}: false {p['verdict']}: {p['text'][:70]}")
 
 
-def _score_quotes(name: str, g: dict, a: dict, text: str, tally: Tally,
-                  per_verdict: dict[str, Tally]) -> None:
+def _score_quotes(
+    name: str, g: dict, a: dict, text: str, tally: Tally, per_verdict: dict[str, Tally]
+) -> None:
     preds = a["quotes"]
     matched: set[int] = set()
     for q in g.get("quotes", []):
         spans = _spans(text, q["text"])
-        hit = next((k for k, p in enumerate(preds) if k not in matched
-                    and _overlaps(spans, p["start"], p["end"])), None)
+        hit = next(
+            (
+                k
+                for k, p in enumerate(preds)
+                if k not in matched and _overlaps(spans, p["start"], p["end"])
+            ),
+            None,
+        )
         v = per_verdict.setdefault(q["verdict"], Tally())
         if hit is None:
             tally.fn += 1
@@ -138,9 +158,16 @@ def _score_changes(name: str, g: dict, a: dict, ret_text: str, src_text: str, ta
     preds = a["changes"]
     matched: set[int] = set()
     for c in g.get("changes", []):
-        hit = next((k for k, p in enumerate(preds) if k not in matched
-                    and (c["retelling"] in p["retelling_text"] or p["retelling_text"] in c["retelling"])
-                    and (c["source"] in p["source_text"] or p["source_text"] in c["source"])), None)
+        hit = next(
+            (
+                k
+                for k, p in enumerate(preds)
+                if k not in matched
+                and (c["retelling"] in p["retelling_text"] or p["retelling_text"] in c["retelling"])
+                and (c["source"] in p["source_text"] or p["source_text"] in c["source"])
+            ),
+            None,
+        )
         if hit is None:
             tally.fn += 1
             tally.misses.append(f"{name}: change not found: {c['source']} -> {c['retelling']}")
@@ -158,8 +185,9 @@ def _score_omissions(name: str, g: dict, a: dict, src_text: str, tally: Tally) -
     which is right when it is any gold loss (important, minor, or a dropped qualifier)."""
     preds = a["omissions"]
     golds = [_spans(src_text, o) for o in g.get("omissions", [])]
-    acceptable = golds + [_spans(src_text, o) for o in
-                          g.get("minor_omissions", []) + g.get("dropped_qualifiers", [])]
+    acceptable = golds + [
+        _spans(src_text, o) for o in g.get("minor_omissions", []) + g.get("dropped_qualifiers", [])
+    ]
     for o, spans in zip(g.get("omissions", []), golds, strict=True):
         if any(_overlaps(spans, p["start"], p["end"]) for p in preds):
             tally.tp += 1

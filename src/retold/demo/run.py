@@ -49,8 +49,11 @@ def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[st
         write_html(data, page)
         links.append((page.name, name, data))
     write_text_atomic(out / "index.html", _index_html(links, scores))
-    result = {"reports": str(out), "audits": {n: d["summary"] for n, d in audits.items()},
-              "gold": scores}
+    result = {
+        "reports": str(out),
+        "audits": {n: d["summary"] for n, d in audits.items()},
+        "gold": scores,
+    }
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
@@ -61,18 +64,34 @@ def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[st
 def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path) -> None:
     con = Console(highlight=False)
     table = Table(title="retold demo: each retelling audited against source.txt")
-    for col in ("retelling", "related", "fidelity", "supp", "unsupp", "contra",
-                "quotes ok", "quotes bad", "changes", "omissions", "style src→ret"):
+    for col in (
+        "retelling",
+        "related",
+        "fidelity",
+        "supp",
+        "unsupp",
+        "contra",
+        "quotes ok",
+        "quotes bad",
+        "changes",
+        "omissions",
+        "style src→ret",
+    ):
         table.add_column(col, justify="left" if col == "retelling" else "right")
     for name, d in audits.items():
         s = d["summary"]
         q = s["quotes"]
         table.add_row(
-            name, "yes" if s["related"] else "[red]no[/]", f"{s['fidelity']:.0%}",
-            str(s["claims"]["supported"]), str(s["claims"]["unsupported"]),
+            name,
+            "yes" if s["related"] else "[red]no[/]",
+            f"{s['fidelity']:.0%}",
+            str(s["claims"]["supported"]),
+            str(s["claims"]["unsupported"]),
             str(s["claims"]["contradicted"]),
-            str(q["verbatim"] + q["indirect"]), str(q["altered"] + q["misattributed"] + q["unsourced"]),
-            str(s["changes"]), str(s["omissions"]),
+            str(q["verbatim"] + q["indirect"]),
+            str(q["altered"] + q["misattributed"] + q["unsourced"]),
+            str(s["changes"]),
+            str(s["omissions"]),
             f"{d['style']['source_score']:.1f}→{d['style']['retelling_score']:.1f}",
         )
     con.print(table)
@@ -80,18 +99,26 @@ def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path)
     for col in ("finding type", "precision", "recall", "tp", "fp", "fn"):
         gt.add_column(col, justify="right" if col != "finding type" else "left")
     for kind, v in scores["types"].items():
-        gt.add_row(kind, f"{v['precision']:.2f}", f"{v['recall']:.2f}", str(v["tp"]), str(v["fp"]),
-                   str(v["fn"]))
+        gt.add_row(
+            kind,
+            f"{v['precision']:.2f}",
+            f"{v['recall']:.2f}",
+            str(v["tp"]),
+            str(v["fp"]),
+            str(v["fn"]),
+        )
     con.print(gt)
     failed = [k for k, ok in scores["checks"].items() if not ok]
-    con.print(f"checks: {len(scores['checks']) - len(failed)}/{len(scores['checks'])} pass"
-              + ("" if not failed else " — failing: " + "; ".join(failed)))
+    con.print(
+        f"checks: {len(scores['checks']) - len(failed)}/{len(scores['checks'])} pass"
+        + ("" if not failed else " — failing: " + "; ".join(failed))
+    )
     con.print(f"HTML reports: {out / 'index.html'}")
 
 
 def _index_html(links: list[tuple[str, str, dict[str, Any]]], scores: dict[str, Any]) -> str:
     rows = "\n".join(
-        f"<tr><td><a href=\"{html.escape(page)}\">{html.escape(name)}</a></td>"
+        f'<tr><td><a href="{html.escape(page)}">{html.escape(name)}</a></td>'
         f"<td>{html.escape(d['retelling']['title'])}</td><td>{d['summary']['fidelity']:.0%}</td>"
         f"<td>{d['summary']['claims']['unsupported']}</td><td>{d['summary']['claims']['contradicted']}</td>"
         f"<td>{d['summary']['quotes']['unsourced']}</td><td>{d['summary']['changes']}</td></tr>"
@@ -102,9 +129,11 @@ def _index_html(links: list[tuple[str, str, dict[str, Any]]], scores: dict[str, 
         for k, v in scores["types"].items()
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>retold demo</title><style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}}
-table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.3rem .6rem}}</style>
-</head><body><h1>retold demo</h1><p>Each retelling of the invented wire story audited against its source.</p>
+<title>retold demo</title><style>
+body{{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}}
+table{{border-collapse:collapse;margin:1rem 0}}
+td,th{{border:1px solid #ccc;padding:.3rem .6rem}}</style></head><body><h1>retold demo</h1>
+<p>Each retelling of the invented wire story audited against its source.</p>
 <table><tr><th>file</th><th>headline</th><th>fidelity</th><th>unsupported</th><th>contradicted</th>
 <th>unsourced quotes</th><th>changes</th></tr>
 {rows}</table><h2>Against the gold findings</h2>

@@ -142,7 +142,9 @@ def _read_stdin(stdin: BinaryIO | None, settings: Settings) -> bytes:
         if sys.stdin is None:
             raise _error(STDIN_NAME, "no standard input is available")
         if sys.stdin.isatty():  # reading would wait for typing: almost never intended
-            raise _error(STDIN_NAME, "standard input is a terminal; pipe an article in or give a path")
+            raise _error(
+                STDIN_NAME, "standard input is a terminal; pipe an article in or give a path"
+            )
         stdin = sys.stdin.buffer
     data = _read_limited(stdin, settings.max_input_bytes)
     if len(data) > settings.max_input_bytes:
@@ -295,8 +297,9 @@ def decode_bytes(data: bytes, name: str) -> str:
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError:
+                label = encoding.upper()
                 raise _error(
-                    name, f"starts with a {encoding.upper()} byte-order mark but is not valid"
+                    name, f"starts with a {label} byte-order mark but is not valid {label}"
                 ) from None
     if b"\x00" in data:
         text = _utf16_without_bom(data)
@@ -650,6 +653,9 @@ def _article_from_text(
     body, title = normalise_text(body), normalise_text(title).replace("\n", " ")
     if not body:
         raise _error(name, f"no article text found in the {what}")
+    # Language first: Chinese or Japanese text has no spaces and would otherwise be
+    # reported as "only 1 word", which hides the real problem.
+    check_english(body, name, settings)
     words = len(body.split())
     if words < settings.min_words:
         raise _error(
@@ -657,7 +663,6 @@ def _article_from_text(
             f"only {words} word{'s' if words != 1 else ''} of article text; "
             f"at least {settings.min_words} are needed (set min_words)",
         )
-    check_english(body, name, settings)
     return Article(text=body, title=title, origin=name, language="en")
 
 

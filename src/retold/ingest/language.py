@@ -20,43 +20,48 @@ from retold.settings import Settings
 
 SAMPLE_CHARS = 200_000
 
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Tokens are split at apostrophes, so French/Italian elisions ("l'homme", "dell'anno")
 # yield "l", "dell"; those fragments are listed where they are typical.
 STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _word_set(
         "the of and to a in is that for it was on with as he she be by at this are his her "
         "from have has had but not they were an which or will said their been would who its "
-        "we you there after about than more also into".split()
+        "we you there after about than more also into"
     ),
-    "de": frozenset(
+    "de": _word_set(
         "der die und den von zu das mit sich des auf für ist im dem nicht ein eine als auch "
         "es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über "
-        "einen zum war haben nur oder aber vor zur bis mehr durch wurde sei".split()
+        "einen zum war haben nur oder aber vor zur bis mehr durch wurde sei"
     ),
-    "fr": frozenset(
+    "fr": _word_set(
         "de la le et les des en un du une que est pour qui dans par plus pas au sur ne se ce "
         "il sont avec son aux sa ont elle mais ou été nous cette ses leur comme l d qu c n "
-        "selon était fait".split()
+        "selon était fait"
     ),
-    "es": frozenset(
+    "es": _word_set(
         "de la que el en y los del se las por un para con no una su al lo como más pero sus "
         "le ya o este porque esta entre cuando muy sin sobre también hasta hay donde desde "
-        "fue ha es son según".split()
+        "fue ha es son según"
     ),
-    "it": frozenset(
+    "it": _word_set(
         "di e il la che in per un è del non una con della le si da al lo sono ha ma come "
         "nel anche più gli dei alla questo se delle l nella dal degli suo sua essere stato "
-        "era ci dell all sul".split()
+        "era ci dell all sul"
     ),
-    "pt": frozenset(
+    "pt": _word_set(
         "de o que e do da em um para é com não uma os no se na por mais as dos como mas foi "
         "ao ele das tem à seu sua ou ser quando muito há nos já está também pelo pela até "
-        "isso ela entre era depois sem são".split()
+        "isso ela entre era depois sem são"
     ),
-    "nl": frozenset(
+    "nl": _word_set(
         "de van een het en in is dat op te zijn met voor niet die aan er om ook als maar bij "
         "door hij naar dan nog uit wordt worden over tot werd zo kan ze wel heeft hebben was "
-        "of dit deze haar meer geen".split()
+        "of dit deze haar meer geen"
     ),
 }
 
@@ -101,9 +106,7 @@ def language_ratios(text: str) -> dict[str, float]:
     words = _words(text)
     if not words:
         return dict.fromkeys(STOP_WORDS, 0.0)
-    return {
-        lang: sum(w in stops for w in words) / len(words) for lang, stops in STOP_WORDS.items()
-    }
+    return {lang: sum(w in stops for w in words) / len(words) for lang, stops in STOP_WORDS.items()}
 
 
 def guess_language(text: str) -> tuple[str, float]:
@@ -163,7 +166,5 @@ def check_english(text: str, origin: str, settings: Settings | None = None) -> N
     foreign = hits[lang] / len(words)
     if hits[lang] >= _MIN_FOREIGN_HITS and foreign >= _MIN_FOREIGN_RATIO and foreign >= 2 * english:
         raise InputError(
-            f"{origin}: text looks like {LANGUAGE_NAMES[lang]} "
-            f"({foreign:.0%} {LANGUAGE_NAMES[lang]} function words, {english:.0%} English); "
-            "only English is analysed"
+            f"{origin}: text looks like {LANGUAGE_NAMES[lang]}; only English is analysed"
         )

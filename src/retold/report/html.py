@@ -9,6 +9,7 @@ tooltip and finding ids) and Jinja escapes every segment.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -48,7 +49,7 @@ class _Mark:
 
 
 class _SentenceDeco:
-    __slots__ = ("classes", "fids", "tips", "label", "rank")
+    __slots__ = ("classes", "fids", "tips", "label", "rank", "aligned")
 
     def __init__(self) -> None:
         self.classes: list[str] = []
@@ -56,6 +57,7 @@ class _SentenceDeco:
         self.tips: list[str] = []
         self.label = ""
         self.rank = -1
+        self.aligned: list[int] = []
 
     def add(self, fid: str, tip: str = "", *classes: str) -> None:
         if fid not in self.fids:
@@ -248,7 +250,7 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
             side = e.get("side", "source")
             sents, n = side_info.get(side, side_info["source"])
             for si, _, _ in _overlapping(sents, e.get("start"), e.get("end"), n):
-                deco(side, si).add(fid, f"Evidence for a {verdict} claim")
+                deco(side, si).add(fid, f"Evidence for a claim ({verdict})")
 
     quotes = data.get("quotes") or []
     for i, q in enumerate(quotes):
@@ -268,10 +270,8 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
     changes = data.get("changes") or []
     for i, ch in enumerate(changes):
         fid = f"change-{i}"
-        tip = (
-            f"Changed {ch.get('kind', '')}: "
-            f"“{_short(ch.get('source_text', ''), 40)}” → “{_short(ch.get('retelling_text', ''), 40)}”"
-        )
+        was, now = _short(ch.get("source_text", ""), 40), _short(ch.get("retelling_text", ""), 40)
+        tip = f"Changed {ch.get('kind', '')}: “{was}” → “{now}”"
         for e in ch.get("evidence") or []:
             mark(e.get("side", "source"), e.get("start"), e.get("end"), ("chg",), tip, fid)
 
@@ -311,12 +311,21 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
             continue
         deco("retelling", ri).add(fid)
         for x in srcs:
-            deco("source", x["sentence"]).add(fid, f"Aligned with retelling sentence {ri + 1}")
+            d = deco("source", x["sentence"])
+            d.add(fid)
+            d.aligned.append(ri + 1)
+    for d in decos["source"].values():
+        if d.aligned:
+            which = ", ".join(str(n) for n in d.aligned)
+            plural = "s" if len(d.aligned) > 1 else ""
+            d.tips.append(f"Aligned with retelling sentence{plural} {which}")
 
     def claim_view(i: int, c: dict[str, Any]) -> dict[str, Any]:
         return {"fid": f"claim-{i}", "c": c, "best": _best_evidence(c.get("evidence") or [])}
 
-    open_claims = [claim_view(i, c) for i, c in enumerate(claims) if c.get("verdict") != "supported"]
+    open_claims = [
+        claim_view(i, c) for i, c in enumerate(claims) if c.get("verdict") != "supported"
+    ]
     open_claims.sort(
         key=lambda v: (-_CLAIM_RANK.get(v["c"].get("verdict"), 1), -(v["c"].get("confidence") or 0))
     )
@@ -332,7 +341,11 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
     )
     style_views = sorted(
         ({"fid": f"style-{i}", "s": s} for i, s in enumerate(spans)),
-        key=lambda v: (not v["s"].get("new"), v["s"].get("side") != "retelling", v["s"].get("start") or 0),
+        key=lambda v: (
+            not v["s"].get("new"),
+            v["s"].get("side") != "retelling",
+            v["s"].get("start") or 0,
+        ),
     )
 
     summary = data.get("summary") or {}
@@ -418,8 +431,10 @@ def render_html(data: dict[str, Any]) -> str:
     """The audit dict as one self-contained HTML page."""
     css, js, script_hash = _assets()
     view = build_view(data)
-    return _env().get_template("audit.html.j2").render(
-        **view, css=css, script=js, script_hash=script_hash
+    return (
+        _env()
+        .get_template("audit.html.j2")
+        .render(**view, css=css, script=js, script_hash=script_hash)
     )
 
 
@@ -436,9 +451,7 @@ def write_html(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return target

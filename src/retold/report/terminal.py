@@ -10,6 +10,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -110,20 +111,26 @@ def _header(data: dict[str, Any]) -> Panel:
         f"{_num(style.get('source_score'))} → {_num(style.get('retelling_score'))} per 100 words"
     )
     delta = summary.get("style_delta") or 0
-    lines.append(f" ({_num(delta) if delta <= 0 else '+' + _num(delta)})", style="red" if delta > 0 else "dim")
+    lines.append(
+        f" ({_num(delta) if delta <= 0 else '+' + _num(delta)})",
+        style="red" if delta > 0 else "dim",
+    )
 
     parts: list[Any] = [lines]
     if not summary.get("related", True):
         parts.append(
             Text(
-                "\n⚠ This does not appear to retell the source: the findings compare unrelated texts.",
+                "\n⚠ This does not appear to retell the source: "
+                "the findings compare unrelated texts.",
                 style="bold white on red",
             )
         )
     return Panel(Group(*parts), title="[bold]retold audit[/]", title_align="left", box=box.ROUNDED)
 
 
-def _counts(out: Text, counts: dict[str, int], order: tuple[str, ...], styles: dict[str, str]) -> None:
+def _counts(
+    out: Text, counts: dict[str, int], order: tuple[str, ...], styles: dict[str, str]
+) -> None:
     keys = [k for k in order if k in counts] + sorted(k for k in counts if k not in order)
     for i, key in enumerate(keys):
         if i:
@@ -139,7 +146,9 @@ def _claims_table(claims: list[dict[str, Any]], verbose: bool) -> Table | Text:
         return Text("✓ Every claim is supported by the source.", style="green")
     shown.sort(key=lambda c: (_CLAIM_RANK.get(c.get("verdict"), 1), -(c.get("confidence") or 0)))
     title = "Claims" if verbose else "Claims not supported by the source"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True, show_lines=False)
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True, show_lines=False
+    )
     table.add_column("Verdict", no_wrap=True, width=12)
     table.add_column("Conf", justify="right", no_wrap=True, width=4)
     table.add_column("Claim (retelling)", ratio=3, overflow="fold")
@@ -161,7 +170,9 @@ def _claims_table(claims: list[dict[str, Any]], verbose: bool) -> Table | Text:
 def _quotes_table(quotes: list[dict[str, Any]], verbose: bool) -> Table | Text:
     if not quotes:
         return Text("No quotes in the retelling.", style="dim")
-    shown = sorted(quotes, key=lambda q: (_QUOTE_RANK.get(q.get("verdict"), 0), q.get("start") or 0))
+    shown = sorted(
+        quotes, key=lambda q: (_QUOTE_RANK.get(q.get("verdict"), 0), q.get("start") or 0)
+    )
     table = Table(title="Quotes", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
     table.add_column("Verdict", no_wrap=True, width=13)
     table.add_column("Speaker", ratio=2, overflow="fold")
@@ -192,7 +203,9 @@ def _quotes_table(quotes: list[dict[str, Any]], verbose: bool) -> Table | Text:
 def _changes_table(changes: list[dict[str, Any]]) -> Table | None:
     if not changes:
         return None
-    table = Table(title="Changed numbers and names", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+    table = Table(
+        title="Changed numbers and names", title_justify="left", box=box.SIMPLE_HEAD, expand=True
+    )
     table.add_column("Kind", no_wrap=True, width=12)
     table.add_column("Source", ratio=2, overflow="fold")
     table.add_column("Retelling", ratio=2, overflow="fold")
@@ -230,7 +243,7 @@ def _omissions_table(omissions: list[dict[str, Any]], verbose: bool) -> Table | 
     return table
 
 
-def _style_line(data: dict[str, Any], verbose: bool) -> Text:
+def _style_line(data: dict[str, Any], verbose: bool) -> Group:
     style = data.get("style") or {}
     summary = data.get("summary") or {}
     delta = summary.get("style_delta") or 0
@@ -241,7 +254,9 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Text:
     line.append(" per 100 words ")
     line.append(f"({'+' if delta > 0 else ''}{_num(delta)})", style="red" if delta > 0 else "dim")
     spans = [
-        s for s in style.get("spans") or [] if s.get("new") and s.get("side", "retelling") == "retelling"
+        s
+        for s in style.get("spans") or []
+        if s.get("new") and s.get("side", "retelling") == "retelling"
     ]
     if spans:
         seen: set[str] = set()
@@ -252,15 +267,16 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Text:
                 seen.add(key)
                 picked.append(s)
         limit = len(picked) if verbose else MAX_STYLE_SPANS
-        line.append("\n  new in retelling: ", style="dim")
+        more = Text("new in retelling: ", style="dim")
         for i, s in enumerate(picked[:limit]):
             if i:
-                line.append(", ", style="dim")
-            line.append("“" + _short(s.get("text"), 40) + "”", style="underline")
-            line.append(f" ({s.get('label', '')})", style="dim")
+                more.append(", ", style="dim")
+            more.append("“" + _short(s.get("text"), 40) + "”", style="underline")
+            more.append(f" ({s.get('label', '')})", style="dim")
         if len(picked) > limit:
-            line.append(f", … {len(picked) - limit} more", style="dim")
-    return line
+            more.append(f", … {len(picked) - limit} more", style="dim")
+        return Group(line, Padding(more, (0, 0, 0, 2)))
+    return Group(line)
 
 
 def render_terminal(data: dict[str, Any], console: Console, *, verbose: bool = False) -> None:

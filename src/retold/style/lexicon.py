@@ -10,61 +10,169 @@ from retold.model import StyleComparison, StyleSpan
 
 _LEXICON: dict[str, list[str]] = {
     "sensational": [
-        "stunning", "stunned", "shock", "shocking", "shockwaves", "bombshell", "explosive",
-        "dramatic", "dramatically", "jaw-dropping", "unprecedented", "historic", "massive",
-        "huge", "staggering", "incredible", "unbelievable", "sensational", "earth-shattering",
-        "game-changer", "game-changing", "seismic", "meltdown", "chaos", "chaotic", "frenzy",
-        "firestorm", "uproar", "outrage", "outraged", "furious", "fury", "slammed", "slams",
-        "blasted", "blasts", "erupted", "skyrocket", "skyrocketing", "soaring", "plummet",
-        "plunged", "catastrophic", "catastrophe", "disaster", "disastrous", "nightmare",
-        "crisis", "explosion", "mind-blowing", "breathtaking", "first time in history",
-        "once-in-a-generation", "like never before", "all-out", "sent shockwaves",
-        "you won't believe", "what happened next",
+        "stunning",
+        "stunned",
+        "shock",
+        "shocking",
+        "shockwaves",
+        "bombshell",
+        "explosive",
+        "dramatic",
+        "dramatically",
+        "jaw-dropping",
+        "unprecedented",
+        "historic",
+        "massive",
+        "huge",
+        "staggering",
+        "incredible",
+        "unbelievable",
+        "sensational",
+        "earth-shattering",
+        "game-changer",
+        "game-changing",
+        "seismic",
+        "meltdown",
+        "chaos",
+        "chaotic",
+        "frenzy",
+        "firestorm",
+        "uproar",
+        "outrage",
+        "outraged",
+        "furious",
+        "fury",
+        "slammed",
+        "slams",
+        "blasted",
+        "blasts",
+        "erupted",
+        "skyrocket",
+        "skyrocketing",
+        "soaring",
+        "plummet",
+        "plunged",
+        "catastrophic",
+        "catastrophe",
+        "disaster",
+        "disastrous",
+        "nightmare",
+        "crisis",
+        "explosion",
+        "mind-blowing",
+        "breathtaking",
+        "first time in history",
+        "once-in-a-generation",
+        "like never before",
+        "all-out",
+        "sent shockwaves",
+        "you won't believe",
+        "what happened next",
     ],
     "loaded": [
-        "regime", "scheme", "radical", "extremist", "so-called", "cronies", "elite", "elites",
-        "corrupt", "shameful", "disgraceful", "betrayal", "betrayed", "puppet", "propaganda",
-        "draconian", "reckless", "brazen", "notorious", "infamous", "thugs", "cover-up",
+        "regime",
+        "scheme",
+        "radical",
+        "extremist",
+        "so-called",
+        "cronies",
+        "elite",
+        "elites",
+        "corrupt",
+        "shameful",
+        "disgraceful",
+        "betrayal",
+        "betrayed",
+        "puppet",
+        "propaganda",
+        "draconian",
+        "reckless",
+        "brazen",
+        "notorious",
+        "infamous",
+        "thugs",
+        "cover-up",
     ],
     "urgency": [
-        "time is running out", "breaking", "urgent", "urgently", "must act now", "before it's too late",
-        "race against time", "ticking",
+        "time is running out",
+        "breaking",
+        "urgent",
+        "urgently",
+        "must act now",
+        "before it's too late",
+        "race against time",
+        "ticking",
     ],
     "hype-exclusive": ["exclusive", "revealed", "secret", "insiders", "sources close to"],
     "machine-rewrite": [
-        "underscores", "underscoring", "pivotal moment", "pivotal", "in the face of",
-        "a testament to", "navigate", "navigating", "landscape", "delve", "tapestry",
-        "it remains to be seen", "only time will tell", "in a world where", "as the dust settles",
-        "a new chapter", "marks a significant", "sends a clear message", "at the forefront",
+        "underscores",
+        "underscoring",
+        "pivotal moment",
+        "pivotal",
+        "in the face of",
+        "a testament to",
+        "navigate",
+        "navigating",
+        "landscape",
+        "delve",
+        "tapestry",
+        "it remains to be seen",
+        "only time will tell",
+        "in a world where",
+        "as the dust settles",
+        "a new chapter",
+        "marks a significant",
+        "sends a clear message",
+        "at the forefront",
     ],
 }
-_WEIGHTS = {"sensational": 1.0, "loaded": 1.0, "urgency": 1.0, "hype-exclusive": 0.7,
-            "machine-rewrite": 0.5}
+_WEIGHTS = {
+    "sensational": 1.0,
+    "loaded": 1.0,
+    "urgency": 1.0,
+    "hype-exclusive": 0.7,
+    "machine-rewrite": 0.5,
+}
 
-_PATTERNS = [
-    (label, re.compile(r"\b" + re.escape(term).replace(r"\ ", r"\s+") + r"\b", re.IGNORECASE))
-    for label, terms in _LEXICON.items()
-    for term in sorted(terms, key=len, reverse=True)
-]
+# single words of the lexicon are tone, not content: the claim judge does not count them as facts
+STYLE_WORDS = frozenset(
+    t.lower() for terms in _LEXICON.values() for t in terms if " " not in t and "-" not in t
+)
+
+# one alternation for the whole lexicon (longest terms first, so "sent shockwaves" wins over
+# "shockwaves"): a single scan per text instead of one per term
+_TERM_LABEL = {t.lower(): label for label, terms in _LEXICON.items() for t in terms}
+_ALL_TERMS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        re.escape(t).replace(r"\ ", r"\s+") for t in sorted(_TERM_LABEL, key=len, reverse=True)
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 # a closing "As the ... continues, ..." line is a stock ending of machine rewrites
-_CLOSING_AS = re.compile(r"(?:^|\n)\s*As [^.\n]{3,80}\b(?:continues?|unfolds?|evolves?)\b[^.\n]*\.\s*$")
+_CLOSING_AS = re.compile(
+    r"(?:^|\n)\s*As [^.\n]{3,80}\b(?:continues?|unfolds?|evolves?)\b[^.\n]*\.\s*$"
+)
 
 
 def style_spans(text: str) -> list[StyleSpan]:
-    taken: list[tuple[int, int]] = []
-    spans: list[StyleSpan] = []
-    for label, pat in _PATTERNS:
-        for m in pat.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            spans.append(StyleSpan(m.group(0), m.start(), m.end(), label))
+    spans = [
+        StyleSpan(m.group(0), m.start(), m.end(), _TERM_LABEL[" ".join(m.group(0).lower().split())])
+        for m in _ALL_TERMS.finditer(text)
+    ]
     m = _CLOSING_AS.search(text.rstrip() + "\n")
     if m:
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
         end = min(len(text), m.end())
-        spans.append(StyleSpan(text[start:end].strip(), start, start + len(text[start:end].strip()),
-                               "machine-rewrite"))
+        spans.append(
+            StyleSpan(
+                text[start:end].strip(),
+                start,
+                start + len(text[start:end].strip()),
+                "machine-rewrite",
+            )
+        )
     spans.sort(key=lambda s: s.start)
     return spans
 

@@ -89,6 +89,14 @@
     }
   });
 
+  // the sticky toolbar's height positions the sticky panes below it
+  var bar = doc.querySelector(".toolbar");
+  function measure() {
+    if (bar) doc.documentElement.style.setProperty("--bar", bar.offsetHeight + "px");
+  }
+  measure();
+  window.addEventListener("resize", measure);
+
   all("input[data-filter]").forEach(function (box) {
     var key = box.getAttribute("data-filter");
     var sync = function () { body.classList.toggle("hide-" + key, !box.checked); };
