@@ -455,7 +455,7 @@ def test_speed_on_600_word_article() -> None:
     )
     text = para * 8
     assert 550 <= len(text.split()) <= 700
-    sentences, entities, _ = parse(text)
+    sentences, entities = parse(text)
     qs = extract_quotes(text, sentences, entities)
     assert len(direct(qs)) == 8 * 4
     times = []

@@ -232,11 +232,19 @@ def build_audit() -> dict[str, Any]:
     a, b = _find(SOURCE, s_river)
     c, d = _find(SOURCE, "and the central library")
     omissions = [
-        {"text": s_river, "start": a, "end": b, "importance": 0.81, "reasons": ["numbers"]},
+        {
+            "text": s_river,
+            "start": a,
+            "end": b,
+            "kind": "sentence",
+            "importance": 0.81,
+            "reasons": ["numbers"],
+        },
         {
             "text": "and the central library",
             "start": c,
             "end": d,
+            "kind": "caveat",
             "importance": 0.32,
             "reasons": ["place"],
         },

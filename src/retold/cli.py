@@ -78,7 +78,7 @@ def _emit(data: dict, fmt: Format, html: Path | None, output: Path | None, verbo
     if fmt is Format.json:
         sys.stdout.write(text + "\n")
     else:
-        render_terminal(data, Console(highlight=False), verbose=verbose)
+        render_terminal(data, _console(), verbose=verbose)
     if html:
         err.print(f"HTML report written to {html}")
 
@@ -99,6 +99,11 @@ def demo(
 def version() -> None:
     """Print the version."""
     typer.echo(f"retold {__version__}")
+
+
+def _console() -> Console:
+    # rich assumes 80 columns when piped; reports read better a little wider
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 
 
 def _fail(message: str, code: int) -> None:

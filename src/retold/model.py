@@ -178,11 +178,15 @@ class Change:
 
 @dataclass
 class Omission:
+    """``kind`` 'sentence': a source sentence not retold at all (span = the sentence);
+    'caveat' / 'attribution': the sentence is retold without it (span = the lost phrase)."""
+
     text: str
     start: int
     end: int
     importance: float
     reasons: list[str] = field(default_factory=list)
+    kind: Literal["sentence", "caveat", "attribution"] = "sentence"
 
 
 @dataclass

@@ -38,6 +38,9 @@ class Settings:
     quote_verbatim_min: float = 0.97  # normalised word similarity for "verbatim"
     quote_altered_min: float = 0.60  # word containment for "altered" / "misattributed"
     quote_indirect_min: float = 0.45  # content overlap with reported speech for "indirect"
+    # a different speaker saying something similar is common: misattribution by substance
+    # (not by the same words) needs a much closer match
+    quote_misattributed_substance_min: float = 0.70
     quote_min_words: int = 3  # shorter quoted strings (scare quotes, titles) are not audited
 
     # --- omissions

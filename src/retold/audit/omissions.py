@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from retold.analyze.words import caveats, content_words, dropped_hedges
+from retold.analyze.words import HEDGE_RE, caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
 from retold.model import AnalyzedArticle, Omission
 from retold.settings import Settings
@@ -45,6 +45,38 @@ def _speakers(source: AnalyzedArticle, j: int) -> set[str]:
     return {w for n in names for w in content_words(n)[-1:]}
 
 
+def _phrase(
+    source: AnalyzedArticle, j: int, pattern: re.Pattern[str], words: set[str]
+) -> tuple[int, int]:
+    """Span of the lost phrase inside source sentence ``j``: the hedge or attribution with the
+    speaker before it or the words after it ('according to the feasibility study')."""
+    s = source.sentences[j]
+    for m in pattern.finditer(s.text):
+        if words and m.group(0).lower() not in words:
+            continue
+        start, end = s.start + m.start(), s.start + m.end()
+        if m.group(0).lower() == "according to":
+            stop = re.search(r"[,.;]", source.text[end : s.end])
+            end = end + stop.start() if stop else s.end
+        else:
+            # "Dalvik said", "The bank confirmed": take the subject if it is named just before
+            names = [
+                e
+                for e in source.entities
+                if e.sentence == j and e.end <= start and start - e.end <= 3
+            ]
+            before = source.text[max(s.start, start - 12) : start]
+            pron = re.search(r"\b(he|she|they|it|we)\s+$", before, re.IGNORECASE)
+            if names:
+                start = names[-1].start
+            elif pron:
+                start -= len(before) - pron.start()
+            if source.text[end : end + 5] == " that":
+                end += 5
+        return start, end
+    return s.start, s.end
+
+
 def find_omissions(
     source: AnalyzedArticle, retelling: AnalyzedArticle, al: Alignment, settings: Settings
 ) -> list[Omission]:
@@ -54,17 +86,15 @@ def find_omissions(
     out: list[Omission] = []
     for s in source.sentences:
         j = s.index
-        attributed = bool(ATTRIBUTION_RE.search(s.text)) or j in quoted
-        reasons: list[str] = []
-        importance = 0.25
+        early = 0.05 * (1 - j / max(1, n_src))  # early sentences carry the main facts
         i = _retold_by(j, al, settings)
         if i is None:
-            reasons.append("not retold")
+            importance, reasons = 0.25, ["not retold"]
             found = caveats(s.text)
             if found:
                 importance += 0.35
                 reasons.append("caveat/hedge: " + ", ".join(sorted(found)[:3]))
-            if attributed:
+            if ATTRIBUTION_RE.search(s.text) or j in quoted:
                 importance += 0.2
                 reasons.append("attribution")
             if j in numbered:
@@ -73,29 +103,44 @@ def find_omissions(
             if j in quoted:
                 importance += 0.05
                 reasons.append("quote")
-        else:
-            # retold, but did the retelling keep its caveats and its attribution?
-            r = retelling.sentences[i].text
-            lost = dropped_hedges(s.text, r)
-            if lost:
-                importance = 0.6
-                reasons.append("retold without its caveat/hedge: " + ", ".join(sorted(lost)[:3]))
-            kept = (
-                bool(_speakers(source, j) & set(content_words(r)))
-                or ATTRIBUTION_RE.search(r)
-                # a quote's attribution is audited with the quote
-                or any(
-                    q.start < retelling.sentences[i].end and retelling.sentences[i].start < q.end
-                    for q in retelling.quotes
-                    if q.kind == "direct"
+            out.append(Omission(s.text, s.start, s.end, min(1.0, importance + early), reasons))
+            continue
+        # retold, but did the retelling keep its caveats and its attribution?
+        r = retelling.sentences[i]
+        for hedge in sorted(dropped_hedges(s.text, r.text)):
+            a, b = _phrase(source, j, HEDGE_RE, {hedge})
+            out.append(
+                Omission(
+                    source.text[a:b],
+                    a,
+                    b,
+                    min(1.0, 0.6 + early),
+                    [
+                        f"retold without its caveat/hedge '{hedge}'",
+                        f"retold as: {r.text[:160]}",
+                    ],
+                    kind="caveat",
                 )
             )
-            if ATTRIBUTION_RE.search(s.text) and not kept:
-                importance = max(importance, 0.5) + 0.1
-                reasons.append("retold without its attribution")
-            if not reasons:
-                continue
-        importance += 0.05 * (1 - j / max(1, n_src))  # early sentences carry the main facts
-        out.append(Omission(s.text, s.start, s.end, min(1.0, importance), reasons))
+        kept = (
+            bool(_speakers(source, j) & set(content_words(r.text)))
+            or ATTRIBUTION_RE.search(r.text)
+            # a quote's attribution is audited with the quote
+            or any(
+                q.start < r.end and r.start < q.end for q in retelling.quotes if q.kind == "direct"
+            )
+        )
+        if ATTRIBUTION_RE.search(s.text) and not kept:
+            a, b = _phrase(source, j, ATTRIBUTION_RE, set())
+            out.append(
+                Omission(
+                    source.text[a:b],
+                    a,
+                    b,
+                    min(1.0, 0.6 + early),
+                    ["retold without its attribution", f"retold as: {r.text[:160]}"],
+                    kind="attribution",
+                )
+            )
     out.sort(key=lambda o: -o.importance)
     return out[: settings.max_omissions]

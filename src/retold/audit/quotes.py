@@ -171,7 +171,7 @@ def _judge_quote(
         score, s = best_sub
         who = same_speaker(q.speaker, s.speaker)
         ev = [_evidence(s, round(score, 3)), own]
-        if who is False:
+        if who is False and score >= st.quote_misattributed_substance_min:
             return QuoteFinding(
                 **base,
                 verdict="misattributed",
@@ -181,16 +181,17 @@ def _judge_quote(
                 similarity=score,
                 reasons=[f"the source attributes this substance to {s.speaker}, not {q.speaker}"],
             )
-        how = "indirect speech" if s.kind == "indirect" else "a differently worded quote"
-        return QuoteFinding(
-            **base,
-            verdict="indirect",
-            confidence=min(0.9, 0.35 + score / 2),
-            evidence=ev,
-            source_speaker=s.speaker,
-            similarity=score,
-            reasons=[f"the source reports this as {how} of {s.speaker or 'the same speaker'}"],
-        )
+        if who is not False:  # someone else saying something similar supports nothing
+            how = "indirect speech" if s.kind == "indirect" else "a differently worded quote"
+            return QuoteFinding(
+                **base,
+                verdict="indirect",
+                confidence=min(0.9, 0.35 + score / 2),
+                evidence=ev,
+                source_speaker=s.speaker,
+                similarity=score,
+                reasons=[f"the source reports this as {how} of {s.speaker or 'the same speaker'}"],
+            )
 
     # 3. nothing in the source: likely fabricated
     sim = best[0] if best else 0.0

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from retold.demo.gold import corpus_dir, load_gold, score
@@ -62,34 +61,30 @@ def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[st
 
 
 def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path) -> None:
-    con = Console(highlight=False)
+    from retold.cli import _console
+
+    con = _console()
     table = Table(title="retold demo: each retelling audited against source.txt")
     for col in (
         "retelling",
         "related",
         "fidelity",
-        "supp",
-        "unsupp",
-        "contra",
-        "quotes ok",
-        "quotes bad",
+        "claims s/u/c",
+        "quotes ok/bad",
         "changes",
-        "omissions",
-        "style src→ret",
+        "omitted",
+        "style",
     ):
         table.add_column(col, justify="left" if col == "retelling" else "right")
     for name, d in audits.items():
         s = d["summary"]
-        q = s["quotes"]
+        c, q = s["claims"], s["quotes"]
         table.add_row(
-            name,
+            Path(name).stem,
             "yes" if s["related"] else "[red]no[/]",
             f"{s['fidelity']:.0%}",
-            str(s["claims"]["supported"]),
-            str(s["claims"]["unsupported"]),
-            str(s["claims"]["contradicted"]),
-            str(q["verbatim"] + q["indirect"]),
-            str(q["altered"] + q["misattributed"] + q["unsourced"]),
+            f"{c['supported']}/{c['unsupported']}/{c['contradicted']}",
+            f"{q['verbatim'] + q['indirect']}/{q['altered'] + q['misattributed'] + q['unsourced']}",
             str(s["changes"]),
             str(s["omissions"]),
             f"{d['style']['source_score']:.1f}→{d['style']['retelling_score']:.1f}",

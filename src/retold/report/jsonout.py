@@ -116,6 +116,7 @@ def audit_to_dict(audit: Audit) -> dict[str, Any]:
                 "text": o.text,
                 "start": o.start,
                 "end": o.end,
+                "kind": o.kind,
                 "importance": round(o.importance, 3),
                 "reasons": o.reasons,
             }
