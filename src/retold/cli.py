@@ -46,7 +46,7 @@ def compare(
         None, "--html", help="Also write a self-contained HTML report."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON audit here."),
-    judge: str = typer.Option("heuristic", "--judge", help="Claim-support judge."),
+    judge: str | None = typer.Option(None, "--judge", help="Claim-support judge."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show supported claims too."),
     config: Path | None = ConfigOpt,
     max_input_bytes: int | None = typer.Option(None, help="Refuse larger inputs."),
@@ -61,7 +61,7 @@ def compare(
     st = _settings(config, {"max_input_bytes": max_input_bytes})
     src = read_article(source, st)
     ret = read_article(retelling, st)
-    data = audit_to_dict(run_compare(src, ret, settings=st, judge=judge))
+    data = audit_to_dict(run_compare(src, ret, settings=st, judge=judge or st.judge))
     _emit(data, fmt, html, output, verbose)
 
 
@@ -93,6 +93,50 @@ def demo(
     from retold.demo.run import run_demo
 
     run_demo(out, _settings(config, {}), as_json=fmt is Format.json)
+
+
+@app.command("eval")
+def eval_cmd(
+    sets: list[str] = typer.Option(None, "--set", help="demo, frank, qags, llmfake (repeatable)."),
+    json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON here."),
+    judge: str | None = typer.Option(None, "--judge", help="Claim-support judge."),
+    data: str | None = typer.Option(None, "--data", help="Benchmark folder (../shared/data)."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N items per set."),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Score each capability on ../shared/data beside the published baselines."""
+    from retold.eval.run import SETS, print_table, run_eval, write_json
+
+    st = _settings(config, {})
+    results = run_eval(
+        list(sets or SETS), settings=st, judge=judge or st.judge, data_dir=data, limit=limit
+    )
+    print_table(results, _console())
+    if json_path:
+        write_json(results, json_path)
+
+
+@app.command()
+def train(
+    data: str | None = typer.Option(None, "--data", help="Benchmark folder (../shared/data)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the model JSON."),
+    articles: int = typer.Option(240, "--articles", help="Training articles to use."),
+    seed: int = typer.Option(13, "--seed"),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Train the learned claim-support judge on training splits only (CPU, a few minutes)."""
+    from importlib import resources
+
+    from retold.eval.data import find_data_dir
+    from retold.judges.learned import MODEL_FILE
+    from retold.judges.train import train as run_train
+
+    folder = find_data_dir(data)
+    if folder is None or not (folder / "sheepdog").is_dir():
+        raise RetoldError("train: ../shared/data/sheepdog not found (set --data)")
+    target = out or Path(str(resources.files("retold").joinpath(MODEL_FILE)))
+    result = run_train(folder, target, _settings(config, {}), articles, seed, log=err.print)
+    err.print(f"wrote {target}: {json.dumps(result['stats'])}")
 
 
 @app.command()

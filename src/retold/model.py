@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 QuantityKind = Literal["number", "percent", "money", "date", "year", "ordinal", "duration"]
 QuoteKind = Literal["direct", "indirect"]
-ClaimVerdict = Literal["supported", "unsupported", "contradicted"]
+# judge_failed: the chosen judge could not answer (endpoint down, malformed answer)
+ClaimVerdict = Literal["supported", "unsupported", "contradicted", "judge_failed"]
 QuoteVerdict = Literal["verbatim", "altered", "indirect", "misattributed", "unsourced"]
 
 

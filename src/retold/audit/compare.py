@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from retold.analyze.article import analyze_many
 from retold.audit.align import align
 from retold.audit.changes import diff_all
@@ -23,6 +25,15 @@ from retold.style.lexicon import compare_style
 ArticleLike = Article | AnalyzedArticle | str
 
 
+def with_headline(article: Article) -> Article:
+    """The headline is audited like any sentence (a number changed only in the headline is
+    still a changed number), so it leads the analysed text as its own paragraph."""
+    title = " ".join(article.title.split())
+    if not title or article.text.lstrip().startswith(title):
+        return article
+    return replace(article, text=f"{title}\n\n{article.text}")
+
+
 def _as_analyzed(
     pair: tuple[ArticleLike, ArticleLike], settings: Settings
 ) -> tuple[AnalyzedArticle, AnalyzedArticle]:
@@ -32,7 +43,7 @@ def _as_analyzed(
             from retold.ingest.files import read_text_input
 
             a = read_text_input(a, origin, settings)
-        items.append(a)
+        items.append(with_headline(a) if isinstance(a, Article) else a)
     raw = [a for a in items if isinstance(a, Article)]
     done = iter(analyze_many(raw, settings)) if raw else iter(())
     src, ret = (a if isinstance(a, AnalyzedArticle) else next(done) for a in items)
@@ -44,7 +55,7 @@ def compare(
     retelling: ArticleLike,
     *,
     settings: Settings | None = None,
-    judge: str = "heuristic",
+    judge: str | None = None,
 ) -> Audit:
     """Audit ``retelling`` against ``source``.
 
@@ -56,7 +67,7 @@ def compare(
     al = align(src, ret, st)
     diffs = diff_all(src, ret, al, st)
     quotes = audit_quotes(src, ret, st)
-    judge_impl = get_judge(judge, st)
+    judge_impl = get_judge(judge or st.judge, st)
     indices = list(range(len(ret.sentences)))
     judgements = judge_impl.judge(src, ret, al, indices, diffs)
 

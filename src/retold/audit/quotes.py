@@ -32,9 +32,21 @@ def _norm(tokens: list[str]) -> list[str]:
     return [t.lower().replace("’", "'") for t in tokens]
 
 
+_PRONOUNS = {"he", "she", "they", "him", "her", "them"}
+
+
+def is_description(speaker: str) -> bool:
+    """'the study's lead author', 'officials', 'a spokesperson' rather than a name."""
+    toks = speaker.split()
+    return not any(t[:1].isupper() for t in toks[1:]) and (
+        not toks or not toks[0][:1].isupper() or toks[0].lower() in {"the", "a", "an", "one"}
+    )
+
+
 def same_speaker(a: str | None, b: str | None) -> bool | None:
-    """True/False when both are known; None when either is unknown."""
-    if not a or not b:
+    """True/False when both are named; None when either is unknown or only described
+    ('the lead author' may well be 'Elin Trask': not evidence of misattribution)."""
+    if not a or not b or is_description(a) or is_description(b):
         return None
     na, nb = normalise_speaker(a), normalise_speaker(b)
     if not na or not nb:
@@ -44,6 +56,18 @@ def same_speaker(a: str | None, b: str | None) -> bool | None:
     ta, tb = na.split(), nb.split()
     # "Keller" vs "Maria Keller": a surname matches the full name
     return ta[-1] == tb[-1]
+
+
+def _who(q: Quote, source_speaker: str | None, retelling_text: str) -> bool | None:
+    """Same speaker? A pronoun resolved to someone else is not trusted when the source's
+    speaker is named just before the quote: the pronoun may well point at them."""
+    who = same_speaker(q.speaker, source_speaker)
+    span = q.speaker_span
+    if who is False and source_speaker and span and span.text.lower() in _PRONOUNS:
+        surname = source_speaker.split()[-1]
+        if surname in retelling_text[max(0, q.start - 400) : q.start]:
+            return None
+    return who
 
 
 def word_match(src: str, ret: str) -> tuple[float, float, list[WordDiffOp]]:
@@ -84,15 +108,16 @@ def audit_quotes(
         return []
     src_direct = [q for q in source.quotes if q.kind == "direct"]
     src_indirect = [q for q in source.quotes if q.kind == "indirect"]
-    # embeddings of quote texts for substance matching against reported speech
-    reported = src_indirect + src_direct
+    # substance matching is against reported (indirect) speech only: a new quote that merely
+    # echoes the theme of a real quote is not supported by it
+    reported = src_indirect
     r_vecs = embed([q.text for q in direct], st.embedding_model)
     s_vecs = embed([q.text for q in reported], st.embedding_model) if reported else np.zeros((0, 1))
     cos = r_vecs @ s_vecs.T if len(reported) else np.zeros((len(direct), 0))
 
     findings = []
     for qi, q in enumerate(direct):
-        findings.append(_judge_quote(q, qi, source, src_direct, reported, cos, st))
+        findings.append(_judge_quote(q, qi, source, src_direct, reported, cos, st, retelling.text))
     return findings
 
 
@@ -108,6 +133,7 @@ def _judge_quote(
     reported: list[Quote],
     cos: np.ndarray,
     st: Settings,
+    retelling_text: str,
 ) -> QuoteFinding:
     own = Evidence(q.text, q.start, q.end, "retelling")
     base = dict(text=q.text, start=q.start, end=q.end, speaker=q.speaker, kind=q.kind)
@@ -120,7 +146,7 @@ def _judge_quote(
             best = (containment, similarity, diff, s)
     if best and best[0] >= st.quote_altered_min:
         containment, similarity, diff, s = best
-        who = same_speaker(q.speaker, s.speaker)
+        who = _who(q, s.speaker, retelling_text)
         ev = [_evidence(s, round(containment, 3)), own]
         if who is False:
             return QuoteFinding(
@@ -169,7 +195,7 @@ def _judge_quote(
             best_sub = (score, s)
     if best_sub and best_sub[0] >= st.quote_indirect_min:
         score, s = best_sub
-        who = same_speaker(q.speaker, s.speaker)
+        who = _who(q, s.speaker, retelling_text)
         ev = [_evidence(s, round(score, 3)), own]
         if who is False and score >= st.quote_misattributed_substance_min:
             return QuoteFinding(

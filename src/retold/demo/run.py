@@ -15,20 +15,24 @@ from retold.errors import RetoldError
 from retold.settings import Settings
 
 
-def audit_corpus(settings: Settings) -> dict[str, dict[str, Any]]:
+def audit_corpus(settings: Settings, judge: str | None = None) -> dict[str, dict[str, Any]]:
     """Audit JSON dicts keyed by retelling file name (the source is analysed once)."""
     from retold.analyze.article import analyze
-    from retold.audit.compare import compare
+    from retold.audit.compare import compare, with_headline
     from retold.ingest.files import read_article
     from retold.report.jsonout import audit_to_dict
 
     gold = load_gold()
     folder = corpus_dir()
-    source = analyze(read_article(str(folder.joinpath(gold["source"])), settings), settings)
+    source = analyze(
+        with_headline(read_article(str(folder.joinpath(gold["source"])), settings)), settings
+    )
     out = {}
     for name in gold["retellings"]:
         retelling = read_article(str(folder.joinpath(name)), settings)
-        out[name] = audit_to_dict(compare(source, retelling, settings=settings))
+        out[name] = audit_to_dict(
+            compare(source, retelling, settings=settings, judge=judge or settings.judge)
+        )
     return out
 
 

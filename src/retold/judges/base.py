@@ -1,4 +1,9 @@
-"""The judge interface: does the source support this retelling sentence?"""
+"""The judge interface: does the source support this retelling sentence?
+
+Two kinds of back end share it: judges that use the analysed articles (``heuristic``,
+``learned``) implement ``judge``; judges that only read text (``nli``, ``llm``) subclass
+``TextJudge`` and implement ``judge_inputs`` over (claim, candidate passages) pairs.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +20,31 @@ if TYPE_CHECKING:
     from retold.model import AnalyzedArticle
     from retold.settings import Settings
 
+JUDGES = ("heuristic", "learned", "nli", "llm", "cascade")
+
 
 @dataclass
 class Judgement:
-    verdict: ClaimVerdict
-    probability: float  # calibrated-ish probability that the source supports the claim
-    confidence: float  # confidence in ``verdict``
+    verdict: ClaimVerdict  # "judge_failed" when a back end could not answer
+    probability: float  # probability that the source supports the claim, in [0, 1]
+    confidence: float  # confidence in ``verdict``, in [0, 1]
     evidence: list[int] = field(default_factory=list)  # source sentence indices, best first
     reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """What a text-only judge sees: the claim and candidate source passages, best first."""
+
+    claim: str
+    passages: tuple[str, ...]
+    passage_ids: tuple[int, ...]  # source sentence index of each passage
+
+    @property
+    def premise(self) -> str:
+        """The candidate passages joined in source order: one premise for NLI-style models."""
+        order = sorted(range(len(self.passages)), key=lambda k: self.passage_ids[k])
+        return " ".join(self.passages[k] for k in order)
 
 
 class Judge(ABC):
@@ -45,9 +67,59 @@ class Judge(ABC):
         ``diffs`` (from ``audit.changes.diff_all``) may be passed to avoid recomputing them."""
 
 
+def claim_inputs(
+    source: AnalyzedArticle, retelling: AnalyzedArticle, alignment: Alignment, claims: list[int]
+) -> list[ClaimInput]:
+    out = []
+    for i in claims:
+        top = alignment.top[i] or []
+        out.append(
+            ClaimInput(
+                claim=retelling.sentences[i].text,
+                passages=tuple(source.sentences[j].text for j, _ in top),
+                passage_ids=tuple(j for j, _ in top),
+            )
+        )
+    return out
+
+
+class TextJudge(Judge):
+    """A judge that needs only texts: the claim and its candidate source passages."""
+
+    def judge(
+        self,
+        source: AnalyzedArticle,
+        retelling: AnalyzedArticle,
+        alignment: Alignment,
+        claims: list[int],
+        diffs: list[SentenceDiff] | None = None,
+    ) -> list[Judgement]:
+        return self.judge_inputs(claim_inputs(source, retelling, alignment, claims))
+
+    @abstractmethod
+    def judge_inputs(self, inputs: list[ClaimInput]) -> list[Judgement]:
+        """One judgement per input, in order; ``evidence`` holds source sentence indices."""
+
+
 def get_judge(name: str, settings: Settings) -> Judge:
     if name == "heuristic":
         from retold.judges.heuristic import HeuristicJudge
 
         return HeuristicJudge(settings)
-    raise RetoldError(f"--judge: unknown judge '{name}' (available: heuristic)")
+    if name == "learned":
+        from retold.judges.learned import LearnedJudge
+
+        return LearnedJudge(settings)
+    if name == "nli":
+        from retold.judges.nli import NLIJudge
+
+        return NLIJudge(settings)
+    if name == "llm":
+        from retold.judges.llm import LLMJudge
+
+        return LLMJudge(settings)
+    if name == "cascade":
+        from retold.judges.cascade import CascadeJudge
+
+        return CascadeJudge(settings)
+    raise RetoldError(f"--judge: unknown judge '{name}' (available: {', '.join(JUDGES)})")

@@ -15,7 +15,7 @@ from typing import Any
 from retold import SCHEMA_VERSION, __version__
 from retold.model import AnalyzedArticle, Audit
 
-CLAIM_VERDICTS = ("supported", "unsupported", "contradicted")
+CLAIM_VERDICTS = ("supported", "unsupported", "contradicted", "judge_failed")
 QUOTE_VERDICTS = ("verbatim", "altered", "indirect", "misattributed", "unsourced")
 
 

@@ -1,0 +1,1 @@
+"""`retold eval`: score each capability on the public benchmark sets in ../shared/data."""

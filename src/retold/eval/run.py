@@ -1,0 +1,150 @@
+"""`retold eval`: run each capability on ../shared/data and print our numbers beside the
+published baselines from each set's README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from retold.errors import RetoldError
+from retold.eval.claims import eval_frank, eval_llmfake, eval_qags, timed
+from retold.eval.data import find_data_dir
+from retold.settings import Settings
+
+SETS = ("demo", "frank", "qags", "llmfake")
+
+# Published / shipped baselines, as given in each set's README (../shared/data/<set>/README.md).
+BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
+    "frank": [
+        ("BertScore-F1 vs article (shipped scores)", {"balanced_accuracy": 0.757, "auroc": 0.830}),
+        ("BertScore-P vs article (shipped scores)", {"balanced_accuracy": 0.747, "auroc": 0.836}),
+        ("FactCC (shipped scores)", {"balanced_accuracy": 0.742, "auroc": 0.775}),
+        ("QAGS (shipped scores)", {"balanced_accuracy": 0.723, "auroc": 0.769}),
+        ("SummaC-Conv (paper, recalled)", {"balanced_accuracy": 0.82}),
+        ("QuestEval (paper, recalled)", {"balanced_accuracy": 0.82}),
+    ],
+    "qags": [],  # the set ships Pearson correlations only (QAGS 54.5 CNN/DM, 17.5 XSum)
+    "llmfake": [],  # the README's numbers are source-free detection rates: not comparable
+    "demo": [],
+}
+
+
+def _demo(settings: Settings, judge: str) -> dict[str, Any]:
+    from retold.demo.gold import score
+    from retold.demo.run import audit_corpus
+
+    result = score(audit_corpus(settings, judge=judge))
+    out: dict[str, Any] = {}
+    for kind, v in result["types"].items():
+        out[f"{kind}_precision"] = v["precision"]
+        out[f"{kind}_recall"] = v["recall"]
+    out["checks_passed"] = sum(result["checks"].values())
+    out["checks"] = len(result["checks"])
+    return out
+
+
+def run_eval(
+    sets: list[str],
+    *,
+    settings: Settings,
+    judge: str,
+    data_dir: str | None = None,
+    limit: int | None = None,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    con = console or Console(stderr=True)
+    unknown = [s for s in sets if s not in SETS]
+    if unknown:
+        raise RetoldError(f"--set: unknown set '{unknown[0]}' (available: {', '.join(SETS)})")
+    data = find_data_dir(data_dir)
+    results: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=con,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done)
+
+        for name in sets:
+            if name == "demo":
+                results["demo"] = timed(_demo, settings, judge)
+                continue
+            if data is None:
+                con.print(
+                    f"[yellow]skipping {name}: ../shared/data not found "
+                    "(set --data or $RETOLD_DATA)[/]"
+                )
+                continue
+            if not (data / name).is_dir():
+                con.print(f"[yellow]skipping {name}: {data / name} not found[/]")
+                continue
+            fn = {"frank": eval_frank, "qags": eval_qags, "llmfake": eval_llmfake}[name]
+            results[name] = timed(fn, data, judge, settings, limit=limit, progress=progress)
+    results["_meta"] = {"judge": judge, "limit": limit, "data": str(data) if data else None}
+    return results
+
+
+def print_table(results: dict[str, Any], console: Console) -> None:
+    judge = results.get("_meta", {}).get("judge", "?")
+    table = Table(title=f"retold eval (judge: {judge})")
+    for col in ("set", "system", "balanced acc.", "AUROC", "n", "notes"):
+        table.add_column(col, justify="right" if col in ("balanced acc.", "AUROC", "n") else "left")
+    for name in ("frank", "qags", "llmfake"):
+        r = results.get(name)
+        if not r:
+            continue
+        note = f"threshold {r['threshold']} from dev ({r['n_dev']})"
+        if name == "qags":
+            note += (
+                f"; sentence level: bal.acc {r['sentence_balanced_accuracy']}, "
+                f"AUROC {r['sentence_auroc']}"
+            )
+        if name == "llmfake":
+            note += "; " + ", ".join(f"{k} {v:.2f}" for k, v in r["recall_per_type"].items())
+        table.add_row(
+            name,
+            f"retold ({judge})",
+            f"{r['balanced_accuracy']:.3f}",
+            f"{r['auroc']:.3f}",
+            str(r["n"]),
+            note,
+        )
+        for system, m in BASELINES.get(name, []):
+            table.add_row(
+                "",
+                system,
+                f"{m['balanced_accuracy']:.3f}" if "balanced_accuracy" in m else "",
+                f"{m['auroc']:.3f}" if "auroc" in m else "",
+                "",
+                "",
+            )
+    console.print(table)
+    if "demo" in results:
+        d = results["demo"]
+        console.print(
+            "demo gold: "
+            + ", ".join(
+                f"{k} P {d[k + '_precision']:.2f} R {d[k + '_recall']:.2f}"
+                for k in ("claims", "quotes", "changes", "omissions")
+            )
+            + f"; checks {d['checks_passed']}/{d['checks']}"
+        )
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    from retold.report.files import write_text_atomic
+
+    write_text_atomic(path, json.dumps(results, indent=2) + "\n")
