@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench model clean
+.PHONY: install demo test test-fast lint bench eval train model clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -36,6 +36,15 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/judge.py
+
+# scores every capability on ../shared/data beside the published baselines
+eval: install
+	$(BIN)/retold eval --json eval-results.json
+
+# retrains the learned judge on training splits only (writes src/retold/judges/learned_model.json)
+train: install
+	$(BIN)/retold train
 
 # Rebuild the packaged static embedding model from the packaged MiniLM (needs torch, CPU).
 model: install

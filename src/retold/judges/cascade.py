@@ -1,0 +1,65 @@
+"""Cascade: the cheap judge first, the expensive judge only for claims it is unsure of.
+
+A claim escalates when the cheap judge's support probability falls in
+[``cascade_low``, ``cascade_high``] and it found no hard contradiction (a changed number or
+name is decided already). ``stats`` reports the share escalated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retold.audit.align import Alignment
+from retold.audit.changes import SentenceDiff
+from retold.errors import RetoldError
+from retold.judges.base import Judge, Judgement, get_judge
+from retold.model import AnalyzedArticle
+
+
+class CascadeJudge(Judge):
+    name = "cascade"
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        if "cascade" in (settings.cascade_cheap, settings.cascade_expensive):
+            raise RetoldError("cascade_cheap and cascade_expensive cannot be 'cascade'")
+        if not 0.0 <= settings.cascade_low <= settings.cascade_high <= 1.0:
+            raise RetoldError("cascade_low and cascade_high must satisfy 0 <= low <= high <= 1")
+        self.cheap = get_judge(settings.cascade_cheap, settings)
+        self.expensive = get_judge(settings.cascade_expensive, settings)
+        self.name = f"cascade({self.cheap.name}->{self.expensive.name})"
+        self.stats = {"claims": 0, "escalated": 0}
+
+    def judge(
+        self,
+        source: AnalyzedArticle,
+        retelling: AnalyzedArticle,
+        alignment: Alignment,
+        claims: list[int],
+        diffs: list[SentenceDiff] | None = None,
+    ) -> list[Judgement]:
+        st = self.settings
+        first = self.cheap.judge(source, retelling, alignment, claims, diffs)
+        unsure = [
+            k
+            for k, j in enumerate(first)
+            if j.verdict != "contradicted" and st.cascade_low <= j.probability <= st.cascade_high
+        ]
+        self.stats["claims"] += len(claims)
+        self.stats["escalated"] += len(unsure)
+        if unsure:
+            second = self.expensive.judge(
+                source, retelling, alignment, [claims[k] for k in unsure], diffs
+            )
+            for k, j in zip(unsure, second, strict=True):
+                if j.verdict != "judge_failed":
+                    j.reasons = [
+                        *j.reasons,
+                        f"escalated from {self.cheap.name} (p={first[k].probability:.2f})",
+                    ]
+                    first[k] = j
+        return first
+
+    @property
+    def escalated_share(self) -> float:
+        return self.stats["escalated"] / max(1, self.stats["claims"])
