@@ -100,7 +100,15 @@ def _quote(sub, speaker, verdict, conf, source_speaker, similarity, diff=(), evi
 
 def _style_span(sub: str, label: str) -> dict[str, Any]:
     a, b = _find(RETELLING, sub)
-    return {"text": sub, "start": a, "end": b, "label": label, "side": "retelling", "new": True}
+    return {
+        "text": sub,
+        "start": a,
+        "end": b,
+        "label": label,
+        "side": "retelling",
+        "new": True,
+        "confidence": 0.7,
+    }
 
 
 def build_audit() -> dict[str, Any]:
@@ -237,6 +245,8 @@ def build_audit() -> dict[str, Any]:
             "start": a,
             "end": b,
             "kind": "sentence",
+            "confidence": 0.9,
+            "evidence": [],
             "importance": 0.81,
             "reasons": ["numbers"],
         },
@@ -245,6 +255,8 @@ def build_audit() -> dict[str, Any]:
             "start": c,
             "end": d,
             "kind": "caveat",
+            "confidence": 0.75,
+            "evidence": [],
             "importance": 0.32,
             "reasons": ["place"],
         },

@@ -188,6 +188,9 @@ class Omission:
     importance: float
     reasons: list[str] = field(default_factory=list)
     kind: Literal["sentence", "caveat", "attribution"] = "sentence"
+    confidence: float = 0.5
+    # for caveat/attribution: the source phrase and the retelling sentence that lacks it
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +201,7 @@ class StyleSpan:
     label: str
     side: Literal["source", "retelling"] = "retelling"
     new: bool = True  # not present in the source
+    confidence: float = 0.5  # that the span is what its label says
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,7 +11,7 @@ import numpy as np
 
 from retold.analyze.words import HEDGE_RE, caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
-from retold.model import AnalyzedArticle, Omission
+from retold.model import AnalyzedArticle, Evidence, Omission
 from retold.settings import Settings
 
 ATTRIBUTION_RE = re.compile(
@@ -88,6 +88,7 @@ def find_omissions(
         j = s.index
         early = 0.05 * (1 - j / max(1, n_src))  # early sentences carry the main facts
         i = _retold_by(j, al, settings)
+        best = float(al.scores[:, j].max()) if al.scores.size else 0.0
         if i is None:
             importance, reasons = 0.25, ["not retold"]
             found = caveats(s.text)
@@ -103,10 +104,22 @@ def find_omissions(
             if j in quoted:
                 importance += 0.05
                 reasons.append("quote")
-            out.append(Omission(s.text, s.start, s.end, min(1.0, importance + early), reasons))
+            # the less any retelling sentence resembles it, the surer the omission
+            out.append(
+                Omission(
+                    s.text,
+                    s.start,
+                    s.end,
+                    min(1.0, importance + early),
+                    reasons,
+                    confidence=round(min(0.95, 1.0 - best * 0.8), 3),
+                    evidence=[Evidence(s.text, s.start, s.end, "source")],
+                )
+            )
             continue
         # retold, but did the retelling keep its caveats and its attribution?
         r = retelling.sentences[i]
+        told_as = Evidence(r.text, r.start, r.end, "retelling", round(float(al.scores[i, j]), 3))
         for hedge in sorted(dropped_hedges(s.text, r.text)):
             a, b = _phrase(source, j, HEDGE_RE, {hedge})
             out.append(
@@ -120,6 +133,8 @@ def find_omissions(
                         f"retold as: {r.text[:160]}",
                     ],
                     kind="caveat",
+                    confidence=0.75,
+                    evidence=[Evidence(source.text[a:b], a, b, "source"), told_as],
                 )
             )
         kept = (
@@ -140,6 +155,8 @@ def find_omissions(
                     min(1.0, 0.6 + early),
                     ["retold without its attribution", f"retold as: {r.text[:160]}"],
                     kind="attribution",
+                    confidence=0.7,
+                    evidence=[Evidence(source.text[a:b], a, b, "source"), told_as],
                 )
             )
     out.sort(key=lambda o: -o.importance)

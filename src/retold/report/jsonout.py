@@ -118,6 +118,8 @@ def audit_to_dict(audit: Audit) -> dict[str, Any]:
                 "end": o.end,
                 "kind": o.kind,
                 "importance": round(o.importance, 3),
+                "confidence": round(o.confidence, 3),
+                "evidence": [e.to_dict() for e in o.evidence],
                 "reasons": o.reasons,
             }
             for o in audit.omissions

@@ -5,6 +5,7 @@ comparison against the source stay."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from retold.model import StyleComparison, StyleSpan
 
@@ -156,11 +157,23 @@ _CLOSING_AS = re.compile(
 )
 
 
+# how sure a lexicon hit is of its label (machine-rewrite phrases are evidence, not proof)
+_CONFIDENCE = {
+    "sensational": 0.7,
+    "loaded": 0.6,
+    "urgency": 0.6,
+    "hype-exclusive": 0.5,
+    "machine-rewrite": 0.4,
+}
+
+
 def style_spans(text: str) -> list[StyleSpan]:
-    spans = [
-        StyleSpan(m.group(0), m.start(), m.end(), _TERM_LABEL[" ".join(m.group(0).lower().split())])
-        for m in _ALL_TERMS.finditer(text)
-    ]
+    spans = []
+    for m in _ALL_TERMS.finditer(text):
+        label = _TERM_LABEL[" ".join(m.group(0).lower().split())]
+        spans.append(
+            StyleSpan(m.group(0), m.start(), m.end(), label, confidence=_CONFIDENCE.get(label, 0.5))
+        )
     m = _CLOSING_AS.search(text.rstrip() + "\n")
     if m:
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
@@ -171,6 +184,7 @@ def style_spans(text: str) -> list[StyleSpan]:
                 start,
                 start + len(text[start:end].strip()),
                 "machine-rewrite",
+                confidence=_CONFIDENCE["machine-rewrite"],
             )
         )
     spans.sort(key=lambda s: s.start)
@@ -189,9 +203,8 @@ def compare_style(source_text: str, retelling_text: str) -> StyleComparison:
     ret_spans = style_spans(retelling_text)
     src_terms = {s.text.lower() for s in src_spans}
     spans = [
-        StyleSpan(s.text, s.start, s.end, s.label, "retelling", s.text.lower() not in src_terms)
-        for s in ret_spans
-    ] + [StyleSpan(s.text, s.start, s.end, s.label, "source", False) for s in src_spans]
+        replace(s, side="retelling", new=s.text.lower() not in src_terms) for s in ret_spans
+    ] + [replace(s, side="source", new=False) for s in src_spans]
     return StyleComparison(
         source_score=score(source_text, src_spans),
         retelling_score=score(retelling_text, ret_spans),
