@@ -102,6 +102,8 @@ class AnalyzedArticle:
     quotes: list[Quote]
     # sentence embeddings (numpy array, one row per sentence, L2-normalised); not serialised
     embeddings: Any = None
+    # content word-piece ids per sentence (static model vocabulary); not serialised
+    sentence_tokens: Any = None
 
     @property
     def text(self) -> str:

@@ -6,7 +6,7 @@ import bisect
 from collections import OrderedDict
 from threading import Lock
 
-from retold.analyze.embed import embed
+from retold.analyze.embed import embed, token_ids
 from retold.analyze.nlp import parse_many
 from retold.analyze.numbers import find_quantities
 from retold.analyze.quotes import extract_quotes
@@ -64,6 +64,7 @@ def _finish(
         quantities=quantities,
         quotes=extract_quotes(article.text, sentences, entities),
         embeddings=embed([s.text for s in sentences], st.embedding_model),
+        sentence_tokens=token_ids([s.text for s in sentences]),
     )
 
 

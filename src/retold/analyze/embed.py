@@ -91,3 +91,41 @@ def cosine_matrix(a: Any, b: Any) -> np.ndarray:
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)), dtype=np.float32)
     return np.clip(a @ b.T, -1.0, 1.0)
+
+
+# --- token-level view of the packaged static model: which word pieces of a claim occur in
+# the source, exactly or as near neighbours (a cheap, static cousin of BERTScore precision)
+_TOKEN_STOP = frozenset(
+    "the a an of to in and or for on at by with is was are were be been it its this that as "
+    "from has have had he she they his her their said says will would not".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _static_parts() -> tuple[Any, np.ndarray]:
+    from model2vec import StaticModel
+
+    model = StaticModel.from_pretrained(str(packaged_model_path()))
+    matrix = np.asarray(model.embedding, dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+    return model.tokenizer, matrix
+
+
+def token_ids(texts: list[str]) -> list[np.ndarray]:
+    """Content word-piece ids per text (stop words and punctuation dropped)."""
+    if not texts:
+        return []
+    tokenizer, _ = _static_parts()
+    out = []
+    for enc in tokenizer.encode_batch(texts, add_special_tokens=False):
+        keep = [
+            i
+            for i, t in zip(enc.ids, enc.tokens, strict=True)
+            if any(c.isalnum() for c in t) and t.lower().lstrip("#") not in _TOKEN_STOP
+        ]
+        out.append(np.asarray(keep, dtype=np.int64))
+    return out
+
+
+def token_vectors(ids: np.ndarray) -> np.ndarray:
+    return _static_parts()[1][ids]

@@ -50,6 +50,25 @@ def sentence_support(
     return out
 
 
+AGGREGATES = {"min": min, "mean": lambda v: sum(v) / len(v)}
+
+
+def _aggregate(items: list[tuple[int, list[float]]], how: str) -> list[tuple[int, float]]:
+    return [(y, AGGREGATES[how](v)) for y, v in items]
+
+
+def choose_aggregate(dev: list[tuple[int, list[float]]]) -> str:
+    """How sentence support becomes a summary score (least supported sentence, or the mean),
+    chosen by AUROC on the dev part only."""
+
+    def score(how: str) -> float:
+        agg = _aggregate(dev, how)
+        value = auroc([y for y, _ in agg], [s for _, s in agg])
+        return -1.0 if math.isnan(value) else value
+
+    return max(AGGREGATES, key=score)
+
+
 def _binary_report(
     dev: list[tuple[int, float]], test: list[tuple[int, float]], extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -95,27 +114,30 @@ def eval_frank(
         ),
         limit,
     )
-    dev, test = [], []
-    by_dataset: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    dev: list[tuple[int, list[float]]] = []
+    test: list[tuple[int, list[float]]] = []
+    datasets: list[str] = []
     baselines: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     for k, r in enumerate(rows):
         probs = sentence_support(
             r["article"], r["summary_sentences"] or [r["summary"]], judge, settings
         )
-        item = (int(r["label"]), min(probs) if probs else 0.0)
+        item = (int(r["label"]), probs or [0.0])
         (dev if r["split"] == "valid" else test).append(item)
         if r["split"] == "test":
-            by_dataset[r["dataset"]].append(item)
+            datasets.append(r["dataset"])
         for name, value in (r.get("baseline_metric_scores") or {}).items():
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
                 baselines[name][0 if r["split"] == "valid" else 1].append((int(r["label"]), value))
         if progress:
             progress("frank", k + 1, len(rows))
-    extra = {
-        "auroc_" + d: round(auroc([y for y, _ in v], [s for _, s in v]), 4)
-        for d, v in sorted(by_dataset.items())
-    }
-    report = _binary_report(dev, test, extra)
+    agg = choose_aggregate(dev)
+    d_scores, t_scores = _aggregate(dev, agg), _aggregate(test, agg)
+    extra: dict[str, Any] = {"aggregate": agg}
+    for d in sorted(set(datasets)):
+        part = [x for x, ds in zip(t_scores, datasets, strict=True) if ds == d]
+        extra["auroc_" + d] = round(auroc([y for y, _ in part], [s for _, s in part]), 4)
+    report = _binary_report(d_scores, t_scores, extra)
     # the shipped metric scores, recomputed with the same code: checks the harness itself
     report["baselines_recomputed"] = {
         name: {k: v for k, v in _binary_report(d, t).items() if k in ("balanced_accuracy", "auroc")}
@@ -135,17 +157,21 @@ def eval_qags(
     """Summary level and sentence level. QAGS ships no split: ~30% of summaries (by id hash)
     are the dev part for the threshold, the rest is reported."""
     rows = _limited(read_jsonl(data / "qags" / "pairs.jsonl"), limit)
-    dev, test, s_dev, s_test = [], [], [], []
+    dev: list[tuple[int, list[float]]] = []
+    test: list[tuple[int, list[float]]] = []
+    s_dev: list[tuple[int, float]] = []
+    s_test: list[tuple[int, float]] = []
     for k, r in enumerate(rows):
         sents = [s["sentence"] for s in r["sentences"]]
         probs = sentence_support(r["article"], sents, judge, settings)
         is_dev = dev_split(r["id"])
-        (dev if is_dev else test).append((int(r["label"]), min(probs) if probs else 0.0))
+        (dev if is_dev else test).append((int(r["label"]), probs or [0.0]))
         for lab, p in zip(r["sentence_labels"], probs, strict=True):
             (s_dev if is_dev else s_test).append((int(lab), p))
         if progress:
             progress("qags", k + 1, len(rows))
-    report = _binary_report(dev, test)
+    agg = choose_aggregate(dev)
+    report = _binary_report(_aggregate(dev, agg), _aggregate(test, agg), {"aggregate": agg})
     sent = _binary_report(s_dev, s_test)
     report["sentence_balanced_accuracy"] = sent["balanced_accuracy"]
     report["sentence_auroc"] = sent["auroc"]

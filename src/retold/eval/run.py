@@ -107,6 +107,8 @@ def print_table(results: dict[str, Any], console: Console) -> None:
         if not r:
             continue
         note = f"threshold {r['threshold']} from dev ({r['n_dev']})"
+        if "aggregate" in r:
+            note += f"; summary = {r['aggregate']} of sentences (chosen on dev)"
         if name == "qags":
             note += (
                 f"; sentence level: bal.acc {r['sentence_balanced_accuracy']}, "

@@ -15,7 +15,7 @@ from retold.analyze.numbers import describe
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff, diff_all
 from retold.judges.base import Judge, Judgement
-from retold.judges.signals import ClaimSignals, claim_signals, source_vocab
+from retold.judges.signals import ClaimSignals, claim_signals, source_index
 from retold.model import AnalyzedArticle
 from retold.settings import Settings
 
@@ -83,10 +83,10 @@ class HeuristicJudge(Judge):
         diffs: list[SentenceDiff] | None = None,
     ) -> list[Judgement]:
         diffs = diffs or diff_all(source, retelling, alignment, self.settings)
-        vocab = source_vocab(alignment)
+        index = source_index(source, alignment)
         out = []
         for i in claims:
-            sig = claim_signals(i, source, retelling, alignment, diffs[i], vocab, self.settings)
+            sig = claim_signals(i, source, retelling, alignment, diffs[i], index, self.settings)
             p, reasons = heuristic_probability(sig, self.settings)
             out.append(
                 verdict_from(sig, p, reasons, [j for j, _ in alignment.top[i]], self.settings)

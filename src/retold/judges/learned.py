@@ -19,7 +19,7 @@ from retold.audit.changes import SentenceDiff, diff_all
 from retold.errors import RetoldError
 from retold.judges.base import Judge, Judgement
 from retold.judges.heuristic import heuristic_probability, verdict_from
-from retold.judges.signals import ClaimSignals, claim_signals, source_vocab
+from retold.judges.signals import ClaimSignals, claim_signals, source_index
 from retold.model import AnalyzedArticle
 
 MODEL_FILE = "judges/learned_model.json"
@@ -75,10 +75,10 @@ class LearnedJudge(Judge):
         diffs: list[SentenceDiff] | None = None,
     ) -> list[Judgement]:
         diffs = diffs or diff_all(source, retelling, alignment, self.settings)
-        vocab = source_vocab(alignment)
+        index = source_index(source, alignment)
         sigs, rows, why = [], [], []
         for i in claims:
-            sig = claim_signals(i, source, retelling, alignment, diffs[i], vocab, self.settings)
+            sig = claim_signals(i, source, retelling, alignment, diffs[i], index, self.settings)
             hp, reasons = heuristic_probability(sig, self.settings)
             sigs.append(sig)
             rows.append(features(sig, hp))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from retold.analyze.embed import token_vectors
 from retold.analyze.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff
@@ -43,6 +44,8 @@ class ClaimSignals:
     escalations: list[str] = field(default_factory=list)
     novel_names: list[Entity] = field(default_factory=list)
     novel_numbers: list[Quantity] = field(default_factory=list)
+    token_exact: float = 0.0  # share of the claim's word pieces present in the whole source
+    token_soft: float = 0.0  # the same with nearest-neighbour (static embedding) matching
 
     @property
     def novel_ratio(self) -> float:
@@ -63,6 +66,8 @@ class ClaimSignals:
         "added",
         "escalation",
         "log_words",
+        "token_exact",
+        "token_soft",
     )
 
     def vector(self) -> np.ndarray:
@@ -84,13 +89,37 @@ class ClaimSignals:
                 float(bool(self.added)),
                 float(bool(self.escalations)),
                 math.log1p(self.n_words),
+                self.token_exact,
+                self.token_soft,
             ],
             dtype=np.float64,
         )
 
 
-def source_vocab(al: Alignment) -> set[str]:
-    return set().union(*al.source_words) if al.source_words else set()
+@dataclass
+class SourceIndex:
+    """What every claim of one retelling is checked against, built once per source."""
+
+    vocab: set[str]  # stemmed content words
+    tokens: np.ndarray  # unique content word-piece ids
+    vectors: np.ndarray  # their static embeddings (rows L2-normalised)
+
+
+def source_index(source: AnalyzedArticle, al: Alignment) -> SourceIndex:
+    vocab = set().union(*al.source_words) if al.source_words else set()
+    parts = [t for t in (source.sentence_tokens or []) if len(t)]
+    ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return SourceIndex(vocab, ids, token_vectors(ids) if len(ids) else np.zeros((0, 1)))
+
+
+def token_precision(claim_ids: np.ndarray | None, index: SourceIndex) -> tuple[float, float]:
+    """(share of the claim's word pieces found in the source, mean best cosine of each piece
+    to any source piece): how much of the claim's wording the whole source accounts for."""
+    if claim_ids is None or not len(claim_ids) or not len(index.tokens):
+        return 0.0, 0.0
+    exact = float(np.isin(claim_ids, index.tokens).mean())
+    soft = float((token_vectors(claim_ids) @ index.vectors.T).max(axis=1).mean())
+    return exact, max(0.0, soft)
 
 
 def claim_signals(
@@ -99,9 +128,10 @@ def claim_signals(
     retelling: AnalyzedArticle,
     al: Alignment,
     diff: SentenceDiff,
-    vocab: set[str],
+    index: SourceIndex,
     settings: Settings,
 ) -> ClaimSignals:
+    vocab = index.vocab
     cands = al.top[i]
     best_j, best = cands[0] if cands else (-1, 0.0)
     words = al.retelling_words[i]
@@ -134,6 +164,8 @@ def claim_signals(
         if score >= settings.contradiction_min_align:
             sig.lost_hedges |= dropped_hedges(source.sentences[j].text, r_text)
     sig.added = added_parts(i, retelling, vocab)
+    toks = retelling.sentence_tokens[i] if retelling.sentence_tokens else None
+    sig.token_exact, sig.token_soft = token_precision(toks, index)
     src_lower = source.text.lower()
     sig.escalations = [
         m.group(0) for m in ESCALATION_RE.finditer(r_text) if m.group(0).lower() not in src_lower

@@ -116,7 +116,7 @@ def build_examples(
     from retold.audit.changes import diff_all
     from retold.judges.heuristic import heuristic_probability
     from retold.judges.learned import features
-    from retold.judges.signals import claim_signals, source_vocab
+    from retold.judges.signals import claim_signals, source_index
 
     rng = random.Random(seed)
     rows = [
@@ -154,12 +154,14 @@ def build_examples(
         doc = analyze(Article("\n".join(c[0] for c in claims), origin="claims"), settings)
         al = align(source, doc, settings)
         diffs = diff_all(source, doc, al, settings)
-        vocab = source_vocab(al)
+        index = source_index(source, al)
         for i, sent in enumerate(doc.sentences):
             owner = next((c for c in claims if sent.text in c[0]), None)
             if owner is None:
                 continue
-            sig = claim_signals(i, source, doc, al, diffs[i], vocab, settings)
+            sig = claim_signals(i, source, doc, al, diffs[i], index, settings)
+            if owner[2] == 1 and sig.best < 0.4 and sig.recall < 0.4:
+                continue  # a restyling sentence with no counterpart: likely added, not a positive
             hp, _ = heuristic_probability(sig, settings)
             X.append(features(sig, hp))
             y.append(owner[2])
