@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from retold.errors import RetoldError
 from retold.report.html import render_html, write_html
 from retold.report.jsonout import validate
 from retold.report.terminal import diff_text, render_terminal
@@ -480,8 +481,8 @@ def test_write_html_atomic(audit, tmp_path: Path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("retold.report.html.os.replace", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("retold.report.files.os.replace", boom)
+    with pytest.raises(RetoldError, match="disk full"):
         write_html(audit, target)
     assert target.read_text("utf-8") == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

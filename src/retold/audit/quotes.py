@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from retold.analyze.embed import embed
-from retold.analyze.quotes import normalise_speaker
+from retold.analyze.quotes import same_speaker as names_match
 from retold.analyze.words import content_words
 from retold.model import AnalyzedArticle, Evidence, Quote, QuoteFinding, WordDiffOp
 from retold.settings import Settings
@@ -48,14 +48,7 @@ def same_speaker(a: str | None, b: str | None) -> bool | None:
     ('the lead author' may well be 'Elin Trask': not evidence of misattribution)."""
     if not a or not b or is_description(a) or is_description(b):
         return None
-    na, nb = normalise_speaker(a), normalise_speaker(b)
-    if not na or not nb:
-        return None
-    if na == nb:
-        return True
-    ta, tb = na.split(), nb.split()
-    # "Keller" vs "Maria Keller": a surname matches the full name
-    return ta[-1] == tb[-1]
+    return names_match(a, b)
 
 
 def _who(q: Quote, source_speaker: str | None, retelling_text: str) -> bool | None:

@@ -9,10 +9,8 @@ tooltip and finding ids) and Jinja escapes every segment.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +18,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+
+from retold.report.files import write_text_atomic
+from retold.report.fmt import num, pct, signed
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -70,27 +71,6 @@ class _SentenceDeco:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _pct(x: Any) -> str:
-    try:
-        return f"{round(float(x) * 100)}%"
-    except (TypeError, ValueError):
-        return "–"
-
-
-def _num(x: Any, digits: int = 1) -> str:
-    try:
-        return f"{float(x):.{digits}f}"
-    except (TypeError, ValueError):
-        return "–"
-
-
-def _signed(x: Any, digits: int = 1) -> str:
-    try:
-        return f"{float(x):+.{digits}f}"
-    except (TypeError, ValueError):
-        return "–"
 
 
 def _clamp(start: Any, end: Any, n: int) -> tuple[int, int]:
@@ -237,7 +217,7 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
     for i, c in enumerate(claims):
         fid = f"claim-{i}"
         verdict = c.get("verdict", "unsupported")
-        tip = f"Claim: {verdict} ({_pct(c.get('confidence'))} confidence)"
+        tip = f"Claim: {verdict} ({pct(c.get('confidence'))} confidence)"
         for si, _, _ in _overlapping(ret_sents, c.get("start"), c.get("end"), nr):
             d = deco("retelling", si)
             d.add(fid, tip)
@@ -278,7 +258,7 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
     omissions = data.get("omissions") or []
     for i, o in enumerate(omissions):
         fid = f"omission-{i}"
-        tip = f"Omitted from the retelling (importance {_pct(o.get('importance'))})"
+        tip = f"Omitted from the retelling (importance {pct(o.get('importance'))})"
         a, b = _clamp(o.get("start"), o.get("end"), ns)
         for si, sa, sb in _overlapping(src_sents, a, b, ns):
             covered = min(b, sb) - max(a, sa)
@@ -358,11 +338,11 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
         "src": src,
         "ret": ret,
         "summary": summary,
-        "fidelity_pct": _pct(fidelity),
+        "fidelity_pct": pct(fidelity),
         "fidelity_width": max(0, min(100, round(float(fidelity) * 100))),
         "fidelity_class": "good" if fidelity >= 0.75 else ("mid" if fidelity >= 0.5 else "bad"),
         "related": bool(summary.get("related", True)),
-        "relatedness_pct": _pct(summary.get("relatedness", 0)),
+        "relatedness_pct": pct(summary.get("relatedness", 0)),
         "claim_counts": [(v, claim_counts.pop(v, 0)) for v in CLAIM_ORDER]
         + sorted(claim_counts.items()),
         "quote_counts": [(v, quote_counts.pop(v, 0)) for v in QUOTE_ORDER]
@@ -372,9 +352,9 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
         "n_changes": summary.get("changes", len(changes)),
         "n_omissions": summary.get("omissions", len(omissions)),
         "style": style,
-        "style_source": _num(style.get("source_score")),
-        "style_retelling": _num(style.get("retelling_score")),
-        "style_delta": _signed(summary.get("style_delta")),
+        "style_source": num(style.get("source_score")),
+        "style_retelling": num(style.get("retelling_score")),
+        "style_delta": signed(summary.get("style_delta")),
         "style_delta_up": (summary.get("style_delta") or 0) > 0,
         "src_pieces": _pane(src_text, src_sents, "src", marks["source"], decos["source"]),
         "ret_pieces": _pane(ret_text, ret_sents, "ret", marks["retelling"], decos["retelling"]),
@@ -411,8 +391,8 @@ def _env() -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["pct"] = _pct
-    env.filters["num"] = _num
+    env.filters["pct"] = pct
+    env.filters["num"] = num
     return env
 
 
@@ -439,19 +419,7 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 def write_html(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Render and write atomically (temp file in the same directory, then ``os.replace``)."""
+    """Render and write atomically (a crash or full disk never leaves half a report)."""
     target = Path(path)
-    html = render_html(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(target, render_html(data))
     return target

@@ -15,6 +15,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from retold.report.fmt import num, pct
+
 CLAIM_STYLES = {"supported": "green", "unsupported": "yellow", "contradicted": "bold red"}
 QUOTE_STYLES = {
     "verbatim": "green",
@@ -34,20 +36,6 @@ MAX_STYLE_SPANS = 6
 def _short(text: str | None, limit: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _pct(x: Any) -> str:
-    try:
-        return f"{round(float(x) * 100)}%"
-    except (TypeError, ValueError):
-        return "–"
-
-
-def _num(x: Any, digits: int = 1) -> str:
-    try:
-        return f"{float(x):.{digits}f}"
-    except (TypeError, ValueError):
-        return "–"
 
 
 def _best_evidence(evidence: list[dict[str, Any]] | None) -> dict[str, Any] | None:
@@ -95,8 +83,8 @@ def _header(data: dict[str, Any]) -> Panel:
     lines.append(src.get("title") or "(untitled)", style="bold")
     lines.append(f"  {src.get('word_count', 0)} words", style="dim")
     lines.append("\n\nFidelity   ")
-    lines.append(_pct(fidelity), style=f"bold {fid_style}")
-    lines.append(f"   relatedness {_pct(summary.get('relatedness', 0))}", style="dim")
+    lines.append(pct(fidelity), style=f"bold {fid_style}")
+    lines.append(f"   relatedness {pct(summary.get('relatedness', 0))}", style="dim")
 
     lines.append("\nClaims     ")
     _counts(lines, summary.get("claims") or {}, CLAIM_ORDER, CLAIM_STYLES)
@@ -108,11 +96,11 @@ def _header(data: dict[str, Any]) -> Panel:
     lines.append(str(summary.get("omissions", len(data.get("omissions") or []))), style="bold")
     lines.append("   Style ")
     lines.append(
-        f"{_num(style.get('source_score'))} → {_num(style.get('retelling_score'))} per 100 words"
+        f"{num(style.get('source_score'))} → {num(style.get('retelling_score'))} per 100 words"
     )
     delta = summary.get("style_delta") or 0
     lines.append(
-        f" ({_num(delta) if delta <= 0 else '+' + _num(delta)})",
+        f" ({num(delta) if delta <= 0 else '+' + num(delta)})",
         style="red" if delta > 0 else "dim",
     )
 
@@ -160,7 +148,7 @@ def _claims_table(claims: list[dict[str, Any]], verbose: bool) -> Table | Text:
             claim.append("\n" + "; ".join(c["reasons"]), style="dim")
         table.add_row(
             _verdict(c.get("verdict", ""), CLAIM_STYLES),
-            _pct(c.get("confidence")),
+            pct(c.get("confidence")),
             claim,
             Text(_short(best.get("text"), 120), style="dim") if best else Text("—", style="dim"),
         )
@@ -195,7 +183,7 @@ def _quotes_table(quotes: list[dict[str, Any]], verbose: bool) -> Table | Text:
             Text(q.get("speaker") or "—"),
             src_speaker,
             body,
-            _pct(q.get("confidence")),
+            pct(q.get("confidence")),
         )
     return table
 
@@ -217,7 +205,7 @@ def _changes_table(changes: list[dict[str, Any]]) -> Table | None:
             Text(_short(ch.get("source_text"), 80), style="red"),
             Text(_short(ch.get("retelling_text"), 80), style="green"),
             Text(_short(ch.get("note"), 160), style="dim"),
-            _pct(ch.get("confidence")),
+            pct(ch.get("confidence")),
         )
     return table
 
@@ -236,7 +224,7 @@ def _omissions_table(omissions: list[dict[str, Any]], verbose: bool) -> Table | 
     table.add_column("Why it matters", ratio=2, overflow="fold")
     for o in shown:
         table.add_row(
-            _pct(o.get("importance")),
+            pct(o.get("importance")),
             Text(_short(o.get("text"), 400 if verbose else 180)),
             Text("; ".join(o.get("reasons") or []), style="dim"),
         )
@@ -249,10 +237,10 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Group:
     delta = summary.get("style_delta") or 0
     line = Text("Style ", style="bold")
     line.append(f"({style.get('method', '')}) ", style="dim")
-    line.append(f"source {_num(style.get('source_score'))} → retelling ")
-    line.append(_num(style.get("retelling_score")), style="bold")
+    line.append(f"source {num(style.get('source_score'))} → retelling ")
+    line.append(num(style.get("retelling_score")), style="bold")
     line.append(" per 100 words ")
-    line.append(f"({'+' if delta > 0 else ''}{_num(delta)})", style="red" if delta > 0 else "dim")
+    line.append(f"({'+' if delta > 0 else ''}{num(delta)})", style="red" if delta > 0 else "dim")
     spans = [
         s
         for s in style.get("spans") or []
