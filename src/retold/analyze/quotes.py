@@ -67,6 +67,26 @@ def _words(s: str) -> list[str]:
     return s.split()
 
 
+# job words that may stand right before a name, usually lower-case: "said lead author Elin
+# Trask", "glaciologist Elin Trask", "prosecutor Lena Mott" (plus any -ologist / -ician)
+_PRE_NAME_ROLES = set(
+    _words("""
+author co-author coauthor researcher scientist glaciologist hydrologist economist analyst lawyer
+judge prosecutor pharmacist physician doctor nurse professor historian engineer architect
+journalist reporter editor columnist writer novelist activist campaigner chemist physicist
+biologist specialist strategist lobbyist consultant adviser advisor expert official spokesperson
+spokesman spokeswoman investigator detective attorney barrister solicitor defender teacher
+farmer owner founder executive researcher curator principal surgeon dentist therapist
+psychologist psychiatrist veterinarian vet pilot captain coach""")
+)
+_ROLE_SUFFIX_RE = re.compile(r"[a-z]{3,}(?:ologist|ician)$")
+
+
+def _is_role_title(low: str) -> bool:
+    """A role word that may precede a name: 'Minister', 'lead author', 'glaciologist'."""
+    return low in _ROLE_TITLES or low in _PRE_NAME_ROLES or bool(_ROLE_SUFFIX_RE.match(low))
+
+
 _GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
 
 _ROLES_SINGULAR = _words("""
