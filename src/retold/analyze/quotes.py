@@ -21,7 +21,10 @@ Conventions (the auditor relies on them):
 * ``speaker`` is a canonical full name ("Maria Keller"), a description as written
   ("a spokesperson for the ministry"), or None. A pronoun speaker keeps ``speaker_span`` on the
   pronoun; when it cannot be resolved ``speaker`` is None. A definite description seen in an
-  appositive ("Maria Keller, the finance minister,") resolves to that name elsewhere.
+  appositive ("Maria Keller, the finance minister,") resolves to that name elsewhere; a bare
+  "the judge" goes to the last person introduced with that role ("Judge Ottilie Brask").
+* A name spaCy labelled ORG/GPE counts as a person after an honorific or role title ("Dr X",
+  "glaciologist X") or when its surname is later a speaker on its own ("Marrow said").
 * A quote without its own attribution takes that of a later quote in its paragraph (only when
   the quote is a sentence by itself), else of the previous sentence if that has a cue; else None.
 
@@ -35,7 +38,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from retold.model import Entity, Quote, Sentence, Span
@@ -76,7 +80,7 @@ judge prosecutor pharmacist physician doctor nurse professor historian engineer 
 journalist reporter editor columnist writer novelist activist campaigner chemist physicist
 biologist specialist strategist lobbyist consultant adviser advisor expert official spokesperson
 spokesman spokeswoman investigator detective attorney barrister solicitor defender teacher
-farmer owner founder executive researcher curator principal surgeon dentist therapist
+farmer owner founder executive curator principal surgeon dentist therapist
 psychologist psychiatrist veterinarian vet pilot captain coach""")
 )
 _ROLE_SUFFIX_RE = re.compile(r"[a-z]{3,}(?:ologist|ician)$")
@@ -85,6 +89,10 @@ _ROLE_SUFFIX_RE = re.compile(r"[a-z]{3,}(?:ologist|ician)$")
 def _is_role_title(low: str) -> bool:
     """A role word that may precede a name: 'Minister', 'lead author', 'glaciologist'."""
     return low in _ROLE_TITLES or low in _PRE_NAME_ROLES or bool(_ROLE_SUFFIX_RE.match(low))
+
+
+def _is_title_word(low: str) -> bool:
+    return low in _HONORIFICS or _is_role_title(low)
 
 
 _GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
@@ -283,9 +291,9 @@ def _strip_titles(name: str) -> str:
     cut = 0
     for i, tok in enumerate(toks[:-1]):
         w = tok.rstrip(".").lower()
-        if w in _HONORIFICS or (w in _ROLE_TITLES and toks[i + 1][:1].isupper()):
+        if w in _HONORIFICS or (_is_role_title(w) and toks[i + 1][:1].isupper()):
             cut = i + 1  # a role title only counts before a name, not in "a spokesperson for"
-        elif any(t.rstrip(".").lower() in _ROLE_TITLES for t in toks[i + 1 : -1]):
+        elif any(_is_role_title(t.rstrip(".").lower()) for t in toks[i + 1 : -1]):
             continue  # a qualifier before a later title ("Finance" in "Finance Minister X")
         else:
             break
@@ -347,6 +355,152 @@ def same_speaker(a: str | None, b: str | None) -> bool:
     return (len(ta) == 1 or len(tb) == 1) and ta[-1] == tb[-1]
 
 
+# ----------------------------------------------------------------------------- people
+
+# words that make a capitalised run an organisation or place, never a person's name
+_ORG_WORDS = frozenset(
+    _words("""
+association institute institution university college school academy authority agency council
+party bank group company corporation corp inc ltd llc plc gmbh foundation trust fund museum
+hospital clinic court board union committee commission department ministry office service
+services police force army navy church federation league club society centre center network
+times post news press valley river lake mountain mountains city county region province state
+republic kingdom island islands airport station street road square park chemicals industries
+holdings partners pharmacists airlines motors energy health research rivers""")
+)
+_PERSONISH = r"[A-Z][a-z]+(?:[-'’][A-Za-z]+)*"
+_PERSONISH_RE = re.compile(_PERSONISH)
+_TITLE_WORD_RE = re.compile(r"\b([A-Z][a-z]+)\.?\s+(?=[A-Z])")  # "Prof " before a name
+_NAME_AT_RE = re.compile(rf"{_PERSONISH}(?:\s+{_PERSONISH}){{0,2}}(?![\w'’-])")
+_APPOS_DET = r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)\s+(?:[\w'’-]+\s+){0,3}?"
+_APPOS_BEFORE_RE = re.compile(r"\b" + _APPOS_DET + r"([a-z][\w-]*),\s+$")
+_APPOS_AFTER_RE = re.compile(
+    r",\s+"
+    + _APPOS_DET
+    + r"([a-z][\w-]*)(?:\s+(?:at|of|for|with|from|in)\s+[^,.;]{1,40}?)?\s*[,.;]"
+)
+_TITLE_BEFORE_RE = re.compile(r"(?:^|[\s(“\"‘'—–,])([A-Za-z][\w-]*)\.?\s+$")
+_CUE_WORDS = "|".join(sorted(_CUE_VERBS, key=len, reverse=True))
+_CUE_AFTER_RE = re.compile(r"\s*,?\s+(?:" + _CUE_WORDS + r")\b")
+_CUE_BEFORE_RE = re.compile(r"\b(?:" + _CUE_WORDS + r"|Mr|Mrs|Ms|Dr|Prof)\.?,?\s+$")
+
+
+def _name_core(text: str) -> list[str] | None:
+    """Tokens of a person-like name ('Dr Helena Marrow' -> ['Helena', 'Marrow']): 1-3
+    Title-Case words, none of them an organisation or role word."""
+    toks = _strip_titles(text).split()
+    if not 1 <= len(toks) <= 3:
+        return None
+    for t in toks:
+        low = t.lower()
+        if not _PERSONISH_RE.fullmatch(t) or t in _CAP_STOP or low in _ORG_WORDS:
+            return None
+        if low in _ROLE_FORMS or _is_title_word(low):
+            return None
+    return toks
+
+
+def _used_as_speaker(text: str, word: str, after: int) -> bool:
+    """Is ``word`` used alone later as a person ('Marrow said', 'said Marrow', 'Ms Marrow')?"""
+    pat = re.compile(r"\b" + re.escape(word) + r"\b")
+    for mt in pat.finditer(text, after):
+        if mt.end() < len(text) and text[mt.end()] in "'’-":
+            continue  # "Marrow's", "Marrow-based"
+        if _CUE_AFTER_RE.match(text, mt.end()) or _CUE_BEFORE_RE.search(
+            text, max(0, mt.start() - 14), mt.start()
+        ):
+            return True
+    return False
+
+
+def _title_before(text: str, pos: int, n_core: int) -> int | None:
+    """Start of a name whose honorific or role title precedes ``pos``, skipping up to two
+    more given names ('Prof Odile | Varnhem' when spaCy only found 'Varnhem'), or None."""
+    start = pos
+    while True:
+        t = _TITLE_BEFORE_RE.search(text, max(0, start - 24), start)
+        if t is None:
+            return None
+        word = t.group(1)
+        low = word.lower()
+        if low in _HONORIFICS or (_is_role_title(low) and (word[:1].isupper() or n_core > 1)):
+            return start
+        personish = _PERSONISH_RE.fullmatch(word) and word not in _CAP_STOP
+        if n_core >= 3 or not personish or low in _ORG_WORDS or text[t.end(1)] == ".":
+            return None
+        n_core += 1
+        start = t.start(1)
+
+
+def _promote_people(text: str, entities: list[Entity]) -> list[Entity]:
+    """spaCy sometimes labels a person ORG or GPE ('Dr Helena Marrow', 'Marrow'). Relabel as
+    PERSON a name after an honorific or role title ('Dr', 'Judge', 'glaciologist'), a 2-3 word
+    Title-Case name whose surname is later used alone as a speaker ('Marrow said'), and lone
+    surnames of people found so. Leading sentence words are trimmed ('Later Kasimir Troll')."""
+    surnames = {e.text.split()[-1] for e in entities if e.label == "PERSON" and e.text.split()}
+    changed: dict[int, Entity] = {}
+    for i, ent in enumerate(entities):
+        if ent.label not in SPEAKER_LABELS:
+            continue
+        start = ent.start
+        first = _WORD_RE.match(text, start, ent.end)
+        while first and first.group() in _CAP_STOP and first.end() < ent.end:
+            start = _WS_COMMA_RE.match(text, first.end(), ent.end).end()
+            first = _WORD_RE.match(text, start, ent.end)
+        core = _name_core(text[start : ent.end])
+        if core is None:
+            continue
+        if ent.label == "PERSON":
+            if start != ent.start:
+                changed[i] = replace(ent, text=text[start : ent.end], start=start)
+            continue
+        if start != ent.start:  # "Later Kasimir Troll"
+            changed[i] = replace(ent, text=text[start : ent.end], start=start)
+        titled = _strip_titles(text[start : ent.end]) != text[start : ent.end].strip()
+        if not titled:
+            new_start = _title_before(text, start, len(core))
+            if new_start is not None:
+                titled, start = True, new_start
+                core = text[start : ent.end].split()
+        if titled or (len(core) > 1 and _used_as_speaker(text, core[-1], ent.end)):
+            changed[i] = replace(ent, text=text[start : ent.end], start=start, label="PERSON")
+            surnames.add(core[-1])
+    # "Prof Odile Varnhem" that spaCy did not tag at all
+    taken = [(e.start, e.end) for e in entities]
+    extra = []
+    for mt in _TITLE_WORD_RE.finditer(text):
+        low = mt.group(1).lower()
+        if not (low in _HONORIFICS or _is_role_title(low)):
+            continue
+        name = _NAME_AT_RE.match(text, mt.end())
+        if name is None:
+            continue
+        ns, ne = name.span()
+        if any(s < ne and ns < e for s, e in taken) or _name_core(name.group()) is None:
+            continue
+        extra.append(Entity(name.group(), "PERSON", ns, ne, -1))
+        surnames.add(name.group().split()[-1])
+    if not changed and not surnames:
+        return entities
+    spans = [(e.start, e.end) for e in changed.values()]
+    out = []
+    for i, ent in enumerate(entities):
+        if i in changed:
+            ent = changed[i]
+        elif any(s <= ent.start and ent.end <= e for s, e in spans):
+            continue  # inside a name grown to the left ('Odile' in 'Prof Odile Varnhem')
+        elif ent.label != "PERSON" and ent.label in SPEAKER_LABELS and ent.text in surnames:
+            ent = replace(ent, label="PERSON")  # "Marrow said", after "Dr Helena Marrow"
+        out.append(ent)
+    if extra:
+        out.sort(key=lambda x: x.start)
+        for x in extra:
+            si = bisect.bisect_right([e.start for e in out], x.start)
+            sent = out[si - 1].sentence if si else 0
+            out.insert(si, replace(x, sentence=sent))
+    return out
+
+
 # ----------------------------------------------------------------------------- internals
 
 
@@ -386,6 +540,44 @@ class _Ctx:
     by_start: dict[int, Entity]
     aliases: dict[str, str] = field(default_factory=dict)  # "the finance minister" -> name
     roles: list[tuple[int, int]] = field(default_factory=list)  # role-noun spans, sorted
+    # (offset, role word, name) for people introduced with a role: "Judge X", "X, the judge"
+    titled: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _note_alias(ctx: _Ctx, desc: _Who | str, name: _Who) -> None:
+    """Remember that a description ('the finance minister') names ``name`` here."""
+    text = desc if isinstance(desc, str) else desc.text
+    ctx.aliases.setdefault(normalise_speaker(text), name.text)
+    words = _ALPHA_RE.findall(text.lower())
+    if words and words[-1] in _ROLE_FORMS:
+        ctx.titled.append((name.start, words[-1], name.text))
+
+
+_LOWER_WORD_RE = re.compile(r"([a-z][\w'’-]*)\s+")
+
+
+def _role_name(ctx: _Ctx, s: int, e: int) -> _Who | None:
+    """'lead author Elin Trask', 'glaciologist Elin Trask', 'the prosecutor Lena Mott' at s:
+    a few lower-case words ending in a role word, then a name ending the phrase."""
+    m = ctx.m
+    pos = s
+    for _ in range(5):
+        w = _LOWER_WORD_RE.match(m, pos, e)
+        if w is None:
+            return None
+        pos = w.end()
+        low = w.group(1).lower()
+        if _is_role_title(low) and m[pos : pos + 1].isupper():
+            n = _CAPSEQ_HEAD_RE.match(m, pos, e)
+            if n is None or not _APPOS_END_RE.match(m, n.end(), e):
+                return None
+            who = _name_who(ctx, pos, n.end())
+            if who is not None:
+                ctx.titled.append((who.start, low, who.text))
+            return who
+        if low in _LEFT_STOP:
+            return None
+    return None
 
 
 def _has_role(ctx: _Ctx, s: int, e: int) -> bool:
@@ -528,7 +720,7 @@ def _name_who(ctx: _Ctx, s: int, e: int) -> _Who | None:
     toks = list(_TOKEN_RE.finditer(ctx.m, s, e))
     while toks and (
         toks[0].group().rstrip(".") in _CAP_STOP
-        or (len(toks) > 1 and toks[0].group().rstrip(".").lower() in _HONORIFICS | _ROLE_TITLES)
+        or (len(toks) > 1 and _is_title_word(toks[0].group().rstrip(".").lower()))
     ):
         toks.pop(0)
     if not toks:
@@ -649,7 +841,7 @@ def _title_start(ctx: _Ctx, s: int, start: int) -> int:
             break
         if low in _DETS:
             return tok.start()
-        is_title = low in _HONORIFICS or low in _ROLE_TITLES
+        is_title = _is_title_word(low)
         if not (is_title or prev_title or (w[:1].isupper() and w not in _CAP_STOP)):
             break
         prev_title, start = is_title, tok.start()
@@ -681,11 +873,11 @@ def _speaker_before(ctx: _Ctx, s: int, e: int) -> tuple[_Who, int] | None:
     head = _speaker_tail(ctx, s, c) if m[c] == "," else None
     if seg is not None and seg.kind == "name" and (head is None or head.kind == "desc"):
         if head is not None and head.text.lower().startswith("the "):
-            ctx.aliases.setdefault(normalise_speaker(head.text), seg.text)
+            _note_alias(ctx, head, seg)
         return seg, head.start if head else seg.start
     if head is not None:
         if seg is not None and seg.kind == "desc" and head.kind == "name":
-            ctx.aliases.setdefault(normalise_speaker(seg.text), head.text)
+            _note_alias(ctx, seg, head)
         return head, head.start
     return (seg, seg.start) if seg else None
 
@@ -717,17 +909,24 @@ def _speaker_after(ctx: _Ctx, pos: int, e: int) -> _Who | None:
         ent = people[-1] if people else ent or (inside or [None])[0]
     if ent is not None and ent.label in SPEAKER_LABELS:
         return _Who(ent.text, ent.start, ent.end, "name", ent.label)
+    if m[p].islower():
+        who = _role_name(ctx, p, e)  # "said lead author Elin Trask"
+        if who is not None:
+            return who
     d = _desc_tail(ctx, p, stop, anchored=True)
     if d is not None:
-        # "said the finance minister, Maria Keller." -> the name
+        # "said the finance minister, Maria Keller." / "..., glaciologist Elin Trask." -> the name
         if stop < e and m[stop] == ",":
             q = _WS_COMMA_RE.match(m, stop, e).end()
             n = _CAPSEQ_HEAD_RE.match(m, q, e)
+            who = None
             if n and _APPOS_END_RE.match(m, n.end(), e):
                 who = _name_who(ctx, q, n.end())
-                if who is not None:
-                    ctx.aliases.setdefault(normalise_speaker(d.text), who.text)
-                    return who
+            elif q < e and m[q].islower():
+                who = _role_name(ctx, q, e)
+            if who is not None:
+                _note_alias(ctx, d, who)
+                return who
         return d
     t = _CAPSEQ_HEAD_RE.match(m, p, stop)
     if t:
@@ -858,6 +1057,7 @@ def extract_quotes(text: str, sentences: list[Sentence], entities: list[Entity])
         for r in _scan_regions(text, paras)
         if len(_WORD_RE.findall(text[r.cs : r.ce])) >= MIN_WORDS
     ]
+    entities = _promote_people(text, entities)
     chars = list(text)
     for r in regions:
         chars[r.open : r.end] = _Q * (r.end - r.open)
@@ -1006,6 +1206,15 @@ def _resolve_all(
         t = _GENDER_RE.search(ctx.text, max(0, ent.start - 6), ent.start)
         if t:
             gender.setdefault(name, _GENDER_TITLES[t.group(1).lower()])
+    titled_cache: list[list[tuple[int, str, str]]] = []
+
+    def titled() -> list[tuple[int, str, str]]:
+        # people introduced with a role, built only when a bare "the judge" needs them
+        if not titled_cache:
+            people = (x for ent in entities if ent.label == "PERSON" for x in _titles_of(ctx, ent))
+            titled_cache.append(sorted([*ctx.titled, *people]))
+        return titled_cache[0]
+
     sent_starts = [a for a, _ in sents]
     # pronoun candidates (offset, name, kind): named speakers, plus the first PERSON of each
     # sentence as a stand-in for its subject ("Brandt, the opposition leader, disagreed.")
@@ -1027,9 +1236,14 @@ def _resolve_all(
             )
             a.speaker = resolve_speaker(w.text, canon) if person else w.text
             kind = "person" if person else "group"
+            if not person and len(_name_core(w.text) or ()) > 1:
+                kind = "person"  # "Kasimir Troll" (ORG) said ... "...," he said
             subjects.append((w.start, a.speaker, kind))
         elif w.kind == "desc":
-            a.speaker = ctx.aliases.get(normalise_speaker(w.text), w.text)
+            a.speaker = ctx.aliases.get(normalise_speaker(w.text)) or _titled_person(
+                w, titled, canon
+            )
+            a.speaker = a.speaker or w.text
             subjects.append((w.start, a.speaker, "group" if a.speaker == w.text else "person"))
     subjects.sort()
     for a in attrs:
@@ -1061,3 +1275,51 @@ def _resolve_all(
         if pick is not None:
             gender.setdefault(pick, want)
         a.speaker = pick
+
+
+_NON_ROLE_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lady", "lord"}
+
+
+def _titles_of(ctx: _Ctx, ent: Entity) -> list[tuple[int, str, str]]:
+    """Role words introducing a PERSON entity: 'Judge Ottilie Brask' -> [(.., 'judge', ..)],
+    also 'Finance Minister' or 'glaciologist' just before the entity's text."""
+    toks = ent.text.split()
+    words = [
+        t.rstrip(".").lower() for t in toks[: len(toks) - len(_strip_titles(ent.text).split())]
+    ]
+    pos = ent.start
+    for n, tok in enumerate(reversed(list(_TOKEN_RE.finditer(ctx.m, max(0, pos - 60), pos)))):
+        w = tok.group().rstrip(".")
+        if ctx.m[tok.end() : pos].strip() or n >= 4:
+            break
+        low = w.lower()
+        if not (_is_title_word(low) or (w[:1].isupper() and w not in _CAP_STOP)):
+            break
+        words.append(low)
+        pos = tok.start()
+    # appositives: "the defence lawyer, Omar Feld," / "Omar Feld, a lawyer for the family,"
+    before = _APPOS_BEFORE_RE.search(ctx.m, max(0, ent.start - 60), ent.start)
+    after = _APPOS_AFTER_RE.match(ctx.m, ent.end)
+    words += [x.group(1).lower() for x in (before, after) if x]
+    return [
+        (ent.start, w, ent.text)
+        for w in words
+        if w not in _NON_ROLE_TITLES and (_is_title_word(w) or w in _ROLE_FORMS)
+    ]
+
+
+def _titled_person(
+    w: _Who, titled: Callable[[], list[tuple[int, str, str]]], canon: dict[str, str]
+) -> str | None:
+    """'the judge' -> the last person introduced as a judge before it ('Judge Ottilie Brask',
+    'Ottilie Brask, the judge,'); None for other descriptions."""
+    words = w.text.split()
+    if not 2 <= len(words) <= 4 or words[0].lower() != "the":
+        return None
+    if not all(x.isalpha() and x.islower() for x in words[1:]):
+        return None
+    head = words[-1]
+    for off, role, name in reversed(titled()):
+        if off < w.start and role == head:
+            return resolve_speaker(name, canon)
+    return None
