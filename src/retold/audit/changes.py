@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from retold.analyze.numbers import describe, same_value
+from retold.analyze.roles import person_key, person_roles, roles_of, same_role
 from retold.analyze.words import content_words, stem
 from retold.audit.align import Alignment
-from retold.model import AnalyzedArticle, Change, Entity, Evidence, Quantity
+from retold.model import AnalyzedArticle, Change, Entity, Evidence, Quantity, Span
 from retold.settings import Settings
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
@@ -46,6 +47,8 @@ class _Index:
     source_keys: set[str]
     retelling_keys: set[str]
     source_lower: str
+    source_roles: dict[str, list[Span]]
+    retelling_roles: list[tuple[Entity, Span]]
 
 
 def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
@@ -53,7 +56,33 @@ def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
         {entity_key(e) for e in source.entities if e.label in NAME_LABELS},
         {entity_key(e) for e in retelling.entities if e.label in NAME_LABELS},
         source.text.lower(),
+        person_roles(source.text, source.entities),
+        roles_of(retelling.text, retelling.entities),
     )
+
+
+def _role_changes(i: int, idx: _Index) -> list[Change]:
+    """A person given another job title than any the source gives them."""
+    out = []
+    for e, role in idx.retelling_roles:
+        known = idx.source_roles.get(person_key(e))
+        if e.sentence != i or not known or any(same_role(role.text, k.text) for k in known):
+            continue
+        src = known[0]
+        out.append(
+            Change(
+                kind="role",
+                source_text=f"{src.text} ({e.text})",
+                retelling_text=f"{role.text} ({e.text})",
+                confidence=0.7,
+                evidence=[
+                    Evidence(src.text, src.start, src.end, "source"),
+                    Evidence(role.text, role.start, role.end, "retelling"),
+                ],
+                note=f"{e.text}: {src.text} -> {role.text}",
+            )
+        )
+    return out
 
 
 def diff_sentence(
@@ -122,6 +151,7 @@ def diff_sentence(
         else:
             out.novel_numbers.append(q)
 
+    out.changes.extend(_role_changes(i, idx))
     r_ents = [e for e in retelling.entities if e.sentence == i and e.label in NAME_LABELS]
     c_ents = [e for e in source.entities if e.sentence in close and e.label in NAME_LABELS]
     for e in r_ents:

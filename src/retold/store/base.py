@@ -1,0 +1,206 @@
+"""What every article store offers, whatever the backend (SQLite now, PostgreSQL next).
+
+Articles are keyed twice: by ``content_hash`` (sha256 of the normalised text, see
+``content_hash``) and, when known, by ``canonical_url`` (``canonical_url``). Adding an
+article that matches either key is a *duplicate*: counted, never inserted, so re-ingesting
+the same sources is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from retold.model import Article
+
+# How many (origin, reason) pairs an IngestStats keeps for the summary; counts are exact.
+MAX_SKIPPED_EXAMPLES = 200
+
+
+@dataclass(frozen=True)
+class SourceArticle(Article):
+    """An ``Article`` plus what a dataset, a page's metadata or a feed says about it."""
+
+    url: str = ""
+    site: str = ""
+    published: str = ""  # as given (ISO 8601 when the source had a real date type)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not ingested. ``origin`` names it (``path``, ``path:line``)."""
+
+    origin: str
+    reason: str
+
+
+@dataclass
+class IngestStats:
+    read: int = 0  # articles read successfully from the sources
+    new: int = 0  # inserted
+    duplicates: int = 0  # same content hash or canonical URL as a stored article
+    skipped: int = 0  # inputs that could not be read as articles
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    skipped_examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def skip(self, item: Skipped) -> None:
+        self.skipped += 1
+        self.skipped_reasons[item.reason] += 1
+        if len(self.skipped_examples) < MAX_SKIPPED_EXAMPLES:
+            self.skipped_examples.append((item.origin, item.reason))
+
+    def merge(self, other: IngestStats) -> None:
+        self.read += other.read
+        self.new += other.new
+        self.duplicates += other.duplicates
+        self.skipped += other.skipped
+        self.skipped_reasons.update(other.skipped_reasons)
+        room = MAX_SKIPPED_EXAMPLES - len(self.skipped_examples)
+        self.skipped_examples.extend(other.skipped_examples[: max(room, 0)])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "skipped_reasons": dict(self.skipped_reasons.most_common()),
+            "skipped_examples": [{"origin": o, "reason": r} for o, r in self.skipped_examples],
+        }
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    content_hash: str
+    canonical_url: str | None
+    title: str
+    text: str
+    site: str
+    url: str
+    published: str | None
+    language: str
+    origin: str
+    ingested_at: str
+
+    def to_dict(self, *, with_text: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not with_text:
+            del d["text"]
+            d["words"] = len(self.text.split())
+        return d
+
+    def to_article(self) -> Article:
+        return Article(text=self.text, title=self.title, origin=self.origin, language=self.language)
+
+
+@dataclass(frozen=True)
+class StoredAudit:
+    id: int
+    source_id: int
+    retelling_id: int
+    judge: str
+    schema_version: str
+    data: dict[str, Any]
+    created_at: str
+
+
+# Fields of StoredArticle in storage order; exports use the same names.
+ARTICLE_COLUMNS = (
+    "id",
+    "content_hash",
+    "canonical_url",
+    "title",
+    "text",
+    "site",
+    "url",
+    "published",
+    "language",
+    "origin",
+    "ingested_at",
+)
+
+ProgressCallback = Callable[[IngestStats], None]
+
+
+def content_hash(text: str) -> str:
+    """sha256 (hex) of the text after NFC and whitespace collapsing: re-wrapped or
+    re-indented copies of one article share a hash; any change of words does not."""
+    norm = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+_TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """A comparable form of an http(s) URL, or None for anything else.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking parameters
+    (``utm_*``, ``fbclid``, ...), no trailing slash on a non-root path.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING_PARAMS)
+    ]
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+@runtime_checkable
+class ArticleStore(Protocol):
+    """The methods a store backend implements (``retold.store.sqlite.Store`` is one)."""
+
+    location: str  # path or URL, for messages
+
+    def add_articles(
+        self,
+        items: Iterable[Article | Skipped],
+        batch_size: int = 500,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestStats: ...
+
+    def get(self, article_id: int) -> StoredArticle | None: ...
+
+    def list(
+        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
+    ) -> list[StoredArticle]: ...
+
+    def count(self) -> int: ...
+
+    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]: ...
+
+    def save_audit(
+        self,
+        source_id: int,
+        retelling_id: int,
+        judge: str,
+        data: dict[str, Any],
+        schema_version: str | None = None,
+    ) -> int: ...
+
+    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None: ...
+
+    def close(self) -> None: ...
