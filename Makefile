@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NLI_STAMP := $(VENV)/.installed-nli
 
 .PHONY: install demo test test-fast lint bench eval train model clean
 
@@ -20,10 +21,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# the nli judge's tests need CPU torch (from the local wheel: torch==2.13.0), transformers, onnx
+$(NLI_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,nli]'
+	touch $(NLI_STAMP)
+
 demo: install
 	$(BIN)/retold demo --out retold-demo
 
-test: install
+test: install $(NLI_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest -q
 

@@ -182,3 +182,24 @@ def test_demo_command_writes_reports(tmp_path: Path):
     assert "precision" in out and "recall" in out
     pages = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
     assert "index.html" in pages and "contentfarm.html" in pages and len(pages) == 7
+
+
+def test_ingest_list_show_export_through_the_real_command(corpus, tmp_path):
+    db = str(tmp_path / "r.db")
+    first = run_cli("ingest", str(corpus), "--db", db, "--json")
+    assert first.returncode == 0, first.stderr.decode()
+    stats = json.loads(first.stdout)
+    # the seven .txt articles and the corpus README.md; gold.json is skipped with a reason
+    assert stats["new"] == 8 and stats["duplicates"] == 0 and stats["skipped"] == 1
+    again = json.loads(run_cli("ingest", str(corpus), "--db", db, "--json").stdout)
+    assert again["new"] == 0 and again["duplicates"] == 8
+    listed = run_cli("list", "--db", db, "--format", "json")
+    assert listed.returncode == 0, listed.stderr.decode()
+    shown = run_cli("show", "1", "--db", db, "--format", "json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["text"]
+    missing = run_cli("show", "999", "--db", db)
+    assert missing.returncode == 2 and "999" in missing.stderr.decode()
+    out = tmp_path / "all.jsonl"
+    exported = run_cli("export", "--db", db, "--format", "jsonl", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr.decode()
+    assert len(out.read_text().splitlines()) == 8

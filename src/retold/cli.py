@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from retold import __version__
+from retold.cli_store import register as register_store_commands
 from retold.errors import RetoldError
 from retold.settings import Settings
 
@@ -143,6 +144,9 @@ def train(
 def version() -> None:
     """Print the version."""
     typer.echo(f"retold {__version__}")
+
+
+register_store_commands(app)
 
 
 def _console() -> Console:

@@ -24,6 +24,9 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+TOKEN_WEIGHT = 0.3
+
+
 def heuristic_probability(sig: ClaimSignals, st: Settings) -> tuple[float, list[str]]:
     """Hand-set support probability and the reasons that lowered it."""
     reasons: list[str] = []
@@ -50,6 +53,9 @@ def heuristic_probability(sig: ClaimSignals, st: Settings) -> tuple[float, list[
         reasons.append(
             "numbers not in the source: " + ", ".join(describe(q) for q in sig.novel_numbers[:4])
         )
+    # how much of the claim's wording the whole source accounts for: sentence fusions and
+    # summaries draw on several source sentences at once (chosen on FRANK valid only)
+    p = (1 - TOKEN_WEIGHT) * p + TOKEN_WEIGHT * sig.token_exact * min(1.0, p * 4)
     return p, reasons
 
 

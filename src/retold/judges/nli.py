@@ -14,9 +14,16 @@ installed (they are the reference); otherwise the ONNX graph is used.
 Labels: ``settings.nli_labels`` lists the model's outputs in order, using the names
 entailment / neutral / contradiction (``supported`` / ``unsupported`` are aliases for
 entailment / neutral), any subset, e.g. ``neutral,entailment`` for a 2-label MiniCheck-style
-model. While ``nli_labels`` is left at its default, a ``config.json`` whose ``id2label`` names
-are all recognisable (MNLI, RTE, FEVER or MiniCheck-style names) is used instead, so most
-NLI exports work without configuration. Setting ``nli_labels`` to anything else always wins.
+model. While ``nli_labels`` names the default order (entailment,neutral,contradiction), a
+``config.json`` whose ``id2label`` names are all recognisable (MNLI, RTE, FEVER names such as
+CONTRADICTION, not_entailment, SUPPORTS) is used instead, so most NLI exports work without
+configuration; any other ``nli_labels`` always wins. A config with ``LABEL_0``-style names is
+ignored, so a 2-label model then needs ``nli_labels`` (else a label-count error).
+
+Verdict: probability = P(entailment); contradicted when P(contradiction) > P(entailment) and
+P(contradiction) >= 0.5; supported when P(entailment) >= ``support_threshold``; else
+unsupported. ``nli_max_length`` is also capped by the tokenizer's ``model_max_length`` when
+transformers loads it; a claim longer than the limit on its own is cut too.
 
 Scoring (SummaC-style): the claim is the hypothesis; the premise is the candidate passages
 joined in source order, truncated first to ``nli_max_length`` tokens. Each single passage is
@@ -27,9 +34,11 @@ shows in the joined premise.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -187,6 +196,24 @@ def _encode_hf(
         return tok(premises, hypotheses, truncation="longest_first", **kwargs)
 
 
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """No "Loading weights" progress bar on the CLI's stderr; restored afterwards."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        was_on = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+    except (ImportError, AttributeError):  # other transformers versions: leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 class _TorchBackend:
     kind = "transformers"
 
@@ -201,9 +228,10 @@ class _TorchBackend:
             ) from None
         self._torch = torch
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(path), local_files_only=True
-        )
+        with _quiet_transformers():
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(path), local_files_only=True
+            )
         # float32 on CPU whatever the checkpoint's dtype (half precision is slow or
         # unsupported there); the thread count is the caller's business
         self.model = model.to("cpu").float().eval()
@@ -229,21 +257,26 @@ class _OnnxBackend:
             ) from None
         self._hf_tok: Any = None
         self._raw_tok: Any = None
+        self._raw_lock = threading.Lock()  # truncation is set on the shared tokenizer
         if (path / "tokenizer_config.json").is_file() and _importable("transformers"):
             from transformers import AutoTokenizer
 
             self._hf_tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         elif (path / "tokenizer.json").is_file():
+            # no transformers (or no tokenizer_config.json): the tokenizers library alone
             try:
                 from tokenizers import Tokenizer
             except ImportError:
                 raise RetoldError(
-                    f"{path}: reading tokenizer.json needs the tokenizers package: "
-                    f"{_INSTALL_HINT}"
+                    f"{path}: reading tokenizer.json needs the tokenizers package: {_INSTALL_HINT}"
                 ) from None
             self._raw_tok = Tokenizer.from_file(str(path / "tokenizer.json"))
             self._raw_tok.no_padding()  # padded below, to the batch's longest pair
             self._pad_id = self._find_pad_id()
+        elif (path / "tokenizer_config.json").is_file():
+            raise RetoldError(
+                f"{path}: this tokenizer (no tokenizer.json) needs transformers: {_INSTALL_HINT}"
+            )
         else:
             raise RetoldError(
                 f"{path}: no tokenizer next to {onnx_file.name} "
@@ -283,12 +316,13 @@ class _OnnxBackend:
             return {k: np.asarray(v) for k, v in enc.items()}
         tok = self._raw_tok
         pairs = list(zip(premises, hypotheses, strict=True))
-        try:
-            tok.enable_truncation(max_length, strategy="only_first")
-            encs = tok.encode_batch(pairs)
-        except Exception:  # the claim alone is too long to cut only the premise
-            tok.enable_truncation(max_length, strategy="longest_first")
-            encs = tok.encode_batch(pairs)
+        with self._raw_lock:
+            try:
+                tok.enable_truncation(max_length, strategy="only_first")
+                encs = tok.encode_batch(pairs)
+            except Exception:  # the claim alone is too long to cut only the premise
+                tok.enable_truncation(max_length, strategy="longest_first")
+                encs = tok.encode_batch(pairs)
         width = max(len(e.ids) for e in encs)
         ids = np.full((len(encs), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(encs), width), dtype=np.int64)
@@ -417,7 +451,7 @@ class NLIJudge(TextJudge):
             backend = load_backend(self.layout)
             labels = self._setting_labels
             source = "nli_labels"
-            if self.settings.nli_labels.strip() == DEFAULT_LABELS:
+            if labels == parse_labels(DEFAULT_LABELS):  # left at the default: config may say
                 from_config = labels_from_config(backend.id2label)
                 if from_config is not None:
                     labels, source = from_config, "config.json id2label"
@@ -480,7 +514,8 @@ class NLIJudge(TextJudge):
         probs = self.probabilities(list(pair_index)) if pair_index else np.zeros((0, 3))
         ent_c, con_c = CLASSES.index("entailment"), CLASSES.index("contradiction")
         return [
-            self._verdict(ci, plan, probs, ent_c, con_c) for ci, plan in zip(inputs, plans, strict=True)
+            self._verdict(ci, plan, probs, ent_c, con_c)
+            for ci, plan in zip(inputs, plans, strict=True)
         ]
 
     def _verdict(
@@ -509,6 +544,4 @@ class NLIJudge(TextJudge):
             )
         if ent >= self.settings.support_threshold:
             return Judgement("supported", ent, ent, evidence, [f"NLI: entailed ({scores})"])
-        return Judgement(
-            "unsupported", ent, 1.0 - ent, evidence, [f"NLI: not entailed ({scores})"]
-        )
+        return Judgement("unsupported", ent, 1.0 - ent, evidence, [f"NLI: not entailed ({scores})"])

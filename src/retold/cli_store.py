@@ -1,0 +1,283 @@
+"""CLI commands for the article store: ``ingest``, ``list``, ``show``, ``export``.
+
+``register(app)`` adds them to a Typer app (``retold.cli`` calls it). Errors are raised as
+``RetoldError`` so ``retold.cli.main`` prints them as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from retold.errors import RetoldError
+from retold.settings import Settings
+from retold.store.base import IngestStats
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite database file (default: setting db_path, else "
+        "~/.local/share/retold/retold.db).",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file (see retold.settings).")
+]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ShowFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _settings(config: Path | None) -> Settings:
+    return Settings.load(config)
+
+
+def _open(db: str | None, settings: Settings):
+    from retold.store import open_store
+
+    return open_store(db, settings)
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def ingest_cmd(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Files, folders, glob patterns, .jsonl/.csv/.parquet datasets."),
+    ],
+    db: DbOpt = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Dataset columns, e.g. text=body,title=headline (fields: text, title, url, "
+            "date, site).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Articles per transaction (setting ingest_batch_size).")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Read SOURCES into the store; duplicates are counted, not stored twice."""
+    from retold.ingest.run import ingest
+    from retold.ingest.sources import ColumnMapping, estimate_total
+
+    settings = _settings(config)
+    column_map = ColumnMapping.parse(mapping)
+    if batch_size is not None and batch_size < 1:
+        raise RetoldError("--batch-size must be at least 1")
+    err = Console(stderr=True, highlight=False)
+    progress = None
+    if err.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(
+            TextColumn("ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>8} /s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+    store = _open(db, settings)
+    try:
+        if progress is None:
+            stats = ingest(
+                sources, store, settings=settings, mapping=column_map, batch_size=batch_size
+            )
+        else:
+            total = estimate_total(sources)
+            with progress:
+                task = progress.add_task("ingest", total=total, rate="")
+                started = time.monotonic()
+                last = [0.0]
+
+                def update(s: IngestStats) -> None:
+                    now = time.monotonic()
+                    if now - last[0] < 0.1:
+                        return
+                    last[0] = now
+                    done = s.read + s.skipped
+                    rate = done / max(now - started, 1e-9)
+                    progress.update(task, completed=done, rate=f"{rate:,.0f}")
+
+                stats = ingest(
+                    sources,
+                    store,
+                    settings=settings,
+                    mapping=column_map,
+                    batch_size=batch_size,
+                    on_progress=update,
+                )
+        location = store.location
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(stats.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        _print_summary(err, stats, location)
+
+
+def _print_summary(console: Console, stats: IngestStats, location: str) -> None:
+    console.print(
+        f"ingested into {location}: read {stats.read}, new {stats.new}, "
+        f"duplicates {stats.duplicates}, skipped {stats.skipped}",
+        markup=False,
+        soft_wrap=True,
+    )
+    for reason, count in stats.skipped_reasons.most_common(10):
+        console.print(f"  skipped {count}x: {reason}", markup=False, soft_wrap=True)
+    if len(stats.skipped_reasons) > 10:
+        console.print(
+            f"  ... and {len(stats.skipped_reasons) - 10} other reasons",
+            markup=False,
+            soft_wrap=True,
+        )
+    for origin, reason in stats.skipped_examples[:20]:
+        console.print(f"  {origin}: {reason}", markup=False, soft_wrap=True)
+    if stats.skipped > 20:
+        console.print(
+            f"  ... {stats.skipped - 20} more skipped (see --json)", markup=False, soft_wrap=True
+        )
+
+
+# --------------------------------------------------------------------------- list / show
+
+
+def list_cmd(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many articles.")] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many (newest first).")] = 0,
+    site: Annotated[str | None, typer.Option(help="Only articles from this site.")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="Only articles whose title or text contains this.")
+    ] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    config: ConfigOpt = None,
+) -> None:
+    """List stored articles, newest first."""
+    store = _open(db, _settings(config))
+    try:
+        rows = store.list(limit=limit, offset=offset, site=site, query=query)
+        total = store.count(site=site, query=query)
+    finally:
+        store.close()
+    if fmt is ListFormat.json:
+        data = [a.to_dict(with_text=False) for a in rows]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(rows)} of {total} stored articles", title_justify="left")
+    for col, kw in (
+        ("id", {"justify": "right"}),
+        ("title", {"overflow": "fold"}),
+        ("site", {}),
+        ("published", {}),
+        ("words", {"justify": "right"}),
+    ):
+        table.add_column(col, **kw)
+    for a in rows:
+        table.add_row(
+            str(a.id), a.title or "(untitled)", a.site, a.published or "", str(len(a.text.split()))
+        )
+    _stdout().print(table, markup=False)
+
+
+def show_cmd(
+    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see retold list).")],
+    db: DbOpt = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
+    config: ConfigOpt = None,
+) -> None:
+    """Show one stored article."""
+    store = _open(db, _settings(config))
+    try:
+        article = store.get(article_id)
+        location = store.location
+    finally:
+        store.close()
+    if article is None:
+        raise RetoldError(f"no article with id {article_id} in {location}")
+    if fmt is ShowFormat.json:
+        sys.stdout.write(json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    lines = [f"# {article.title or '(untitled)'}", ""]
+    for label, value in (
+        ("id", article.id),
+        ("site", article.site),
+        ("url", article.url),
+        ("published", article.published),
+        ("origin", article.origin),
+        ("ingested", article.ingested_at),
+        ("words", len(article.text.split())),
+    ):
+        if value not in ("", None):
+            lines.append(f"{label}: {value}")
+    lines += ["", article.text, ""]
+    sys.stdout.write("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    db: DbOpt = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.jsonl,
+    config: ConfigOpt = None,
+) -> None:
+    """Export every stored article to JSONL, CSV or Parquet (written atomically)."""
+    from retold.store.export import export_articles
+
+    store = _open(db, _settings(config))
+    try:
+        n = export_articles(store, fmt.value, output)
+    finally:
+        store.close()
+    Console(stderr=True, highlight=False).print(f"exported {n} articles to {output}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest``, ``list``, ``show`` and ``export`` to ``app``."""
+    app.command("ingest")(ingest_cmd)
+    app.command("list")(list_cmd)
+    app.command("show")(show_cmd)
+    app.command("export")(export_cmd)

@@ -1,0 +1,396 @@
+"""The default store: one SQLite file in WAL mode.
+
+Default location: ``$XDG_DATA_HOME/retold/retold.db``, else
+``~/.local/share/retold/retold.db`` (setting ``db_path``, or ``--db PATH`` on the CLI).
+
+Crash safety: ``add_articles`` reads a batch from the sources *outside* any transaction,
+then writes it in one short ``BEGIN IMMEDIATE ... COMMIT``; a SIGKILL loses at most the
+batch being read or written, never a committed one, and re-running resumes because every
+article already stored counts as a duplicate. WAL + ``synchronous=NORMAL`` survives
+process crashes (a power cut may lose the last commits, never corrupt the file).
+
+Concurrency: several processes may write one file. A writer waits up to
+``busy_timeout`` for another's lock (SQLite's busy handler, then our own retry with
+backoff for the cases it does not cover), and otherwise fails with a one-line
+``database is locked by another writer (...)`` error. All SQL is parameterised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from retold.errors import RetoldError
+from retold.model import Article
+from retold.store.base import (
+    ARTICLE_COLUMNS,
+    IngestStats,
+    ProgressCallback,
+    Skipped,
+    SourceArticle,
+    StoredArticle,
+    StoredAudit,
+    canonical_url,
+    content_hash,
+)
+
+T = TypeVar("T")
+
+# Each entry upgrades the schema by one version; never edit a released entry, append.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: articles and audits
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        canonical_url TEXT UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        site TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        language TEXT NOT NULL DEFAULT 'en',
+        origin TEXT NOT NULL DEFAULT '',
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_site ON articles(site);
+    CREATE TABLE audits (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        retelling_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        judge TEXT NOT NULL,
+        schema_version TEXT NOT NULL DEFAULT '',
+        json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (source_id, retelling_id, judge)
+    );
+    CREATE INDEX audits_retelling ON audits(retelling_id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "retold" / "retold.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    msg = str(exc).lower()
+    return "locked" in msg or "busy" in msg
+
+
+class Store:
+    """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
+    or a ``with`` block."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout_s: float) -> None:
+        self._conn = conn
+        self.path = path
+        self.location = str(path)
+        self.busy_timeout_s = busy_timeout_s
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str] | None = None, busy_timeout_s: float = 30.0
+    ) -> Store:
+        """Open (creating it and its folder if needed) and migrate the store at ``path``."""
+        target = Path(os.path.expanduser(os.fspath(path))) if path else default_db_path()
+        if target.is_dir():
+            raise RetoldError(f"{target}: is a folder; --db needs a database file path")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RetoldError(
+                f"{target}: cannot create its folder ({exc.strerror or exc})"
+            ) from None
+        try:
+            conn = sqlite3.connect(
+                target, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise RetoldError(f"{target}: cannot open the database ({exc})") from None
+        store = cls(conn, target, busy_timeout_s)
+        try:
+            store._retry(store._setup)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise RetoldError(f"{target}: not a retold database ({exc})") from None
+            raise RetoldError(f"{target}: cannot open the database ({exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _setup(self) -> None:
+        c = self._conn
+        c.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+        mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise RetoldError(f"{self.path}: cannot switch the database to WAL mode (got {mode})")
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _current_version(self) -> int:
+        c = self._conn
+        exists = c.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if not exists:
+            return 0
+        return c.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        c = self._conn
+        current = self._current_version()  # a read: no write lock when nothing is to do
+        if current > SCHEMA_VERSION:
+            raise RetoldError(
+                f"{self.path}: database schema version {current} is newer than this "
+                f"retold supports ({SCHEMA_VERSION}); upgrade retold"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            current = c.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[
+                0
+            ]
+            if current > SCHEMA_VERSION:
+                raise RetoldError(
+                    f"{self.path}: database schema version {current} is newer than this "
+                    f"retold supports ({SCHEMA_VERSION}); upgrade retold"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(
+                    "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
+                    (version, _now()),
+                )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` (a whole transaction) again while another writer holds the lock."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        delay = 0.01
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if time.monotonic() >= deadline:
+                    raise RetoldError(
+                        f"database is locked by another writer ({self.path}; waited "
+                        f"{self.busy_timeout_s:g} s; set db_busy_timeout_s to wait longer)"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    # ------------------------------------------------------------------ writing
+
+    def add_articles(
+        self,
+        items: Iterable[Article | Skipped],
+        batch_size: int = 500,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestStats:
+        """Store new articles, count duplicates and skipped inputs; one transaction per
+        ``batch_size`` articles. A ``RetoldError`` raised by the sources still commits the
+        articles read before it."""
+        stats = IngestStats()
+        batch: list[tuple[Any, ...]] = []
+        try:
+            for item in items:
+                if isinstance(item, Skipped):
+                    stats.skip(item)
+                else:
+                    stats.read += 1
+                    batch.append(self._row(item))
+                    if len(batch) >= batch_size:
+                        self._write_batch(batch, stats)
+                        batch = []
+                if on_progress is not None:
+                    on_progress(stats)
+        except RetoldError:
+            if batch:
+                self._write_batch(batch, stats)
+            raise
+        if batch:
+            self._write_batch(batch, stats)
+        if on_progress is not None:
+            on_progress(stats)
+        return stats
+
+    @staticmethod
+    def _row(article: Article) -> tuple[Any, ...]:
+        url = site = published = ""
+        if isinstance(article, SourceArticle):
+            url, site, published = article.url, article.site, article.published
+        return (
+            content_hash(article.text),
+            canonical_url(url),
+            article.title,
+            article.text,
+            site,
+            url,
+            published or None,
+            article.language,
+            article.origin,
+        )
+
+    def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
+        def write() -> int:
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            now = _now()
+            inserted = 0
+            for row in batch:
+                cur = c.execute(
+                    "INSERT OR IGNORE INTO articles (content_hash, canonical_url, title, text,"
+                    " site, url, published, language, origin, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, now),
+                )
+                inserted += cur.rowcount
+            c.execute("COMMIT")
+            return inserted
+
+        inserted = self._retry(write)
+        stats.new += inserted
+        stats.duplicates += len(batch) - inserted
+
+    def save_audit(
+        self,
+        source_id: int,
+        retelling_id: int,
+        judge: str,
+        data: dict[str, Any],
+        schema_version: str | None = None,
+    ) -> int:
+        """Store (or replace) the audit of one retelling against one source by one judge."""
+        version = schema_version or str(data.get("schema_version", ""))
+        payload = json.dumps(data, ensure_ascii=False)
+
+        def write() -> int:
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            row = c.execute(
+                "INSERT INTO audits (source_id, retelling_id, judge, schema_version, json,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (source_id, retelling_id, judge) DO UPDATE SET"
+                " schema_version = excluded.schema_version, json = excluded.json,"
+                " created_at = excluded.created_at RETURNING id",
+                (source_id, retelling_id, judge, version, payload, _now()),
+            ).fetchone()
+            c.execute("COMMIT")
+            return int(row[0])
+
+        try:
+            return self._retry(write)
+        except sqlite3.IntegrityError:
+            raise RetoldError(
+                f"cannot save the audit: no stored article {source_id} or {retelling_id}"
+            ) from None
+
+    # ------------------------------------------------------------------ reading
+
+    _SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
+
+    def get(self, article_id: int) -> StoredArticle | None:
+        row = self._conn.execute(f"{self._SELECT} WHERE id = ?", (article_id,)).fetchone()
+        return StoredArticle(*row) if row else None
+
+    def list(
+        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
+    ) -> list[StoredArticle]:
+        """Newest first. ``site``: exact match; ``query``: case-insensitive substring of the
+        title or text (``%`` and ``_`` match themselves)."""
+        where, params = self._filters(site, query)
+        sql = f"{self._SELECT}{where} ORDER BY id DESC LIMIT ? OFFSET ?"
+        rows = self._conn.execute(sql, (*params, max(limit, 0), max(offset, 0))).fetchall()
+        return [StoredArticle(*r) for r in rows]
+
+    def count(self, site: str | None = None, query: str | None = None) -> int:
+        where, params = self._filters(site, query)
+        return self._conn.execute(f"SELECT COUNT(*) FROM articles{where}", params).fetchone()[0]
+
+    @staticmethod
+    def _filters(site: str | None, query: str | None) -> tuple[str, tuple[Any, ...]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if site:
+            clauses.append("site = ?")
+            params.append(site)
+        if query:
+            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern += "%"
+            clauses.append("(title LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\')")
+            params.extend([pattern, pattern])
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]:
+        """Every article in id order, read in chunks (keyset pagination: memory stays flat
+        and no read transaction is held between chunks)."""
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                f"{self._SELECT} WHERE id > ? ORDER BY id LIMIT ?", (last, chunk_size)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield StoredArticle(*r)
+            last = rows[-1][0]
+
+    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None:
+        row = self._conn.execute(
+            "SELECT id, source_id, retelling_id, judge, schema_version, json, created_at"
+            " FROM audits WHERE source_id = ? AND retelling_id = ? AND judge = ?",
+            (source_id, retelling_id, judge),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredAudit(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
+
+    def integrity_check(self) -> str:
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ------------------------------------------------------------------ lifetime
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
