@@ -15,42 +15,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Literal
 
 from retold.errors import RetoldError
+from retold.report.files import atomic_path
 from retold.store.base import ARTICLE_COLUMNS, ArticleStore
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 _PARQUET_ROWS = 1000
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
-    """A temporary path next to ``path``; renamed onto it only if the block succeeds."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise RetoldError(f"{target}: folder {parent} does not exist")
-    if target.is_dir():
-        raise RetoldError(f"{target}: is a folder, expected a file path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise RetoldError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def export_articles(store: ArticleStore, fmt: ExportFormat, path: str | os.PathLike[str]) -> int:
