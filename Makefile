@@ -30,6 +30,7 @@ demo: install
 	$(BIN)/retold demo --out retold-demo
 
 test: install $(NLI_STAMP)
+	@command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } || echo 'postgresql not installed: its tests will skip'
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest -q
 

@@ -82,6 +82,23 @@ class Settings:
     ingest_batch_size: int = 500  # articles per transaction: a crash loses at most one batch
     db_busy_timeout_s: float = 30.0  # how long a writer waits for another writer's lock
 
+    # --- fetching URLs, feeds and sitemaps (retold.ingest.fetch / retold.ingest.feeds);
+    # bodies are capped by max_input_bytes (after decompression)
+    # "" = "retold/<version> (+https://pypi.org/project/retold; research crawler)"
+    fetch_user_agent: str = ""
+    fetch_connect_timeout_s: float = 10.0  # TCP (and TLS) connect
+    fetch_read_timeout_s: float = 30.0  # longest silence while waiting for response bytes
+    fetch_total_timeout_s: float = 120.0  # one URL, redirects included (slow-drip servers)
+    fetch_max_redirects: int = 5  # each hop is checked again by the private-address guard
+    fetch_concurrency: int = 8  # worker threads fetching at once (all hosts together)
+    fetch_per_host_concurrency: int = 2  # requests in flight to one host
+    fetch_host_delay_s: float = 0.5  # minimum time between two request starts to one host
+    # decompressed / compressed size above which (past the first 1 MB) a gzip/deflate body
+    # is refused as a decompression bomb; real HTML and XML compress 3-20x
+    fetch_max_decompression_ratio: float = 100.0
+    feed_max_items: int = 1000  # article URLs followed per feed or sitemap (index: in total)
+    feed_max_sitemaps: int = 50  # child sitemaps followed from one sitemap index
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
