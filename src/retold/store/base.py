@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from retold.errors import RetoldError
 from retold.model import Article
 
 # How many (origin, reason) pairs an IngestStats keeps for the summary; counts are exact.
@@ -204,3 +205,65 @@ class ArticleStore(Protocol):
     def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None: ...
 
     def close(self) -> None: ...
+
+
+def article_row(article: Article) -> tuple[Any, ...]:
+    """The stored fields of an article, in the order of the stores' INSERT statements."""
+    url = site = published = ""
+    if isinstance(article, SourceArticle):
+        url, site, published = article.url, article.site, article.published
+    return (
+        content_hash(article.text),
+        canonical_url(url),
+        article.title,
+        article.text,
+        site,
+        url,
+        published or None,
+        article.language,
+        article.origin,
+    )
+
+
+class BatchWriter:
+    """``add_articles`` for every store: batching, counting and the commit-what-was-read rule
+    live here once; a store supplies ``_row`` and ``_write_batch`` (one transaction)."""
+
+    def _row(self, article: Article) -> tuple[Any, ...]:
+        return article_row(article)
+
+    def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
+        raise NotImplementedError  # each store writes a batch in its own dialect
+
+    def add_articles(
+        self,
+        items: Iterable[Article | Skipped],
+        batch_size: int = 500,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestStats:
+        """Store new articles, count duplicates and skipped inputs; one transaction per
+        ``batch_size`` articles. A ``RetoldError`` raised by the sources still commits the
+        articles read before it."""
+        stats = IngestStats()
+        batch: list[tuple[Any, ...]] = []
+        try:
+            for item in items:
+                if isinstance(item, Skipped):
+                    stats.skip(item)
+                else:
+                    stats.read += 1
+                    batch.append(self._row(item))
+                    if len(batch) >= batch_size:
+                        self._write_batch(batch, stats)
+                        batch = []
+                if on_progress is not None:
+                    on_progress(stats)
+        except RetoldError:
+            if batch:
+                self._write_batch(batch, stats)
+            raise
+        if batch:
+            self._write_batch(batch, stats)
+        if on_progress is not None:
+            on_progress(stats)
+        return stats

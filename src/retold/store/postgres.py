@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -33,14 +33,11 @@ from retold.errors import RetoldError
 from retold.model import Article
 from retold.store.base import (
     ARTICLE_COLUMNS,
+    BatchWriter,
     IngestStats,
-    ProgressCallback,
-    Skipped,
-    SourceArticle,
     StoredArticle,
     StoredAudit,
-    canonical_url,
-    content_hash,
+    article_row,
 )
 
 T = TypeVar("T")
@@ -123,7 +120,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-class PostgresStore:
+class PostgresStore(BatchWriter):
     """An article store in a PostgreSQL database. Use ``PostgresStore.open(url)``; close
     with ``close()`` or a ``with`` block."""
 
@@ -237,58 +234,9 @@ class PostgresStore:
 
     # ------------------------------------------------------------------ writing
 
-    def add_articles(
-        self,
-        items: Iterable[Article | Skipped],
-        batch_size: int = 500,
-        on_progress: ProgressCallback | None = None,
-    ) -> IngestStats:
-        """Store new articles, count duplicates and skipped inputs; one transaction per
-        ``batch_size`` articles. A ``RetoldError`` raised by the sources still commits the
-        articles read before it."""
-        stats = IngestStats()
-        batch: list[tuple[Any, ...]] = []
-        try:
-            for item in items:
-                if isinstance(item, Skipped):
-                    stats.skip(item)
-                else:
-                    stats.read += 1
-                    batch.append(self._row(item))
-                    if len(batch) >= batch_size:
-                        self._write_batch(batch, stats)
-                        batch = []
-                if on_progress is not None:
-                    on_progress(stats)
-        except RetoldError:
-            if batch:
-                self._write_batch(batch, stats)
-            raise
-        if batch:
-            self._write_batch(batch, stats)
-        if on_progress is not None:
-            on_progress(stats)
-        return stats
-
-    @staticmethod
-    def _row(article: Article) -> tuple[Any, ...]:
-        url = site = published = ""
-        if isinstance(article, SourceArticle):
-            url, site, published = article.url, article.site, article.published
-        return tuple(
-            _clean(v)
-            for v in (
-                content_hash(article.text),
-                canonical_url(url),
-                article.title,
-                article.text,
-                site,
-                url,
-                published or None,
-                article.language,
-                article.origin,
-            )
-        )
+    def _row(self, article: Article) -> tuple[Any, ...]:
+        # PostgreSQL text cannot hold NUL bytes or lone surrogates
+        return tuple(_clean(v) for v in article_row(article))
 
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:

@@ -21,23 +21,18 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from retold.errors import RetoldError
-from retold.model import Article
 from retold.store.base import (
     ARTICLE_COLUMNS,
+    BatchWriter,
     IngestStats,
-    ProgressCallback,
-    Skipped,
-    SourceArticle,
     StoredArticle,
     StoredAudit,
-    canonical_url,
-    content_hash,
 )
 
 T = TypeVar("T")
@@ -90,7 +85,7 @@ def _is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-class Store:
+class Store(BatchWriter):
     """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
     or a ``with`` block."""
 
@@ -216,56 +211,6 @@ class Store:
                 delay = min(delay * 2, 0.5)
 
     # ------------------------------------------------------------------ writing
-
-    def add_articles(
-        self,
-        items: Iterable[Article | Skipped],
-        batch_size: int = 500,
-        on_progress: ProgressCallback | None = None,
-    ) -> IngestStats:
-        """Store new articles, count duplicates and skipped inputs; one transaction per
-        ``batch_size`` articles. A ``RetoldError`` raised by the sources still commits the
-        articles read before it."""
-        stats = IngestStats()
-        batch: list[tuple[Any, ...]] = []
-        try:
-            for item in items:
-                if isinstance(item, Skipped):
-                    stats.skip(item)
-                else:
-                    stats.read += 1
-                    batch.append(self._row(item))
-                    if len(batch) >= batch_size:
-                        self._write_batch(batch, stats)
-                        batch = []
-                if on_progress is not None:
-                    on_progress(stats)
-        except RetoldError:
-            if batch:
-                self._write_batch(batch, stats)
-            raise
-        if batch:
-            self._write_batch(batch, stats)
-        if on_progress is not None:
-            on_progress(stats)
-        return stats
-
-    @staticmethod
-    def _row(article: Article) -> tuple[Any, ...]:
-        url = site = published = ""
-        if isinstance(article, SourceArticle):
-            url, site, published = article.url, article.site, article.published
-        return (
-            content_hash(article.text),
-            canonical_url(url),
-            article.title,
-            article.text,
-            site,
-            url,
-            published or None,
-            article.language,
-            article.origin,
-        )
 
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:
