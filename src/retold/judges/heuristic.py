@@ -77,6 +77,25 @@ def verdict_from(
     return Judgement("unsupported", p, 1.0 - p, evidence, reasons)
 
 
+def scored_claims(
+    source: AnalyzedArticle,
+    retelling: AnalyzedArticle,
+    alignment: Alignment,
+    claims: list[int],
+    diffs: list[SentenceDiff] | None,
+    settings: Settings,
+) -> list[tuple[ClaimSignals, float, list[str]]]:
+    """Signals, heuristic support probability and its reasons for each claim: the common
+    first step of the heuristic and the learned judge."""
+    diffs = diffs or diff_all(source, retelling, alignment, settings)
+    index = source_index(source, alignment)
+    out = []
+    for i in claims:
+        sig = claim_signals(i, source, retelling, alignment, diffs[i], index, settings)
+        out.append((sig, *heuristic_probability(sig, settings)))
+    return out
+
+
 class HeuristicJudge(Judge):
     name = "heuristic"
 
@@ -88,13 +107,8 @@ class HeuristicJudge(Judge):
         claims: list[int],
         diffs: list[SentenceDiff] | None = None,
     ) -> list[Judgement]:
-        diffs = diffs or diff_all(source, retelling, alignment, self.settings)
-        index = source_index(source, alignment)
-        out = []
-        for i in claims:
-            sig = claim_signals(i, source, retelling, alignment, diffs[i], index, self.settings)
-            p, reasons = heuristic_probability(sig, self.settings)
-            out.append(
-                verdict_from(sig, p, reasons, [j for j, _ in alignment.top[i]], self.settings)
-            )
-        return out
+        scored = scored_claims(source, retelling, alignment, claims, diffs, self.settings)
+        return [
+            verdict_from(sig, p, reasons, [j for j, _ in alignment.top[i]], self.settings)
+            for i, (sig, p, reasons) in zip(claims, scored, strict=True)
+        ]

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from retold.audit.align import Alignment
-from retold.audit.changes import SentenceDiff, diff_all
+from retold.audit.changes import SentenceDiff
 from retold.errors import RetoldError
 from retold.judges.base import Judge, Judgement
-from retold.judges.heuristic import heuristic_probability, verdict_from
-from retold.judges.signals import ClaimSignals, claim_signals, source_index
+from retold.judges.heuristic import scored_claims, verdict_from
+from retold.judges.signals import ClaimSignals
 from retold.model import AnalyzedArticle
 
 MODEL_FILE = "judges/learned_model.json"
@@ -74,19 +74,12 @@ class LearnedJudge(Judge):
         claims: list[int],
         diffs: list[SentenceDiff] | None = None,
     ) -> list[Judgement]:
-        diffs = diffs or diff_all(source, retelling, alignment, self.settings)
-        index = source_index(source, alignment)
-        sigs, rows, why = [], [], []
-        for i in claims:
-            sig = claim_signals(i, source, retelling, alignment, diffs[i], index, self.settings)
-            hp, reasons = heuristic_probability(sig, self.settings)
-            sigs.append(sig)
-            rows.append(features(sig, hp))
-            why.append(reasons)
-        if not rows:
+        scored = scored_claims(source, retelling, alignment, claims, diffs, self.settings)
+        if not scored:
             return []
+        rows = [features(sig, hp) for sig, hp, _ in scored]
         probs = predict(self.model, np.vstack(rows))
         return [
             verdict_from(sig, float(p), reasons, [j for j, _ in alignment.top[i]], self.settings)
-            for i, sig, p, reasons in zip(claims, sigs, probs, why, strict=True)
+            for i, (sig, _, reasons), p in zip(claims, scored, probs, strict=True)
         ]
