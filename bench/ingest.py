@@ -1,4 +1,5 @@
-"""Benchmark `retold ingest` into SQLite: articles/s and peak RSS.
+"""Benchmark `retold ingest` into SQLite (or PostgreSQL with --postgres): articles/s and
+peak RSS.
 
 Prints one JSON object. Inputs are invented and generated in a temp folder: small HTML
 pages (one article each, through trafilatura) and JSONL/Parquet datasets. Each case runs in
@@ -6,7 +7,10 @@ its own subprocess so its peak RSS (``ru_maxrss``) is its own; every dataset is 
 two sizes to show memory stays flat as the input grows (streaming). Goals from issue 5:
 300 HTML articles/s and 5,000 JSONL rows/s on 2 cores.
 
-    .venv/bin/python bench/ingest.py [--html 500] [--rows 5000,20000]
+    .venv/bin/python bench/ingest.py [--html 500] [--rows 5000,20000] [--postgres]
+
+``--postgres`` starts a throw-away local PostgreSQL server (``retold.store.pg_local``,
+needs the Debian ``postgresql`` package) and ingests into a fresh database per case.
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ def _make_input(kind: str, n: int, folder: Path) -> Path:
     return p
 
 
-def _run_case(kind: str, n: int, folder: Path) -> dict:
+def _run_case(kind: str, n: int, folder: Path, db: str | None = None) -> dict:
     """In a child process: ingest one generated input into a fresh database."""
     src = _make_input(kind, n, folder)
     from retold.ingest.run import ingest
@@ -96,7 +100,7 @@ def _run_case(kind: str, n: int, folder: Path) -> dict:
         read_article(next(src.iterdir()))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    stats = ingest([src], folder / f"{kind}{n}.db")
+    stats = ingest([src], db or folder / f"{kind}{n}.db")
     elapsed = time.perf_counter() - t0
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
@@ -115,27 +119,43 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--html", default="250,500", help="HTML file counts (comma-separated)")
     ap.add_argument("--rows", default="5000,20000", help="JSONL/Parquet row counts")
+    ap.add_argument("--postgres", action="store_true", help="ingest into a local PostgreSQL")
     ap.add_argument("--case", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(_run_case(args.case[0], int(args.case[1]), Path(tmp))))
+            print(json.dumps(_run_case(args.case[0], int(args.case[1]), Path(tmp), args.db)))
         return
+    server = None
+    if args.postgres:
+        from retold.store.pg_local import LocalPostgres
+
+        server = LocalPostgres()
+        problem = server.start()
+        if problem:
+            server.stop()
+            sys.exit(f"bench/ingest.py: PostgreSQL did not start: {problem}")
     cases = [("html", int(n)) for n in args.html.split(",")]
     cases += [(k, int(n)) for k in ("jsonl", "parquet") for n in args.rows.split(",")]
     results = []
-    for kind, n in cases:
-        out = subprocess.run(
-            [sys.executable, __file__, "--case", kind, str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    try:
+        for kind, n in cases:
+            db = ["--db", server.new_database()] if server else []
+            out = subprocess.run(
+                [sys.executable, __file__, "--case", kind, str(n), *db],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    finally:
+        if server:
+            server.stop()
     print(
         json.dumps(
             {
-                "store": "sqlite",
+                "store": "postgresql" if server else "sqlite",
                 "cpus": os.cpu_count(),
                 "python": sys.version.split()[0],
                 "results": results,

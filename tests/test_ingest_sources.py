@@ -236,15 +236,10 @@ def test_parquet_streamed_with_mapping(tmp_path: Path) -> None:
 def test_mapping_parse_errors() -> None:
     assert ColumnMapping.parse(None) == ColumnMapping()
     assert ColumnMapping.parse("text=body").title == ("title",)
-    with pytest.raises(RetoldError, match="unknown field 'author'"):
-        ColumnMapping.parse("author=byline")
+    with pytest.raises(RetoldError, match="unknown field 'colour'"):
+        ColumnMapping.parse("colour=red")
     with pytest.raises(RetoldError, match="expected FIELD=COLUMN"):
         ColumnMapping.parse("text")
-
-
-def test_urls_are_reported_not_fetched_yet(tmp_path: Path) -> None:
-    _, skipped = items(["https://example.org/feed.xml"])
-    assert skipped[0].reason == "https:// sources are not supported yet (local paths only)"
 
 
 def test_memory_stays_flat_streaming_jsonl(tmp_path: Path) -> None:

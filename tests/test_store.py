@@ -70,7 +70,7 @@ def test_newer_schema_and_non_database_are_one_line_errors(tmp_path: Path) -> No
     junk.write_bytes(b"this is not a database at all " * 100)
     with pytest.raises(RetoldError, match="not a retold database"):
         Store.open(junk)
-    with pytest.raises(RetoldError, match="not supported yet"):
+    with pytest.raises(RetoldError, match="cannot connect to PostgreSQL"):
         open_store("postgresql://u@127.0.0.1/x")
 
 
@@ -336,3 +336,27 @@ def test_two_concurrent_writers_on_one_file(tmp_path: Path) -> None:
     with Store.open(db) as store:
         assert store.integrity_check() == "ok"
         assert store.count() == 5000
+
+
+def test_version_1_database_is_migrated_keeping_its_articles(tmp_path: Path) -> None:
+    import sqlite3
+
+    from retold.store.sqlite import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    conn.execute("INSERT INTO schema_version VALUES (1, '2026-01-01')")
+    conn.execute(
+        "INSERT INTO articles (content_hash, title, text, ingested_at) VALUES ('h', 'Old', ?, 'x')",
+        (body(1),),
+    )
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        (old,) = store.list()
+        assert (old.title, old.author) == ("Old", "")
+        store.add_articles([art(2, author="A. Byline")])
+        assert {a.author for a in store.list()} == {"", "A. Byline"}

@@ -9,16 +9,11 @@ are missing or the server cannot start, the tests are skipped with the reason.""
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +26,7 @@ psycopg = pytest.importorskip(
 
 from retold.errors import RetoldError  # noqa: E402
 from retold.store.base import ArticleStore, Skipped, SourceArticle, content_hash  # noqa: E402
+from retold.store.pg_local import LocalPostgres  # noqa: E402
 from retold.store.postgres import SCHEMA_VERSION, PostgresStore, redact_url  # noqa: E402
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -50,119 +46,9 @@ def art(i: int, **kw) -> SourceArticle:
 # --------------------------------------------------------------------------- the server
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
-    )
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    def __init__(self) -> None:
-        self.bindir = _pg_bin()
-        self.root = Path(tempfile.mkdtemp(prefix="retold-pg-"))
-        self.data = self.root / "data"
-        self.log = self.root / "server.log"
-        self.password = secrets.token_hex(16)
-        self.user = "retold"
-        self.port = 0
-        self.as_root = os.geteuid() == 0
-        self._n = 0
-
-    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        cmd = list(args)
-        if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root, check=False
-        )
-
-    def start(self) -> str | None:
-        """None when running, else why not."""
-        if self.bindir is None:
-            return (
-                "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin "
-                "(apt-get install postgresql)"
-            )
-        if self.as_root:
-            if shutil.which("runuser") is None:
-                return "running as root and runuser is missing"
-            try:
-                import pwd
-
-                pw = pwd.getpwnam("postgres")
-            except KeyError:
-                return "running as root and there is no 'postgres' user to run the server"
-            os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        pwfile = self.root / "pw"
-        pwfile.write_text(self.password + "\n")
-        if self.as_root:
-            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
-        init = self._run(
-            str(self.bindir / "initdb"),
-            "-D", str(self.data),
-            "-U", self.user,
-            f"--pwfile={pwfile}",
-            "--auth=scram-sha-256",
-            "-E", "UTF8",
-            "--locale=C",
-            "--no-sync",
-        )  # fmt: skip
-        pwfile.unlink()
-        if init.returncode != 0:
-            return f"initdb failed: {' '.join(init.stderr.split())[-300:]}"
-        last = ""
-        for _ in range(3):  # another process may grab the free port first
-            self.port = _free_port()
-            conf = (
-                "listen_addresses = '127.0.0.1'\n"
-                f"port = {self.port}\n"
-                "unix_socket_directories = ''\n"
-                "fsync = off\n"
-                "full_page_writes = off\n"
-                "max_connections = 40\n"
-                "shared_buffers = 32MB\n"
-            )
-            with (self.data / "postgresql.conf").open("a") as fh:
-                fh.write(conf)
-            res = self._run(
-                str(self.bindir / "pg_ctl"),
-                "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start",
-            )  # fmt: skip
-            if res.returncode == 0:
-                return None
-            try:
-                last = self.log.read_text()[-400:]
-            except OSError:
-                last = res.stderr
-        return f"pg_ctl start failed: {' '.join(last.split())}"
-
-    def stop(self) -> None:
-        if self.bindir is not None and (self.data / "postmaster.pid").exists():
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def url(self, db: str = "postgres") -> str:
-        return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{db}"
-
-    def new_database(self) -> str:
-        self._n += 1
-        name = f"t{self._n}_{secrets.token_hex(3)}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: [a-z0-9_]
-        return self.url(name)
-
-
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[_Server]:
-    server = _Server()
+def pg_server() -> Iterator[LocalPostgres]:
+    server = LocalPostgres()
     try:
         problem = server.start()
     except (OSError, subprocess.SubprocessError) as exc:
@@ -177,7 +63,7 @@ def pg_server() -> Iterator[_Server]:
 
 
 @pytest.fixture
-def pg_url(pg_server: _Server) -> str:
+def pg_url(pg_server: LocalPostgres) -> str:
     return pg_server.new_database()
 
 
@@ -447,4 +333,32 @@ def test_two_processes_migrate_a_fresh_database_once(pg_url: str, tmp_path: Path
     for p, (_out, errs) in zip(procs, results, strict=True):
         assert p.returncode == 0, errs
     assert sum(int(out.split()[1]) for out, _ in results) == 3
-    assert _sql(pg_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    versions = _sql(pg_url, "SELECT version FROM schema_version ORDER BY version")
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]  # each applied once
+
+
+def test_cli_ingest_list_show_export_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.txt").write_text(f"Bridge update {i}\n\n{body(i)} {body(i + 10)}")
+    (folder / "rows.jsonl").write_text(
+        json.dumps({"text": body(7) + " " + body(8), "author": "R. Writer", "site": "Ex"}) + "\n"
+    )
+    proc = run_cli("ingest", str(folder), "--db", pg_url, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["new"] == 4
+    again = json.loads(run_cli("ingest", str(folder), "--db", pg_url, "--json").stdout)
+    assert (again["new"], again["duplicates"]) == (0, 4)
+    listed = json.loads(run_cli("list", "--db", pg_url, "--format", "json").stdout)
+    assert len(listed) == 4
+    row = next(a for a in listed if a["site"] == "Ex")
+    shown = json.loads(run_cli("show", str(row["id"]), "--db", pg_url, "--format", "json").stdout)
+    assert shown["author"] == "R. Writer" and body(7) in shown["text"]
+    out = tmp_path / "all.jsonl"
+    assert run_cli("export", "-o", str(out), "--db", pg_url).returncode == 0
+    assert len(out.read_text().splitlines()) == 4
+    bad = run_cli("list", "--db", pg_url.replace("@127.0.0.1", "@127.0.0.1:1").rsplit(":", 1)[0])
+    assert bad.returncode == 2 and b"Traceback" not in bad.stderr

@@ -40,8 +40,12 @@ ConfigOpt = typer.Option(None, "--config", help="TOML settings file (see retold.
 
 @app.command()
 def compare(
-    source: str = typer.Argument(..., help="Source article: .txt/.md/.html path, or - for stdin."),
-    retelling: str = typer.Argument(..., help="Retelling: .txt/.md/.html path, or - for stdin."),
+    source: str = typer.Argument(
+        ..., help="Source article: .txt/.md/.html path, http(s) URL, or - for stdin."
+    ),
+    retelling: str = typer.Argument(
+        ..., help="Retelling: .txt/.md/.html path, http(s) URL, or - for stdin."
+    ),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
     html: Path | None = typer.Option(
         None, "--html", help="Also write a self-contained HTML report."
@@ -51,17 +55,20 @@ def compare(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show supported claims too."),
     config: Path | None = ConfigOpt,
     max_input_bytes: int | None = typer.Option(None, help="Refuse larger inputs."),
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="Let URLs reach loopback and private-network addresses."
+    ),
 ) -> None:
     """Audit RETELLING against SOURCE: claims, quotes, changes, omissions, style."""
     from retold.audit.compare import compare as run_compare
-    from retold.ingest.files import read_article
+    from retold.ingest.files import read_input
     from retold.report.jsonout import audit_to_dict
 
     if source == "-" and retelling == "-":
         raise RetoldError("only one of SOURCE and RETELLING can be read from stdin (-)")
     st = _settings(config, {"max_input_bytes": max_input_bytes})
-    src = read_article(source, st)
-    ret = read_article(retelling, st)
+    src = read_input(source, st, allow_private=allow_private)
+    ret = read_input(retelling, st, allow_private=allow_private)
     data = audit_to_dict(run_compare(src, ret, settings=st, judge=judge or st.judge))
     _emit(data, fmt, html, output, verbose)
 

@@ -25,8 +25,8 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="SQLite database file (default: setting db_path, else "
-        "~/.local/share/retold/retold.db).",
+        help="SQLite database file or postgresql://user@host/db URL (default: setting "
+        "db_path, else ~/.local/share/retold/retold.db).",
     ),
 ]
 ConfigOpt = Annotated[
@@ -70,7 +70,10 @@ def _stdout() -> Console:
 def ingest_cmd(
     sources: Annotated[
         list[str],
-        typer.Argument(help="Files, folders, glob patterns, .jsonl/.csv/.parquet datasets."),
+        typer.Argument(
+            help="Files, folders, glob patterns, .jsonl/.csv/.parquet datasets, .warc/.arc "
+            "crawls, http(s) URLs of pages, RSS/Atom feeds and sitemaps."
+        ),
     ],
     db: DbOpt = None,
     mapping: Annotated[
@@ -78,10 +81,16 @@ def ingest_cmd(
         typer.Option(
             "--map",
             help="Dataset columns, e.g. text=body,title=headline (fields: text, title, url, "
-            "date, site).",
+            "date, site, author).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private", help="Let URLs reach loopback and private-network addresses."
+        ),
+    ] = False,
     batch_size: Annotated[
         int | None, typer.Option(help="Articles per transaction (setting ingest_batch_size).")
     ] = None,
@@ -122,7 +131,12 @@ def ingest_cmd(
     try:
         if progress is None:
             stats = ingest(
-                sources, store, settings=settings, mapping=column_map, batch_size=batch_size
+                sources,
+                store,
+                settings=settings,
+                mapping=column_map,
+                batch_size=batch_size,
+                allow_private=allow_private,
             )
         else:
             total = estimate_total(sources)
@@ -147,6 +161,7 @@ def ingest_cmd(
                     mapping=column_map,
                     batch_size=batch_size,
                     on_progress=update,
+                    allow_private=allow_private,
                 )
         location = store.location
     finally:

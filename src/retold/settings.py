@@ -93,6 +93,7 @@ class Settings:
     fetch_concurrency: int = 8  # worker threads fetching at once (all hosts together)
     fetch_per_host_concurrency: int = 2  # requests in flight to one host
     fetch_host_delay_s: float = 0.5  # minimum time between two request starts to one host
+    fetch_respect_robots: bool = True  # ingest obeys robots.txt (RFC 9309)
     # decompressed / compressed size above which (past the first 1 MB) a gzip/deflate body
     # is refused as a decompression bomb; real HTML and XML compress 3-20x
     fetch_max_decompression_ratio: float = 100.0

@@ -32,6 +32,7 @@ from retold.ingest.fetch import (
     HTML_TYPES,
     Fetched,
     HostLimiter,
+    Robots,
     _strip_name,
     accept_page,
     article_from_fetched,
@@ -305,6 +306,11 @@ class _Follow:
         self.own_client = client is None
         self.client = client or make_client(settings, allow_private)
         self.limiter = limiter or HostLimiter.from_settings(settings)
+        self.robots = (
+            Robots(settings, allow_private=allow_private, client=self.client, limiter=self.limiter)
+            if settings.fetch_respect_robots
+            else None
+        )
 
     def close(self) -> None:
         if self.own_client:
@@ -318,6 +324,7 @@ class _Follow:
             client=self.client,
             limiter=self.limiter,
             accept=accept,  # type: ignore[arg-type]
+            robots=self.robots,
         )
 
     def article(self, fetched: Fetched) -> Item:
@@ -404,6 +411,10 @@ def iter_feed_articles(
     settings = settings or Settings()
     follow = _Follow(settings, allow_private, client, limiter)
     try:
+        refusal = follow.robots.refusal(url) if follow.robots else None
+        if refusal:
+            yield Skipped(url.strip(), refusal)
+            return
         try:
             fetched = fetch(
                 url,

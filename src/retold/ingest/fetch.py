@@ -29,7 +29,9 @@ Safety rules, applied to the first request and again to every redirect hop:
 - Politeness: a ``retold/<version> (+url; research crawler)`` User-Agent (configurable),
   at most ``fetch_per_host_concurrency`` requests in flight per host and
   ``fetch_host_delay_s`` between request starts to one host (``HostLimiter``).
-  robots.txt is not consulted.
+  ``fetch_many`` (used by ingest for pages, feeds and sitemaps) obeys robots.txt
+  (``Robots``, RFC 9309) unless ``fetch_respect_robots`` is off; a single page the user
+  names (``read_url``, ``retold compare URL``) is fetched like a browser would, without it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
 
 import httpcore
 import httpx
@@ -96,6 +99,14 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # --------------------------------------------------------------------------- results
 
 
+class HTTPStatusError(InputError):
+    """The server answered with a non-2xx status (``status``)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Fetched:
     """A successful (2xx) response: ``url`` as asked, ``final_url`` after redirects, the
@@ -123,9 +134,8 @@ class Fetched:
 class WebArticle(SourceArticle):
     """An article read from a web page: ``url`` is the page's canonical URL when it names
     the same host (else the URL after redirects); ``author`` and ``page_language`` come
-    from the page's metadata (not stored in the article table yet)."""
+    from the page's metadata."""
 
-    author: str = ""
     final_url: str = ""
     page_language: str = ""
 
@@ -361,6 +371,70 @@ def _host_key(target: _Target) -> str:
     return f"{target.host.lower()}:{target.port}"
 
 
+class Robots:
+    """robots.txt rules per origin (scheme://host:port), fetched once through the same
+    guarded client and politeness limiter (RFC 9309): a missing robots.txt (4xx) allows
+    everything; a server error (5xx) disallows the whole site; any other failure (refused
+    address, timeout) allows, so the page fetch itself reports the real problem. Rules
+    are matched against the User-Agent's product token (``retold``). Thread-safe."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        allow_private: bool = False,
+        client: httpx.Client | None = None,
+        limiter: HostLimiter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.allow_private = allow_private
+        self.client = client
+        self.limiter = limiter
+        self.agent = user_agent(settings)
+        self._lock = threading.Lock()
+        self._origin_locks: dict[str, threading.Lock] = {}
+        self._rules: dict[str, RobotFileParser | str] = {}
+
+    def refusal(self, url: str) -> str | None:
+        """Why robots.txt forbids ``url`` (None when allowed)."""
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None  # the fetch itself refuses it with a clearer reason
+        origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        with self._lock:
+            origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
+        with origin_lock:  # one robots.txt request per origin, however many threads ask
+            rules = self._rules.get(origin)
+            if rules is None:
+                rules = self._rules[origin] = self._load(origin)
+        if isinstance(rules, str):
+            return rules
+        if rules.can_fetch(self.agent, url):
+            return None
+        return "disallowed by the site's robots.txt (set fetch_respect_robots = false to ignore)"
+
+    def _load(self, origin: str) -> RobotFileParser | str:
+        parser = RobotFileParser()
+        try:
+            fetched = fetch(
+                origin + "/robots.txt",
+                self.settings,
+                allow_private=self.allow_private,
+                client=self.client,
+                limiter=self.limiter,
+            )
+        except HTTPStatusError as exc:
+            if exc.status >= 500:
+                return f"the site's robots.txt answers HTTP {exc.status}; RFC 9309 says wait"
+            parser.allow_all = True
+            return parser
+        except InputError:
+            parser.allow_all = True
+            return parser
+        parser.parse(fetched.body.decode("utf-8", "replace").splitlines())
+        return parser
+
+
 # --------------------------------------------------------------------------- body
 
 
@@ -528,7 +602,9 @@ def fetch(
                         continue
                     if status >= 400 or status < 200 or status in REDIRECT_STATUSES:
                         phrase = response.reason_phrase or ""
-                        raise _error(name, f"HTTP {status} {phrase}".strip())
+                        raise HTTPStatusError(
+                            _error(name, f"HTTP {status} {phrase}".strip()).args[0], status
+                        )
                     content_type = response.headers.get("content-type", "")
                     if accept is not None and not accept(_mime(content_type)):
                         raise _error(
@@ -589,8 +665,13 @@ def _strip_name(exc: InputError, name: str) -> str:
     return msg[len(name) + 2 :] if msg.startswith(f"{name}: ") else msg
 
 
-def _fetch_or_skip(url: str, settings: Settings, **kwargs: Any) -> Fetched | Skipped:
+def _fetch_or_skip(
+    url: str, settings: Settings, robots: Robots | None = None, **kwargs: Any
+) -> Fetched | Skipped:
     try:
+        refusal = robots.refusal(url) if robots is not None else None
+        if refusal:
+            return Skipped(url.strip(), refusal)
         return fetch(url, settings, **kwargs)
     except InputError as exc:
         return Skipped(url.strip(), _strip_name(exc, url.strip()))
@@ -606,10 +687,12 @@ def fetch_many(
     client: httpx.Client | None = None,
     limiter: HostLimiter | None = None,
     accept: Callable[[str], bool] | None = None,
+    robots: Robots | None = None,
 ) -> Iterator[Fetched | Skipped]:
     """Fetch ``urls`` with ``fetch_concurrency`` threads; results in input order, failures
-    as ``Skipped(url, reason)``. At most ``2 * fetch_concurrency`` URLs are in flight or
-    waiting to be consumed, so memory stays bounded for long URL lists."""
+    (and URLs ``robots`` forbids) as ``Skipped(url, reason)``. At most
+    ``2 * fetch_concurrency`` URLs are in flight or waiting to be consumed, so memory stays
+    bounded for long URL lists."""
     settings = settings or Settings()
     own_client = client is None
     if client is None:
@@ -627,6 +710,7 @@ def fetch_many(
                     _fetch_or_skip,
                     url,
                     settings,
+                    robots,
                     allow_private=allow_private,
                     client=client,
                     limiter=limiter,

@@ -691,6 +691,20 @@ def read_article(
     return _article_from_text(text, name, settings, suffix, fmt, what)
 
 
+def read_input(
+    spec: str | os.PathLike[str], settings: Settings | None = None, *, allow_private: bool = False
+) -> Article:
+    """``read_article`` for paths and ``"-"``; a ``scheme://`` spec is fetched as a web page
+    by the SSRF-guarded fetcher (``retold.ingest.fetch.read_url``; only http(s), private
+    addresses refused unless ``allow_private``)."""
+    spec = os.fspath(spec)
+    if "://" in spec:
+        from retold.ingest.fetch import read_url  # httpx only when a URL is given
+
+        return read_url(spec, settings, allow_private)
+    return read_article(spec, settings)
+
+
 def read_text_input(
     text: str, origin: str, settings: Settings | None = None, *, fmt: InputFormat = "auto"
 ) -> Article:

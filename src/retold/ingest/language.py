@@ -97,6 +97,10 @@ _MIN_FOREIGN_RATIO = 0.15
 _MIN_FOREIGN_HITS = 2
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text[:SAMPLE_CHARS].lower())
 
@@ -123,12 +127,15 @@ def guess_language(text: str) -> tuple[str, float]:
 
 def dominant_script(text: str) -> str | None:
     """Description of the main non-Latin script if most letters are not Latin, else None."""
+    sample = text[:SAMPLE_CHARS]
+    if sample.isascii():  # the common case, decided in C
+        return None
+    foreign = _NON_ASCII.findall(sample)
+    if len(foreign) < 10:
+        return None
     counts: dict[str, int] = {}
-    latin = 0
-    for ch in text[:SAMPLE_CHARS]:
-        if ch.isascii():
-            latin += ch.isalpha()
-            continue
+    latin = len(_ASCII_LETTERS.findall(sample))
+    for ch in foreign:
         if not ch.isalpha():
             continue
         script = unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
@@ -158,10 +165,10 @@ def check_english(text: str, origin: str, settings: Settings | None = None) -> N
     words = _words(text)
     if not words:
         return
-    hits = {lang: sum(w in stops for w in words) for lang, stops in STOP_WORDS.items()}
-    english = hits["en"] / len(words)
-    if english >= settings.min_english_ratio:
+    english = sum(w in STOP_WORDS["en"] for w in words) / len(words)
+    if english >= settings.min_english_ratio:  # most articles: one list checked, not all
         return
+    hits = {lang: sum(w in stops for w in words) for lang, stops in STOP_WORDS.items()}
     lang = max((k for k in hits if k != "en"), key=lambda k: hits[k])
     foreign = hits[lang] / len(words)
     if hits[lang] >= _MIN_FOREIGN_HITS and foreign >= _MIN_FOREIGN_RATIO and foreign >= 2 * english:

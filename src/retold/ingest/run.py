@@ -19,8 +19,11 @@ def ingest(
     mapping: ColumnMapping | str | None = None,
     batch_size: int | None = None,
     on_progress: ProgressCallback | None = None,
+    allow_private: bool = False,
 ) -> IngestStats:
-    """Ingest ``sources`` (paths, folders, globs, JSONL/CSV/Parquet files) into ``db``.
+    """Ingest ``sources`` (paths, folders, globs, JSONL/CSV/Parquet/WARC files, URLs of
+    pages, feeds and sitemaps) into ``db``. URLs to private or loopback addresses are
+    refused unless ``allow_private``.
 
     ``db``: an open store (left open), a SQLite path, or None for the default store
     (``settings.db_path``, else ``~/.local/share/retold/retold.db``). ``mapping``: a
@@ -33,7 +36,7 @@ def ingest(
     store = db if isinstance(db, ArticleStore) else open_store(db, settings)
     try:
         return store.add_articles(
-            iter_sources(sources, settings, mapping),
+            iter_sources(sources, settings, mapping, allow_private),
             batch_size=batch_size or settings.ingest_batch_size,
             on_progress=on_progress,
         )

@@ -1,5 +1,6 @@
-"""Turn ingest SOURCES (files, folders, globs, JSONL, CSV, Parquet) into a stream of
-``Article``s (``SourceArticle``s, with url/site/date when known) and ``Skipped`` inputs.
+"""Turn ingest SOURCES (files, folders, globs, JSONL, CSV, Parquet, WARC/ARC crawls, web
+pages, RSS/Atom feeds and sitemaps) into a stream of ``Article``s (``SourceArticle``s, with
+url/site/date when known) and ``Skipped`` inputs.
 
 Everything streams: folders are walked lazily, JSONL and CSV are read line by line, Parquet
 one record batch at a time, so memory stays flat however large the input is.
@@ -14,6 +15,12 @@ one record batch at a time, so memory stays flat however large the input is.
 - Record text that is HTML is extracted with trafilatura; otherwise it is normalised and
   checked (binary characters, English, ``min_words``) like a file, but kept whole: no
   first-line title is split off, so exported text re-ingests to the same content hash.
+- WARC/ARC files (``.warc``, ``.warc.gz``, ``.arc``, ``.arc.gz``): one article per HTML
+  response record (``retold.ingest.warc``).
+- ``http(s)://`` specs: fetched through the SSRF-guarded fetcher (``retold.ingest.fetch``;
+  private addresses refused unless ``allow_private``), a feed or sitemap is followed, any
+  other page read as an article (``retold.ingest.feeds``). Consecutive URL specs are
+  fetched together, several at a time; other schemes are skipped with a reason.
 - Paths: a spec with ``..`` is resolved and reported by its real path; in a folder,
   symbolic links are not followed: one pointing outside the folder is skipped with a reason,
   hidden files and folders are ignored, and other file types are skipped with a reason.
@@ -45,6 +52,7 @@ from retold.ingest.files import (
     sniff_binary,
 )
 from retold.ingest.language import check_english
+from retold.ingest.warc import is_warc_path, iter_warc
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
@@ -73,6 +81,7 @@ class ColumnMapping:
     url: tuple[str, ...] = ("url",)
     date: tuple[str, ...] = ("date", "published")
     site: tuple[str, ...] = ("site",)
+    author: tuple[str, ...] = ("author", "byline")
 
     @classmethod
     def parse(cls, specs: str | Iterable[str] | None) -> ColumnMapping:
@@ -168,6 +177,7 @@ def record_article(
         url=_as_str(_value(row, mapping.url)),
         site=_as_str(_value(row, mapping.site)),
         published=_as_str(_value(row, mapping.date)),
+        author=_as_str(_value(row, mapping.author)),
     )
 
 
@@ -327,7 +337,7 @@ def iter_parquet(
             f"{name}: no text column {'/'.join(mapping.text)!r} (columns: "
             f"{', '.join(names[:20]) or 'none'}); name it with --map text=COLUMN"
         )
-    wanted = {c for f in ("text", "title", "url", "date", "site") for c in getattr(mapping, f)}
+    wanted = {c for f in mapping.__dataclass_fields__ for c in getattr(mapping, f)}
     columns = [n for n in names if n in wanted]
     index = 0
     try:
@@ -344,7 +354,9 @@ def iter_parquet(
 
 def _read_one(path: str, settings: Settings, mapping: ColumnMapping, name: str) -> Iterator[Item]:
     suffix = Path(path).suffix.lower()
-    if suffix in JSONL_SUFFIXES:
+    if is_warc_path(path):
+        yield from iter_warc(path, settings, name)
+    elif suffix in JSONL_SUFFIXES:
         yield from iter_jsonl(path, settings, mapping, name)
     elif suffix in CSV_SUFFIXES:
         yield from iter_csv(path, settings, mapping, name)
@@ -378,11 +390,11 @@ def _walk(root: Path, settings: Settings, mapping: ColumnMapping) -> Iterator[It
                     yield _symlink_skip(p, root, "file")
                     continue
             suffix = p.suffix.lower()
-            if suffix not in SUPPORTED_SUFFIXES:
+            if suffix not in SUPPORTED_SUFFIXES and not is_warc_path(fname):
                 yield Skipped(
                     str(p),
                     f"unsupported file type ({suffix or 'no extension'}); expected "
-                    ".txt, .md, .html, .jsonl, .csv or .parquet",
+                    ".txt, .md, .html, .jsonl, .csv, .parquet, .warc or .arc",
                 )
                 continue
             yield from _read_one(str(p), settings, mapping, str(p))
@@ -399,22 +411,27 @@ def iter_sources(
     specs: Iterable[str | os.PathLike[str]],
     settings: Settings | None = None,
     mapping: ColumnMapping | None = None,
+    allow_private: bool = False,
 ) -> Iterator[Item]:
     """Every article (or skipped input) from ``specs``: files, folders (recursive), glob
-    patterns (``**`` recursive) and ``-`` (one article on stdin)."""
+    patterns (``**`` recursive), ``-`` (one article on stdin) and URLs (pages, feeds,
+    sitemaps; ``allow_private`` lets them reach private and loopback addresses)."""
     settings = settings or Settings()
     mapping = mapping or ColumnMapping()
+    urls: list[str] = []
     for raw in specs:
         spec = os.fspath(raw)
+        if "://" in spec:  # gathered so that neighbouring URLs are fetched concurrently
+            urls.append(spec)
+            continue
+        if urls:
+            yield from _urls(urls, settings, allow_private)
+            urls = []
         if spec == "-":
             try:
                 yield read_article("-", settings)
             except InputError as exc:
                 yield Skipped("<stdin>", _reason(exc, "<stdin>"))
-            continue
-        if "://" in spec:
-            scheme = spec.split("://", 1)[0].lower()
-            yield Skipped(spec, f"{scheme}:// sources are not supported yet (local paths only)")
             continue
         path = Path(os.path.expanduser(spec))
         if not path.exists() and not path.is_symlink() and _GLOB_CHARS & set(spec):
@@ -425,6 +442,14 @@ def iter_sources(
                 yield from _one_spec(match, settings, mapping)
             continue
         yield from _one_spec(spec, settings, mapping)
+    if urls:
+        yield from _urls(urls, settings, allow_private)
+
+
+def _urls(urls: list[str], settings: Settings, allow_private: bool) -> Iterator[Item]:
+    from retold.ingest.feeds import iter_url_sources  # httpx only when URLs are given
+
+    yield from iter_url_sources(urls, settings, allow_private)
 
 
 def _one_spec(spec: str, settings: Settings, mapping: ColumnMapping) -> Iterator[Item]:

@@ -1,8 +1,8 @@
 """Where ingested articles and audits are kept.
 
 ``open_store(db)`` picks the backend from ``db``: a file path (or None for the default,
-see ``retold.store.sqlite.default_db_path``) opens SQLite; ``postgresql://`` URLs are
-reserved for the PostgreSQL backend. Every backend implements
+see ``retold.store.sqlite.default_db_path``) opens SQLite; a ``postgresql://`` (or
+``postgres://``) URL opens PostgreSQL (``retold.store.postgres``). Every backend implements
 ``retold.store.base.ArticleStore``.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.store.base import ArticleStore, IngestStats, Skipped, SourceArticle, StoredArticle
 from retold.store.sqlite import Store, default_db_path
@@ -33,5 +32,7 @@ def open_store(
     settings = settings or Settings()
     target = os.fspath(db) if db else (settings.db_path or None)
     if target and str(target).startswith(("postgresql://", "postgres://")):
-        raise RetoldError("PostgreSQL stores are not supported yet; use a SQLite file path")
+        from retold.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore.open(str(target), busy_timeout_s=settings.db_busy_timeout_s)
     return Store.open(target, busy_timeout_s=settings.db_busy_timeout_s)

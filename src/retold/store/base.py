@@ -30,6 +30,7 @@ class SourceArticle(Article):
     url: str = ""
     site: str = ""
     published: str = ""  # as given (ISO 8601 when the source had a real date type)
+    author: str = ""  # byline from the page's metadata or a dataset column
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class StoredArticle:
     language: str
     origin: str
     ingested_at: str
+    author: str = ""
 
     def to_dict(self, *, with_text: bool = True) -> dict[str, Any]:
         d = asdict(self)
@@ -124,6 +126,7 @@ ARTICLE_COLUMNS = (
     "language",
     "origin",
     "ingested_at",
+    "author",
 )
 
 ProgressCallback = Callable[[IngestStats], None]
@@ -209,9 +212,10 @@ class ArticleStore(Protocol):
 
 def article_row(article: Article) -> tuple[Any, ...]:
     """The stored fields of an article, in the order of the stores' INSERT statements."""
-    url = site = published = ""
+    url = site = published = author = ""
     if isinstance(article, SourceArticle):
         url, site, published = article.url, article.site, article.published
+        author = article.author
     return (
         content_hash(article.text),
         canonical_url(url),
@@ -222,6 +226,7 @@ def article_row(article: Article) -> tuple[Any, ...]:
         published or None,
         article.language,
         article.origin,
+        author,
     )
 
 

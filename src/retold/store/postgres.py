@@ -77,6 +77,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX audits_retelling ON audits(retelling_id)",
     ),
+    # 2: the article's byline
+    ("ALTER TABLE articles ADD COLUMN author TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -86,10 +88,17 @@ _DEADLOCK_RETRIES = 8
 # PostgreSQL text cannot hold NUL; lone surrogates cannot be encoded as UTF-8.
 _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
-_INSERT_ARTICLE = (
-    "INSERT INTO articles (content_hash, canonical_url, title, text, site, url, published,"
-    " language, origin, ingested_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT DO NOTHING"
+_ARTICLE_FIELDS = (
+    "content_hash, canonical_url, title, text, site, url, published, language, origin, author"
+)
+_CREATE_BATCH_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS _retold_batch (ord INTEGER, content_hash TEXT,"
+    " canonical_url TEXT, title TEXT, text TEXT, site TEXT, url TEXT, published TEXT,"
+    " language TEXT, origin TEXT, author TEXT) ON COMMIT DELETE ROWS"
+)
+_INSERT_BATCH = (
+    f"INSERT INTO articles ({_ARTICLE_FIELDS}, ingested_at)"
+    f" SELECT {_ARTICLE_FIELDS}, %s FROM _retold_batch ORDER BY ord ON CONFLICT DO NOTHING"
 )
 
 
@@ -242,11 +251,15 @@ class PostgresStore(BatchWriter):
         def write() -> int:
             c = self._conn
             now = _now()
-            inserted = 0
+            # COPY the batch into a temporary table, then one INSERT ... SELECT: about twice
+            # as fast as a statement per row, and duplicates are still skipped row by row
             with c.transaction(), c.cursor() as cur:
-                for row in batch:
-                    cur.execute(_INSERT_ARTICLE, (*row, now))
-                    inserted += max(cur.rowcount, 0)
+                cur.execute(_CREATE_BATCH_TABLE)
+                with cur.copy(f"COPY _retold_batch (ord, {_ARTICLE_FIELDS}) FROM STDIN") as cp:
+                    for i, row in enumerate(batch):
+                        cp.write_row((i, *row))
+                cur.execute(_INSERT_BATCH, (now,))
+                inserted = max(cur.rowcount, 0)
             return inserted
 
         inserted = self._retry(write)

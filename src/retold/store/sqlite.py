@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audits_retelling ON audits(retelling_id);
     """,
+    # 2: the article's byline (web pages, feeds, crawls, dataset column)
+    """
+    ALTER TABLE articles ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -221,8 +225,8 @@ class Store(BatchWriter):
             for row in batch:
                 cur = c.execute(
                     "INSERT OR IGNORE INTO articles (content_hash, canonical_url, title, text,"
-                    " site, url, published, language, origin, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " site, url, published, language, origin, author, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*row, now),
                 )
                 inserted += cur.rowcount
