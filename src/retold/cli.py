@@ -13,6 +13,7 @@ from rich.console import Console
 
 from retold import __version__
 from retold.cli_store import register as register_store_commands
+from retold.cli_web import register as register_web_commands
 from retold.errors import RetoldError
 from retold.settings import Settings
 
@@ -154,6 +155,7 @@ def version() -> None:
 
 
 register_store_commands(app)
+register_web_commands(app)
 
 
 def _console() -> Console:

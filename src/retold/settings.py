@@ -100,6 +100,13 @@ class Settings:
     feed_max_items: int = 1000  # article URLs followed per feed or sitemap (index: in total)
     feed_max_sitemaps: int = 50  # child sitemaps followed from one sitemap index
 
+    # --- web app and REST API (retold serve)
+    web_max_body_bytes: int = 12_000_000  # larger requests get 413 (two articles + overhead)
+    web_compare_concurrency: int = 2  # audits computed at once; others wait their turn
+    web_results_kept: int = 500  # recent compare results kept in memory for their pages
+    web_job_workers: int = 1  # background ingest jobs run at once
+    web_jobs_kept: int = 200  # finished jobs remembered for their status endpoint
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -407,15 +407,21 @@ def _assets() -> tuple[Markup, Markup, Markup]:
     return Markup(css), Markup(js), Markup(f"'sha256-{digest}'")
 
 
+def script_csp() -> str:
+    """The report's Content-Security-Policy: nothing but its own inline style and script
+    (by hash), so no article text can run or load anything. Servers send it as a header."""
+    script_hash = _assets()[2]
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The audit dict as one self-contained HTML page."""
-    css, js, script_hash = _assets()
+    css, js, _ = _assets()
     view = build_view(data)
-    return (
-        _env()
-        .get_template("audit.html.j2")
-        .render(**view, css=css, script=js, script_hash=script_hash)
-    )
+    return _env().get_template("audit.html.j2").render(**view, css=css, script=js, csp=script_csp())
 
 
 def write_html(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:

@@ -1,0 +1,248 @@
+"""The REST API under ``/api``. Errors are ``{"error": {"status": N, "message": "..."}}``
+with a matching HTTP status; long work (ingest) returns 202 and a job to poll."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from retold import __version__
+from retold.settings import Settings
+from retold.web.app import ApiError, WebState
+from retold.web.inputs import article_from_parts
+
+router = APIRouter(prefix="/api")
+_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+MAX_LIST = 500
+
+
+def state_of(request: Request) -> WebState:
+    return request.app.state.retold
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ArticleIn(BaseModel):
+    """One article: ``text`` (plain, Markdown or HTML) or ``url`` (fetched)."""
+
+    text: str | None = Field(None, description="Article text (plain, Markdown or HTML).")
+    url: str | None = Field(None, description="http(s) URL of the article page to fetch.")
+    title: str | None = None
+
+
+class CompareIn(BaseModel):
+    source: ArticleIn
+    retelling: ArticleIn
+    judge: str | None = Field(None, description="Claim judge (default: the server's).")
+
+
+class StoredArticleIn(BaseModel):
+    text: str
+    title: str = ""
+    url: str = ""
+    site: str = ""
+    published: str = ""
+    author: str = ""
+
+
+class IngestIn(BaseModel):
+    urls: list[str] = Field(default_factory=list, max_length=10_000)
+    articles: list[StoredArticleIn] = Field(default_factory=list, max_length=10_000)
+    paths: list[str] = Field(
+        default_factory=list,
+        max_length=1_000,
+        description="Files or folders under the server's --files folder.",
+    )
+    map: str | None = Field(None, description="Dataset columns, e.g. text=body,title=headline")
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def read_pair(st: WebState, settings: Settings, source: dict, retelling: dict) -> tuple:
+    """Both articles of a compare request (``article_from_parts`` keyword dicts)."""
+    src = article_from_parts("source", settings, allow_private=st.allow_private, **source)
+    ret = article_from_parts("retelling", settings, allow_private=st.allow_private, **retelling)
+    return src, ret
+
+
+def run_compare(st: WebState, src: Any, ret: Any, judge: str | None) -> tuple[str, dict]:
+    """Audit and remember the result; returns its id and the audit dict."""
+    from retold.audit.compare import compare
+    from retold.judges.base import get_judge
+    from retold.report.jsonout import audit_to_dict
+
+    name = judge or st.settings.judge
+    get_judge(name, st.settings)  # an unknown judge is a clear error before any work
+    with st.compare_slots:
+        data = audit_to_dict(compare(src, ret, settings=st.settings, judge=name))
+    result_id = secrets.token_hex(8)
+    st.remember(result_id, data)
+    return result_id, data
+
+
+def _with_title(article: ArticleIn) -> dict[str, Any]:
+    text = article.text
+    if text is not None and article.title:
+        text = f"{article.title.strip()}\n\n{text}"
+    return {"text": text, "url": article.url}
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.post("/compare")
+def compare_api(body: CompareIn, request: Request) -> dict[str, Any]:
+    """Audit ``retelling`` against ``source`` (texts or URLs); the audit follows the JSON
+    contract (``schema/audit.schema.json``)."""
+    st = state_of(request)
+    src, ret = read_pair(st, st.settings, _with_title(body.source), _with_title(body.retelling))
+    result_id, data = run_compare(st, src, ret, body.judge)
+    return {"id": result_id, "report_url": f"/results/{result_id}", "audit": data}
+
+
+@router.get("/results/{result_id}")
+def result_api(result_id: str, request: Request) -> dict[str, Any]:
+    return {"id": result_id, "audit": get_result(state_of(request), result_id)}
+
+
+def get_result(st: WebState, result_id: str) -> dict[str, Any]:
+    data = st.result(result_id) if _ID_RE.match(result_id) else None
+    if data is None:
+        raise ApiError(404, f"no result {result_id[:40]!r} (results are kept in memory)")
+    return data
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def resolve_paths(st: WebState, paths: list[str]) -> list[str]:
+    """Server-side paths, each inside ``files_root`` (no traversal, no absolute escapes)."""
+    if not paths:
+        return []
+    root = st.files_root
+    if root is None:
+        raise ApiError(403, "server-side files are not enabled (start serve with --files DIR)")
+    out = []
+    for p in paths:
+        if "\x00" in p or any(c in p for c in "*?["):
+            raise ApiError(422, f"paths: {p[:80]!r} is not a plain file or folder name")
+        target = (root / p).resolve()
+        if not target.is_relative_to(root):
+            raise ApiError(403, f"paths: {p[:80]!r} is outside the served folder")
+        if not target.exists():
+            raise ApiError(404, f"paths: {p[:80]!r} does not exist")
+        out.append(str(target))
+    return out
+
+
+def start_ingest(
+    st: WebState,
+    sources: list,
+    articles: list,
+    mapping: str | None,
+    cleanup: Path | None = None,
+) -> Any:
+    """Submit an ingest job; ``cleanup`` (a temporary upload folder) is removed after it."""
+    from retold.ingest.sources import ColumnMapping, iter_sources, record_article
+
+    column_map = ColumnMapping.parse(mapping)
+    settings = st.settings
+
+    def items() -> Any:
+        for i, a in enumerate(articles, 1):
+            yield record_article(a, f"request#{i}", ColumnMapping(), settings)
+        yield from iter_sources(sources, settings, column_map, st.allow_private)
+
+    def job(progress: Any) -> dict[str, Any]:
+        try:
+            with st.store() as store:
+                stats = store.add_articles(
+                    items(),
+                    batch_size=min(settings.ingest_batch_size, 100),
+                    on_progress=lambda s: progress(s.to_dict()),
+                )
+            return stats.to_dict()
+        finally:
+            if cleanup is not None:
+                shutil.rmtree(cleanup, ignore_errors=True)
+
+    return st.jobs.submit("ingest", job)
+
+
+@router.post("/ingest", status_code=202)
+def ingest_api(body: IngestIn, request: Request) -> JSONResponse:
+    """Start ingesting URLs (pages, feeds, sitemaps), inline articles and server-side
+    files into the store; poll ``status_url`` for progress and the summary."""
+    st = state_of(request)
+    if not (body.urls or body.articles or body.paths):
+        raise ApiError(422, "give at least one of urls, articles or paths")
+    for u in body.urls:
+        if not u.strip().lower().startswith(("http://", "https://")):
+            raise ApiError(422, f"urls: only http(s) URLs are fetched, not {u[:80]!r}")
+    sources = [u.strip() for u in body.urls] + resolve_paths(st, body.paths)
+    job = start_ingest(st, sources, [a.model_dump() for a in body.articles], body.map)
+    return JSONResponse(
+        {"job": job.to_dict(), "status_url": f"/api/jobs/{job.id}"},
+        status_code=202,
+        headers={"Location": f"/api/jobs/{job.id}"},
+    )
+
+
+@router.get("/jobs/{job_id}")
+def job_api(job_id: str, request: Request) -> dict[str, Any]:
+    job = state_of(request).jobs.get(job_id) if _ID_RE.match(job_id) else None
+    if job is None:
+        raise ApiError(404, f"no job {job_id[:40]!r}")
+    return job.to_dict()
+
+
+# --------------------------------------------------------------------------- stored data
+
+
+@router.get("/articles")
+def articles_api(
+    request: Request,
+    limit: int = Query(20, ge=1, le=MAX_LIST),
+    offset: int = Query(0, ge=0),
+    site: str | None = Query(None, max_length=500),
+    q: str | None = Query(None, max_length=500, description="Title or text contains this."),
+) -> dict[str, Any]:
+    st = state_of(request)
+    with st.store() as store:
+        rows = store.list(limit=limit, offset=offset, site=site or None, query=q or None)
+        total = store.count(site=site or None, query=q or None)
+    return {"total": total, "articles": [r.to_dict(with_text=False) for r in rows]}
+
+
+@router.get("/articles/{article_id}")
+def article_api(article_id: int, request: Request) -> dict[str, Any]:
+    with state_of(request).store() as store:
+        row = store.get(article_id)
+    if row is None:
+        raise ApiError(404, f"no article {article_id}")
+    return row.to_dict()
+
+
+@router.get("/audits")
+def audit_api(
+    request: Request,
+    source_id: int = Query(...),
+    retelling_id: int = Query(...),
+    judge: str = Query("heuristic", max_length=100),
+) -> dict[str, Any]:
+    with state_of(request).store() as store:
+        audit = store.get_audit(source_id, retelling_id, judge)
+    if audit is None:
+        raise ApiError(404, f"no stored audit of {retelling_id} against {source_id} ({judge})")
+    return {"id": audit.id, "created_at": audit.created_at, "audit": audit.data}
