@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NLI_STAMP := $(VENV)/.installed-nli
 
-.PHONY: install demo test test-fast lint bench eval train model clean
+.PHONY: install system-deps demo test test-fast lint bench eval train model clean serve
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -29,8 +29,14 @@ $(NLI_STAMP): pyproject.toml $(STAMP)
 demo: install
 	$(BIN)/retold demo --out retold-demo
 
-test: install $(NLI_STAMP)
-	@command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } || echo 'postgresql not installed: its tests will skip'
+# system packages the tests drive: a PostgreSQL server (store tests) and Debian's chromium
+# (browser tests; Playwright uses it through executable_path, never downloads a browser)
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null \
+	  || echo 'could not install postgresql/chromium: their tests will skip'; fi
+
+test: install $(NLI_STAMP) system-deps
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest -q
 
@@ -44,6 +50,12 @@ lint: install
 bench: install
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/judge.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/web.py
+
+# the local web app and REST API on http://127.0.0.1:8000/
+serve: install
+	$(BIN)/retold serve
 
 # scores every capability on ../shared/data beside the published baselines
 eval: install

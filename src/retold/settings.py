@@ -102,7 +102,9 @@ class Settings:
 
     # --- web app and REST API (retold serve)
     web_max_body_bytes: int = 12_000_000  # larger requests get 413 (two articles + overhead)
-    web_compare_concurrency: int = 2  # audits computed at once; others wait their turn
+    # worker processes computing audits (each loads the models, ~450 MB); 0 = in the server
+    # process, one at a time
+    web_compare_processes: int = 2
     web_results_kept: int = 500  # recent compare results kept in memory for their pages
     web_job_workers: int = 1  # background ingest jobs run at once
     web_jobs_kept: int = 200  # finished jobs remembered for their status endpoint

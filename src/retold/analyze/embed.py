@@ -20,6 +20,8 @@ import numpy as np
 from retold.errors import RetoldError
 
 _LOCK = threading.Lock()
+# a Hugging Face tokenizer may not be used by two threads at once ("Already borrowed")
+_TOKENIZE_LOCK = threading.Lock()
 
 
 class Encoder(Protocol):
@@ -37,7 +39,8 @@ class _StaticEncoder:
         self._model = StaticModel.from_pretrained(str(path))
 
     def encode(self, sentences: list[str]) -> np.ndarray:
-        return np.asarray(self._model.encode(sentences), dtype=np.float32)
+        with _TOKENIZE_LOCK:
+            return np.asarray(self._model.encode(sentences), dtype=np.float32)
 
 
 class _SentenceTransformerEncoder:
@@ -117,7 +120,9 @@ def token_ids(texts: list[str]) -> list[np.ndarray]:
         return []
     tokenizer, _ = _static_parts()
     out = []
-    for enc in tokenizer.encode_batch(texts, add_special_tokens=False):
+    with _TOKENIZE_LOCK:
+        encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
+    for enc in encodings:
         keep = [
             i
             for i, t in zip(enc.ids, enc.tokens, strict=True)

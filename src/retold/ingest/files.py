@@ -574,7 +574,8 @@ def extract_html(page: str, name: str) -> tuple[str, str]:
     """(title, body) of an HTML page via trafilatura; raises when no article text is found.
 
     Main content only (no comments, navigation, scripts or styles), precision favoured,
-    with one wider retry when the precise pass finds nothing (short pages). Paragraphs,
+    with one wider retry when the precise pass finds nothing (short pages), and for a
+    fragment without ``<body>`` (pasted HTML) one more inside a minimal document. Paragraphs,
     headings, quotes and list items become "\\n\\n"-separated paragraphs; ``<br>`` becomes
     "\\n"; table rows become "cell | cell" lines. Title: trafilatura's metadata title,
     else ``<title>``, else the first ``<h1>``. A leading heading equal to the title is
@@ -583,10 +584,13 @@ def extract_html(page: str, name: str) -> tuple[str, str]:
     import trafilatura
 
     title, blocks = "", []
-    for precision in (True, False):
+    attempts = [(page, True), (page, False)]
+    if "<body" not in page[:20_000].lower():  # a pasted fragment: give it a document
+        attempts.append((f"<html><body><article>{page}</article></body></html>", False))
+    for html, precision in attempts:
         try:
             doc = trafilatura.bare_extraction(
-                page,
+                html,
                 include_comments=False,
                 favor_precision=precision,
                 with_metadata=True,

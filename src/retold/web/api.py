@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from retold import __version__
+from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.web.app import ApiError, WebState
 from retold.web.inputs import article_from_parts
@@ -74,16 +76,14 @@ def read_pair(st: WebState, settings: Settings, source: dict, retelling: dict) -
     return src, ret
 
 
-def run_compare(st: WebState, src: Any, ret: Any, judge: str | None) -> tuple[str, dict]:
-    """Audit and remember the result; returns its id and the audit dict."""
-    from retold.audit.compare import compare
-    from retold.judges.base import get_judge
-    from retold.report.jsonout import audit_to_dict
+async def run_compare(st: WebState, src: Any, ret: Any, judge: str | None) -> tuple[str, dict]:
+    """Audit (in the compare pool) and remember the result; returns its id and the dict."""
+    from retold.judges.base import JUDGES
 
     name = judge or st.settings.judge
-    get_judge(name, st.settings)  # an unknown judge is a clear error before any work
-    with st.compare_slots:
-        data = audit_to_dict(compare(src, ret, settings=st.settings, judge=name))
+    if name not in JUDGES:  # a clear error before any work
+        raise RetoldError(f"judge: unknown judge {name[:40]!r} (available: {', '.join(JUDGES)})")
+    data = await st.pool.audit(src, ret, name)
     result_id = secrets.token_hex(8)
     st.remember(result_id, data)
     return result_id, data
@@ -102,12 +102,14 @@ def health() -> dict[str, str]:
 
 
 @router.post("/compare")
-def compare_api(body: CompareIn, request: Request) -> dict[str, Any]:
+async def compare_api(body: CompareIn, request: Request) -> dict[str, Any]:
     """Audit ``retelling`` against ``source`` (texts or URLs); the audit follows the JSON
     contract (``schema/audit.schema.json``)."""
     st = state_of(request)
-    src, ret = read_pair(st, st.settings, _with_title(body.source), _with_title(body.retelling))
-    result_id, data = run_compare(st, src, ret, body.judge)
+    src, ret = await run_in_threadpool(
+        read_pair, st, st.settings, _with_title(body.source), _with_title(body.retelling)
+    )
+    result_id, data = await run_compare(st, src, ret, body.judge)
     return {"id": result_id, "report_url": f"/results/{result_id}", "audit": data}
 
 

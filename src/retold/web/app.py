@@ -7,6 +7,7 @@ the background job registry and a bounded in-memory cache of recent compare resu
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager, contextmanager
@@ -24,9 +25,11 @@ from retold import __version__
 from retold.errors import InputError, RetoldError
 from retold.settings import Settings
 from retold.web.jobs import JobRegistry
-from retold.web.security import BodyTooLarge, Guard
+from retold.web.security import Guard
+from retold.web.workers import ComparePool
 
 STATIC = Path(__file__).parent / "static"
+_LOG = logging.getLogger("retold.web")
 
 
 @dataclass
@@ -38,13 +41,13 @@ class WebState:
     files_root: Path | None = None  # server-side files the ingest API may read
     jobs: JobRegistry = field(init=False)
     results: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
-    compare_slots: threading.BoundedSemaphore = field(init=False)
+    pool: ComparePool = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         st = self.settings
         self.jobs = JobRegistry(st.web_job_workers, st.web_jobs_kept)
-        self.compare_slots = threading.BoundedSemaphore(max(st.web_compare_concurrency, 1))
+        self.pool = ComparePool(st)
 
     def remember(self, result_id: str, data: dict[str, Any]) -> None:
         with self.lock:
@@ -94,10 +97,12 @@ def create_app(
         allow_private=allow_private,
         files_root=Path(files_root).resolve() if files_root else None,
     )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
         yield
         state.jobs.shutdown()
+        state.pool.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -146,10 +151,6 @@ def _error_handlers(app: FastAPI) -> None:
     async def retold_error(request: Request, exc: RetoldError) -> Any:
         return _error(request, 400, str(exc))
 
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge) -> Any:
-        return _error(request, 413, str(exc))
-
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
         problems = []
@@ -167,4 +168,6 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Any:
+        # the client gets one line; the server log keeps the traceback for the operator
+        _LOG.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return _error(request, 500, f"internal error: {type(exc).__name__}")

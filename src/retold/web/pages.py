@@ -49,7 +49,7 @@ def render(template: str, **context: Any) -> str:
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(
-        render(template, **context),
+        render(template, status=status, **context),
         status_code=status,
         headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"},
     )
@@ -101,7 +101,7 @@ async def compare_submit(request: Request) -> Response:
         src, ret = await run_in_threadpool(
             read_pair, st, st.settings, parts["source"], parts["retelling"]
         )
-        result_id, _ = await run_in_threadpool(run_compare, st, src, ret, values["judge"] or None)
+        result_id, _ = await run_compare(st, src, ret, values["judge"] or None)
     except RetoldError as exc:
         return page(
             "compare.html.j2", status=422, form=values, error=str(exc), judge=values["judge"]

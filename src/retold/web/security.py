@@ -1,7 +1,7 @@
 """Request guards for ``retold serve``, as one ASGI middleware that runs before routing:
 
-- body size: ``Content-Length`` over the limit is refused at once (413), a chunked body is
-  counted while it streams and cut off at the limit;
+- body size: ``Content-Length`` over the limit is refused at once (413); a body without a
+  length (chunked) is read here up to the limit, refused past it, else replayed to the app;
 - Host: when the server listens on loopback only, requests must name a loopback host
   (``localhost``, ``127.0.0.1``, ``[::1]``): a web page on another site cannot use DNS
   rebinding to reach the API through the user's browser;
@@ -75,10 +75,18 @@ class Guard:
             await _reply(send, status, message, is_api, location)
             return
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            await _reply(send, 413, self._too_large(), is_api)
-            return
-        await self.app(scope, self._limited(receive, send, is_api), _with_headers(send))
+        if length.isdigit():
+            if int(length) > self.max_body:
+                await _reply(send, 413, self._too_large(), is_api)
+                return
+        elif scope["method"] in UNSAFE_METHODS:
+            # no length given (chunked): read it here, up to the limit, then replay it
+            body = await self._buffer(receive)
+            if body is None:
+                await _reply(send, 413, self._too_large(), is_api)
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, _with_headers(send))
 
     def _refusal(
         self, scope: Scope, headers: dict[str, str], path: str, is_api: bool
@@ -117,24 +125,34 @@ class Guard:
     def _too_large(self) -> str:
         return f"request body is larger than the limit of {self.max_body:,} bytes"
 
-    def _limited(self, receive: Receive, send: Send, is_api: bool) -> Receive:
-        seen = 0
-        max_body = self.max_body
-
-        async def wrapped() -> Message:
-            nonlocal seen
+    async def _buffer(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it passes the limit."""
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > max_body:
-                    raise BodyTooLarge(self._too_large())
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
 
-        return wrapped
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
 
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` when a streamed body passes the limit (handled as 413)."""
+    async def wrapped() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # e.g. http.disconnect
+
+    return wrapped
 
 
 def _with_headers(send: Send) -> Send:
