@@ -417,11 +417,16 @@ def script_csp() -> str:
     )
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The audit dict as one self-contained HTML page."""
+def render_html(data: dict[str, Any], links: list[tuple[str, str]] | None = None) -> str:
+    """The audit dict as one self-contained HTML page; ``links`` (label, href) add a nav
+    bar (the web app's way back; report files have none)."""
     css, js, _ = _assets()
     view = build_view(data)
-    return _env().get_template("audit.html.j2").render(**view, css=css, script=js, csp=script_csp())
+    return (
+        _env()
+        .get_template("audit.html.j2")
+        .render(**view, css=css, script=js, csp=script_csp(), links=links or [])
+    )
 
 
 def write_html(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:

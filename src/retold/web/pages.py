@@ -113,7 +113,13 @@ async def compare_submit(request: Request) -> Response:
 def result_page(result_id: str, request: Request) -> HTMLResponse:
     from retold.report.html import render_html, script_csp
 
-    html = render_html(get_result(state_of(request), result_id))
+    links = [
+        ("retold", "/"),
+        ("New comparison", "/"),
+        ("JSON", f"/api/results/{result_id}"),
+        ("Articles", "/articles"),
+    ]
+    html = render_html(get_result(state_of(request), result_id), links=links)
     return HTMLResponse(html, headers={"Content-Security-Policy": script_csp()})
 
 
