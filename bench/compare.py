@@ -17,20 +17,8 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-from importlib import resources  # noqa: E402
 
-
-def _corpus() -> dict[str, str]:
-    folder = resources.files("retold").joinpath("demo/corpus")
-    return {p.name: p.read_text("utf-8") for p in folder.iterdir() if p.name.endswith(".txt")}
-
-
-def _pad(text: str, filler: str, words: int) -> str:
-    extra = filler.split("\n\n")[1:]
-    out = text
-    while len(out.split()) < words and extra:
-        out += "\n\n" + extra.pop(0)
-    return out
+from demo_pairs import demo_pairs  # noqa: E402
 
 
 def main() -> None:
@@ -52,14 +40,9 @@ def main() -> None:
     get_encoder(st.embedding_model)
     load_s = time.perf_counter() - t0
 
-    docs = _corpus()
-    filler = docs["unrelated.txt"]
-    source = Article(_pad(docs["source.txt"], filler, args.words), origin="source.txt")
-    retellings = [
-        Article(_pad(text, filler, args.words), origin=name)
-        for name, text in sorted(docs.items())
-        if name not in {"source.txt", "unrelated.txt"}
-    ]
+    (src_name, src_text), pairs = demo_pairs(args.words)
+    source = Article(src_text, origin=src_name)
+    retellings = [Article(text, origin=name) for name, text in pairs]
     compare(source, retellings[0], settings=st)  # warm-up
 
     def timed(src: object) -> tuple[list[float], float]:

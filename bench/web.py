@@ -19,22 +19,9 @@ import statistics
 import subprocess
 import sys
 import time
-from importlib import resources
 
 import httpx
-
-
-def _corpus() -> dict[str, str]:
-    folder = resources.files("retold").joinpath("demo/corpus")
-    return {p.name: p.read_text("utf-8") for p in folder.iterdir() if p.name.endswith(".txt")}
-
-
-def _pad(text: str, filler: str, words: int) -> str:
-    extra = filler.split("\n\n")[1:]
-    out = text
-    while len(out.split()) < words and extra:
-        out += "\n\n" + extra.pop(0)
-    return out
+from demo_pairs import demo_pairs
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -119,14 +106,8 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=600)
     args = ap.parse_args()
 
-    docs = _corpus()
-    filler = docs["unrelated.txt"]
-    source = _pad(docs["source.txt"], filler, args.words)
-    pairs = [
-        (source, _pad(text, filler, args.words))
-        for name, text in sorted(docs.items())
-        if name not in {"source.txt", "unrelated.txt"}
-    ]
+    (_, source), retellings = demo_pairs(args.words)
+    pairs = [(source, text) for _, text in retellings]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
