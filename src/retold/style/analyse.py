@@ -138,6 +138,7 @@ def _sensational_drivers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
 def _machine_markers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
     out = []
     index = {p: k for k, p in enumerate(model.machine_phrases)}
+    pooled = float(model.machine.w[len(model.machine_phrases) + 3])  # "all_markers" column
     for a, b, cat in tok.hits:
         if cat not in _MACHINE_CUES:
             continue
@@ -146,7 +147,8 @@ def _machine_markers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
         else:
             k = index.get(" ".join(tok.text[a:b].lower().split()), -1)
             label = "stock phrase"
-        move = float(model.machine.w[k]) if k >= 0 else 0.0
+        # the logit change of one more marker in a 100-word text
+        move = pooled + (float(model.machine.w[k]) if k >= 0 else 0.0)
         if move > 0:
             out.append(
                 StyleSpan(

@@ -293,20 +293,27 @@ def machine_phrases() -> tuple[str, ...]:
     return machine_rewrite_terms()
 
 
+MACHINE_EXTRA = ("closing_as", "em_dashes", "log_words", "all_markers")
+
+
 def machine_features(tok: Tokens) -> np.ndarray:
     """[hits of each stock phrase per 100 words..., closing 'As ... continues' line, em dashes
-    per 100 words, log words]."""
+    per 100 words, log words, all marker hits per 100 words]. The last column lets a phrase
+    rare or absent in training still count as a marker (it shares the pooled weight)."""
     phrases = machine_phrases()
     n_words = max(1, int(tok.is_word.sum()))
-    row = np.zeros(len(phrases) + 3, np.float32)
+    k0 = len(phrases)
+    row = np.zeros(k0 + len(MACHINE_EXTRA), np.float32)
     index = {p: k for k, p in enumerate(phrases)}
     for a, b, cat in tok.hits:
         if cat == "machine-rewrite":
             k = index.get(" ".join(tok.text[a:b].lower().split()))
             if k is not None:
                 row[k] += 100.0 / n_words
+                row[k0 + 3] += 100.0 / n_words
         elif cat == "closing-as":
-            row[len(phrases)] = 1.0
-    row[len(phrases) + 1] = 100.0 * (tok.text.count("—") + tok.text.count(" – ")) / n_words
-    row[len(phrases) + 2] = np.log1p(n_words)
+            row[k0] = 1.0
+            row[k0 + 3] += 100.0 / n_words
+    row[k0 + 1] = 100.0 * (tok.text.count("—") + tok.text.count(" – ")) / n_words
+    row[k0 + 2] = np.log1p(n_words)
     return row

@@ -181,7 +181,7 @@ def train_sens_machine(
     log(f"sens: {len(y)} training articles, {y.mean():.2f} sensational")
     xm = np.vstack([machine_features(t) for t in toks])
     ym = np.array([s != "original" for _, s, _ in fit_docs], dtype=int)
-    machine = _fit(xm, ym, c=0.5, seed=seed, balanced=True)
+    machine = _fit(xm, ym, c=0.05, seed=seed, balanced=True)
 
     neutral = [
         t for t, (_, s, _) in zip(toks, fit_docs, strict=True) if s not in SENSATIONAL_STYLES
@@ -243,7 +243,7 @@ def train(data: Path, out: Path, seed: int = 13, log: Callable[..., Any] = print
     tc, techniques = train_tc(ptc, seed, log)
     sens, baseline, tau, min_delta, machine, sens_stats = train_sens_machine(data, seed, log)
     cb, cb_thr, cb_stats = train_clickbait(data, seed, log)
-    stats = {**si_stats, **sens_stats, **cb_stats, "seconds": round(time.perf_counter() - t0)}
+    stats = {**si_stats, **sens_stats, **cb_stats}
     model = StyleModel(
         si=si,
         si_threshold=si_thr,
@@ -260,5 +260,5 @@ def train(data: Path, out: Path, seed: int = 13, log: Callable[..., Any] = print
         clickbait_threshold=cb_thr,
         meta={"seed": seed, "trained_on": "ptc train, sheepdog train, clickbait train", **stats},
     )
-    save_model(model, out)
-    return {"stats": stats}
+    save_model(model, out)  # byte-identical for the same data and seed (no timings inside)
+    return {"stats": {**stats, "seconds": round(time.perf_counter() - t0)}}
