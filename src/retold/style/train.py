@@ -40,7 +40,7 @@ from retold.style.features import (
 from retold.style.model import Linear, StyleModel, save_model
 from retold.style.spans import decode_spans
 
-SI_DIMS = 128
+SI_DIMS = 256
 SENSATIONAL_STYLES = ("sensational", "emotionally_triggering")
 
 
