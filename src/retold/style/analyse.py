@@ -63,7 +63,7 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
     spans += _sensational_drivers(tok, model)
     mach_x = machine_features(tok)
     machine = 100.0 * float(model.machine.prob(mach_x)[0])
-    spans += _machine_markers(tok, model)
+    spans += _machine_markers(tok, model, st.style_marker_max_confidence)
     clickbait = None
     if head:
         clickbait = 100.0 * float(model.clickbait.prob(doc_features(tokenize(head)))[0])
@@ -135,7 +135,7 @@ def _sensational_drivers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
     return out
 
 
-def _machine_markers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
+def _machine_markers(tok: Tokens, model: StyleModel, cap: float) -> list[StyleSpan]:
     out = []
     index = {p: k for k, p in enumerate(model.machine_phrases)}
     pooled = float(model.machine.w[len(model.machine_phrases) + 3])  # "all_markers" column
@@ -156,7 +156,7 @@ def _machine_markers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
                     a,
                     b,
                     label,
-                    confidence=round(_squash(move), 3),
+                    confidence=round(cap * _squash(move), 3),
                     kind="machine-rewrite",
                 )
             )

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from retold.style.lexicon import CATEGORIES, lexicon_hits
 
@@ -140,42 +141,49 @@ def token_features(tok: Tokens, dims: int = DIM, window: int = 3) -> np.ndarray:
     if n == 0:
         return np.zeros((0, 3 * dims + N_CAT + len(TOKEN_EXTRA)), np.float32)
     vec = tok.vectors[:, :dims] * tok.is_word[:, None]
-    ctx = np.zeros_like(vec)
-    sent = np.zeros_like(vec)
+    # context and sentence means as sparse products (a banded neighbour matrix and a
+    # sentence-membership matrix): one pass over the vectors, linear in the article length
+    first = np.searchsorted(tok.sentence, tok.sentence, side="left")
+    last = np.searchsorted(tok.sentence, tok.sentence, side="right")
+    k = np.arange(n)
+    offsets = np.array([d for d in range(-window, window + 1) if d])
+    rows = np.repeat(k, len(offsets))
+    cols = rows + np.tile(offsets, n)
+    ok = (cols >= 0) & (cols < n)
+    rows, cols = rows[ok], cols[ok]
+    ok = (tok.sentence[cols] == tok.sentence[rows]) & tok.is_word[cols]
+    rows, cols = rows[ok], cols[ok]
+    denom = np.maximum(1, np.bincount(rows, minlength=n))
+    near = sp.csr_matrix(((1.0 / denom[rows]).astype(np.float32), (rows, cols)), shape=(n, n))
+    ctx = near @ vec
+    n_sents = int(tok.sentence.max()) + 1
+    member = sp.csr_matrix((tok.is_word.astype(np.float32), (tok.sentence, k)), shape=(n_sents, n))
+    sent_words = np.bincount(tok.sentence, weights=tok.is_word, minlength=n_sents)
+    sent = ((member @ vec) / np.maximum(1.0, sent_words)[:, None])[tok.sentence]
+    n_sent_words = sent_words[tok.sentence]
+
+    def per_sentence(flags: list[bool]) -> np.ndarray:
+        c = np.concatenate([[0], np.cumsum(np.asarray(flags, dtype=np.int64))])
+        return (c[last] - c[first]) > 0
+
+    words = tok.words
+    lower = [w.lower() for w in words]
+    quoted = [w in _QUOTE_CHARS for w in words]
     extra = np.zeros((n, len(TOKEN_EXTRA)), np.float32)
-    lower = [w.lower() for w in tok.words]
-    quote_depth = np.cumsum([w in _QUOTE_CHARS for w in tok.words]) % 2
-    for sid in range(len(tok.sentences)):
-        idx = np.flatnonzero(tok.sentence == sid)
-        if idx.size == 0:
-            continue
-        block = vec[idx]
-        nw = max(1, int(tok.is_word[idx].sum()))
-        sent[idx] = block.sum(axis=0) / nw
-        # windowed sums by cumulative sums: context = neighbours within the sentence
-        csum = np.vstack([np.zeros((1, dims), np.float32), np.cumsum(block, axis=0)])
-        cnt = np.concatenate([[0], np.cumsum(tok.is_word[idx])])
-        k = np.arange(idx.size)
-        lo, hi = np.maximum(0, k - window), np.minimum(idx.size, k + window + 1)
-        denom = np.maximum(1, cnt[hi] - cnt[lo] - tok.is_word[idx])
-        ctx[idx] = (csum[hi] - csum[lo] - block) / denom[:, None]
-        words = [tok.words[i] for i in idx]
-        extra[idx, 5] = k / max(1, idx.size - 1)
-        extra[idx, 6] = np.log1p(nw)
-        extra[idx, 7] = float("!" in words)
-        extra[idx, 8] = float("?" in words)
-        extra[idx, 9] = float(any(w in _QUOTE_CHARS for w in words))
-    for i, w in enumerate(tok.words):
-        extra[i, 0] = w[:1].isupper()
-        extra[i, 1] = len(w) > 1 and w.isupper()
-        extra[i, 2] = not tok.is_word[i]
-        extra[i, 3] = any(c.isdigit() for c in w)
-        extra[i, 4] = quote_depth[i]
-        lw = lower[i]
-        extra[i, 10] = lw in _WE
-        extra[i, 11] = lw in _YOU
-        extra[i, 12] = lw in _NEG
-        extra[i, 13] = lw in _CAUSAL
+    extra[:, 0] = [w[:1].isupper() for w in words]
+    extra[:, 1] = [len(w) > 1 and w.isupper() for w in words]
+    extra[:, 2] = ~tok.is_word
+    extra[:, 3] = [any(c.isdigit() for c in w) for w in words]
+    extra[:, 4] = np.cumsum(quoted) % 2
+    extra[:, 5] = (k - first) / np.maximum(1, last - first - 1)
+    extra[:, 6] = np.log1p(np.maximum(1, n_sent_words))
+    extra[:, 7] = per_sentence([w == "!" for w in words])
+    extra[:, 8] = per_sentence([w == "?" for w in words])
+    extra[:, 9] = per_sentence(quoted)
+    extra[:, 10] = [w in _WE for w in lower]
+    extra[:, 11] = [w in _YOU for w in lower]
+    extra[:, 12] = [w in _NEG for w in lower]
+    extra[:, 13] = [w in _CAUSAL for w in lower]
     extra[:, 14] = np.linalg.norm(vec, axis=1)
     return np.hstack([vec, ctx, sent, tok.cats, extra]).astype(np.float32)
 
