@@ -18,7 +18,7 @@ from retold.eval.data import read_jsonl
 from retold.eval.metrics import auroc, binary_f1, span_overlap_prf
 from retold.settings import Settings
 from retold.style.analyse import analyse
-from retold.style.features import doc_features, span_features, tokenize
+from retold.style.features import headline_features, span_features, tokenize
 from retold.style.model import load_model
 from retold.style.train import clickbait_bucket, tc_heldout
 
@@ -170,7 +170,7 @@ def eval_clickbait(
     ][:limit]
     scores = []
     for k, r in enumerate(rows):
-        scores.append(float(model.clickbait.prob(doc_features(tokenize(r["headline"])))[0]))
+        scores.append(float(model.clickbait.prob(headline_features(tokenize(r["headline"])))[0]))
         if k % 200 == 0 or k + 1 == len(rows):
             _tick(progress, "clickbait", k + 1, len(rows))
     y = [r["label"] for r in rows]

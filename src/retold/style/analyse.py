@@ -15,8 +15,10 @@ from retold.model import StyleAnalysis, StyleComparison, StyleScores, StyleSpan
 from retold.settings import Settings
 from retold.style.features import (
     DIM,
+    MACHINE_EXTRA,
     Tokens,
     doc_features,
+    headline_features,
     machine_features,
     span_features,
     token_features,
@@ -58,7 +60,7 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
     n_words = max(1, int(tok.is_word.sum()))
 
     spans = _propaganda(tok, model, st)
-    sens_x = doc_features(tok)
+    sens_x = doc_features(tok, pad=model.sens_baseline)
     sensationalism = 100.0 * float(model.sens.prob(sens_x)[0])
     spans += _sensational_drivers(tok, model)
     mach_x = machine_features(tok)
@@ -66,7 +68,7 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
     spans += _machine_markers(tok, model, st.style_marker_max_confidence)
     clickbait = None
     if head:
-        clickbait = 100.0 * float(model.clickbait.prob(doc_features(tokenize(head)))[0])
+        clickbait = 100.0 * float(model.clickbait.prob(headline_features(tokenize(head)))[0])
     cb_thr = st.style_clickbait_threshold or model.clickbait_threshold
     techniques: dict[str, int] = {}
     for s in spans:
@@ -138,7 +140,7 @@ def _sensational_drivers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
 def _machine_markers(tok: Tokens, model: StyleModel, cap: float) -> list[StyleSpan]:
     out = []
     index = {p: k for k, p in enumerate(model.machine_phrases)}
-    pooled = float(model.machine.w[len(model.machine_phrases) + 3])  # "all_markers" column
+    pooled = float(model.machine.w[len(model.machine_phrases) + MACHINE_EXTRA.index("all_markers")])
     for a, b, cat in tok.hits:
         if cat not in _MACHINE_CUES:
             continue

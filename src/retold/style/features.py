@@ -30,6 +30,7 @@ _NEG = frozenset("not no never nothing nobody none n't cannot".split())
 _CAUSAL = frozenset("because therefore so thus hence since cause caused causes".split())
 
 DIM = 256  # width of the packaged static vectors
+RATE_MIN_WORDS = 100  # rates per 100 words are taken over at least this many words
 N_CAT = len(CATEGORIES)
 _LOCK = threading.Lock()
 
@@ -266,10 +267,20 @@ DOC_EXTRA = (
 )
 
 
-def doc_features(tok: Tokens) -> np.ndarray:
-    """One row: [mean word vector, cue hits per 100 words, extra cues]."""
-    n_words = max(1, int(tok.is_word.sum()))
-    vec = tok.vectors[tok.is_word].mean(axis=0) if tok.is_word.any() else np.zeros(DIM, np.float32)
+def doc_features(
+    tok: Tokens, min_words: int = RATE_MIN_WORDS, pad: np.ndarray | None = None
+) -> np.ndarray:
+    """One row: [mean word vector, cue hits per 100 words, extra cues]. A text shorter than
+    ``min_words`` is read as if padded to that length with average words (``pad``, the mean
+    word vector of neutral training articles) and its counts are taken over ``min_words``:
+    a five-word text scores like a short calm article with those five words in it, not as an
+    extreme (articles: RATE_MIN_WORDS; headlines: 1, their own scale)."""
+    n_real = int(tok.is_word.sum())
+    n_words = max(min_words, n_real)
+    total = tok.vectors[tok.is_word].sum(axis=0) if n_real else np.zeros(DIM, np.float32)
+    if pad is not None and n_real < n_words:
+        total = total + (n_words - n_real) * pad
+    vec = total / max(1, n_words if pad is not None else n_real)
     # a multi-word hit counts once: count the hits' first tokens
     starts = tok.cats.copy()
     starts[1:] = np.clip(tok.cats[1:] - tok.cats[:-1], 0, 1)
@@ -283,7 +294,7 @@ def doc_features(tok: Tokens) -> np.ndarray:
             100.0 * sum(w in _QUOTE_CHARS for w in words) / n_words,
             100.0 * sum(len(w) > 1 and w.isupper() for w in words) / n_words,
             np.log1p(n_words),
-            np.log1p(n_words / max(1, len(tok.sentences))),
+            np.log1p(n_real / max(1, len(tok.sentences))),
             100.0 * sum(w in _WE for w in lower) / n_words,
             100.0 * sum(w in _YOU for w in lower) / n_words,
             float(bool(words) and words[0][:1].isdigit()),
@@ -301,15 +312,17 @@ def machine_phrases() -> tuple[str, ...]:
     return machine_rewrite_terms()
 
 
-MACHINE_EXTRA = ("closing_as", "em_dashes", "log_words", "all_markers")
+# no length column: LLM reframings in the training data are shorter than their originals,
+# and length is no evidence of machine rewriting
+MACHINE_EXTRA = ("closing_as", "em_dashes", "all_markers")
 
 
 def machine_features(tok: Tokens) -> np.ndarray:
     """[hits of each stock phrase per 100 words..., closing 'As ... continues' line, em dashes
-    per 100 words, log words, all marker hits per 100 words]. The last column lets a phrase
+    per 100 words, all marker hits per 100 words]. The last column lets a phrase
     rare or absent in training still count as a marker (it shares the pooled weight)."""
     phrases = machine_phrases()
-    n_words = max(1, int(tok.is_word.sum()))
+    n_words = max(RATE_MIN_WORDS, int(tok.is_word.sum()))
     k0 = len(phrases)
     row = np.zeros(k0 + len(MACHINE_EXTRA), np.float32)
     index = {p: k for k, p in enumerate(phrases)}
@@ -318,10 +331,14 @@ def machine_features(tok: Tokens) -> np.ndarray:
             k = index.get(" ".join(tok.text[a:b].lower().split()))
             if k is not None:
                 row[k] += 100.0 / n_words
-                row[k0 + 3] += 100.0 / n_words
+                row[k0 + 2] += 100.0 / n_words
         elif cat == "closing-as":
             row[k0] = 1.0
-            row[k0 + 3] += 100.0 / n_words
+            row[k0 + 2] += 100.0 / n_words
     row[k0 + 1] = 100.0 * (tok.text.count("—") + tok.text.count(" – ")) / n_words
-    row[k0 + 2] = np.log1p(n_words)
     return row
+
+
+def headline_features(tok: Tokens) -> np.ndarray:
+    """A headline's row for the clickbait model: ``doc_features`` on the headline's own scale."""
+    return doc_features(tok, min_words=1)

@@ -31,6 +31,7 @@ from retold.style.features import (
     DIM,
     Tokens,
     doc_features,
+    headline_features,
     machine_features,
     machine_phrases,
     span_features,
@@ -200,7 +201,16 @@ def train_sens_machine(
     rows = sheepdog_rows(data)
     fit_docs = _sheepdog_docs(rows, dev=False)
     toks = [tokenize(t) for _, _, t in fit_docs]
-    x = np.vstack([doc_features(t) for t in toks])
+    neutral = [
+        t
+        for t, (_, s, _) in zip(toks, fit_docs, strict=True)
+        if s not in SENSATIONAL_STYLES and t.is_word.any()
+    ]
+    # the mean word vector of neutral articles: what short texts are padded with, and what a
+    # word's pull on the score is measured against
+    baseline = np.mean([t.vectors[t.is_word].mean(axis=0) for t in neutral], axis=0)
+    baseline = baseline.astype(np.float32)
+    x = np.vstack([doc_features(t, pad=baseline) for t in toks])
     y = np.array([s in SENSATIONAL_STYLES for _, s, _ in fit_docs], dtype=int)
     sens = _fit(x, y, c=0.1, seed=seed, balanced=True)
     log(f"sens: {len(y)} training articles, {y.mean():.2f} sensational")
@@ -208,10 +218,6 @@ def train_sens_machine(
     ym = np.array([s != "original" for _, s, _ in fit_docs], dtype=int)
     machine = _fit(xm, ym, c=0.05, seed=seed, balanced=True)
 
-    neutral = [
-        t for t, (_, s, _) in zip(toks, fit_docs, strict=True) if s not in SENSATIONAL_STYLES
-    ]
-    baseline = np.mean([t.vectors[t.is_word].mean(axis=0) for t in neutral], axis=0)
     # how much one word moves the logit in a 100-word text; a driver is a word above the
     # 99.5th percentile of the words of neutral articles
     w_emb = sens.w[:DIM]
@@ -220,7 +226,10 @@ def train_sens_machine(
 
     # dev share: AUROC and the pair threshold (points of sensationalism)
     dev_docs = _sheepdog_docs(rows, dev=True)
-    score = {(a, s): 100.0 * float(sens.prob(doc_features(tokenize(t)))[0]) for a, s, t in dev_docs}
+    score = {
+        (a, s): 100.0 * float(sens.prob(doc_features(tokenize(t), pad=baseline))[0])
+        for a, s, t in dev_docs
+    }
     ys = [s in SENSATIONAL_STYLES for _, s, _ in dev_docs]
     dev_auroc = auroc(ys, [score[(a, s)] for a, s, _ in dev_docs])
     deltas, labels = [], []
@@ -238,7 +247,7 @@ def train_sens_machine(
         "sens_dev_auroc": round(dev_auroc, 4),
         "sens_dev_pair_accuracy": round(best[0], 4),
     }
-    return sens, baseline.astype(np.float32), tau, best[1], machine, stats
+    return sens, baseline, tau, best[1], machine, stats
 
 
 def train_clickbait(
@@ -248,7 +257,7 @@ def train_clickbait(
     parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for part in ("train", "dev"):
         chosen = [r for r in rows if clickbait_bucket(r["id"]) == part]
-        x = np.vstack([doc_features(tokenize(r["headline"])) for r in chosen])
+        x = np.vstack([headline_features(tokenize(r["headline"])) for r in chosen])
         parts[part] = (x, np.array([r["label"] for r in chosen]))
     model = _fit(*parts["train"], c=0.5, seed=seed)
     xd, yd = parts["dev"]
