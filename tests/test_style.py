@@ -71,6 +71,15 @@ def test_sensational_text_scores_higher_than_neutral():
     )
 
 
+def test_a_line_of_text_gets_no_extreme_score():
+    # the models saw articles; a short text is read as a short article, not extrapolated
+    calm = analyse("The council approved the budget on Tuesday.").scores
+    loud = analyse("Shocking betrayal! The council unleashed total chaos!").scores
+    assert calm.sensationalism < 20 < loud.sensationalism
+    assert analyse("Hello.").scores.sensationalism < 60
+    assert analyse("The council approved the budget on Tuesday.").scores.machine_rewrite < 60
+
+
 def test_title_leads_the_text_and_is_scored_for_clickbait():
     a = analyse(NEUTRAL, title="You Won't Believe These 9 Things Bramley Council Just Did")
     b = analyse(NEUTRAL, title="Bramley council approves 4.2 million pound budget")

@@ -222,7 +222,7 @@ class StyleScores:
     propaganda_spans: int
     propaganda_per_100_words: float
     techniques: dict[str, int] = field(default_factory=dict)  # propaganda spans per technique
-    sensational: bool = False  # sensationalism at/above 50
+    sensational: bool = False  # sensationalism at/above Settings.style_sensational_at
     clickbait_flag: bool = False  # clickbait at/above the threshold chosen on dev
 
     def to_dict(self) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
         propaganda_spans=n_prop,
         propaganda_per_100_words=100.0 * n_prop / n_words,
         techniques=dict(sorted(techniques.items(), key=lambda kv: (-kv[1], kv[0]))),
-        sensational=sensationalism >= 50.0,
+        sensational=sensationalism >= st.style_sensational_at,
         clickbait_flag=clickbait is not None and clickbait >= 100.0 * cb_thr,
     )
     spans.sort(key=lambda s: (s.start, -s.end, s.kind))
