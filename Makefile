@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NLI_STAMP := $(VENV)/.installed-nli
 
-.PHONY: install system-deps demo test test-fast lint bench eval train model clean serve
+.PHONY: install system-deps demo test test-fast lint bench eval train train-style model clean serve
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -50,6 +50,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/judge.py
+	$(BIN)/python bench/style.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/web.py
 
@@ -64,6 +65,11 @@ eval: install
 # retrains the learned judge on training splits only (writes src/retold/judges/learned_model.json)
 train: install
 	$(BIN)/retold train
+
+# retrains the style models (fixed seed; training splits only, thresholds on dev; ~1 min CPU;
+# writes src/retold/style/style_model.json)
+train-style: install
+	$(BIN)/retold train --what style --seed 13
 
 # Rebuild the packaged static embedding model from the packaged MiniLM (needs torch, CPU).
 model: install

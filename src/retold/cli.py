@@ -106,7 +106,9 @@ def demo(
 
 @app.command("eval")
 def eval_cmd(
-    sets: list[str] = typer.Option(None, "--set", help="demo, frank, qags, llmfake (repeatable)."),
+    sets: list[str] = typer.Option(
+        None, "--set", help="demo, frank, qags, llmfake, ptc, sheepdog, clickbait (repeatable)."
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON here."),
     judge: str | None = typer.Option(None, "--judge", help="Claim-support judge."),
     data: str | None = typer.Option(None, "--data", help="Benchmark folder (../shared/data)."),
@@ -125,27 +127,75 @@ def eval_cmd(
         write_json(results, json_path)
 
 
+class TrainWhat(StrEnum):
+    judge = "judge"
+    style = "style"
+
+
 @app.command()
 def train(
+    what: TrainWhat = typer.Option(TrainWhat.judge, "--what", help="Which model to train."),
     data: str | None = typer.Option(None, "--data", help="Benchmark folder (../shared/data)."),
     out: Path | None = typer.Option(None, "--out", help="Where to write the model JSON."),
-    articles: int = typer.Option(240, "--articles", help="Training articles to use."),
+    articles: int = typer.Option(240, "--articles", help="Training articles (judge only)."),
     seed: int = typer.Option(13, "--seed"),
     config: Path | None = ConfigOpt,
 ) -> None:
-    """Train the learned claim-support judge on training splits only (CPU, a few minutes)."""
+    """Train a model on training splits only (CPU, a few minutes): the learned claim-support
+    judge, or the style models (propaganda spans, sensationalism, machine rewrite, clickbait)."""
     from importlib import resources
 
     from retold.eval.data import find_data_dir
+
+    folder = find_data_dir(data)
+    if what is TrainWhat.style:
+        from retold.style.model import packaged_model_path
+        from retold.style.train import train as train_style
+
+        needed = ("ptc", "sheepdog", "clickbait")
+        if folder is None or not all((folder / n).is_dir() for n in needed):
+            raise RetoldError(
+                "train: ../shared/data/{ptc,sheepdog,clickbait} not found (set --data)"
+            )
+        target = out or packaged_model_path()
+        result = train_style(folder, target, seed=seed, log=err.print)
+        err.print(f"wrote {target}: {json.dumps(result['stats'])}")
+        return
     from retold.judges.learned import MODEL_FILE
     from retold.judges.train import train as run_train
 
-    folder = find_data_dir(data)
     if folder is None or not (folder / "sheepdog").is_dir():
         raise RetoldError("train: ../shared/data/sheepdog not found (set --data)")
     target = out or Path(str(resources.files("retold").joinpath(MODEL_FILE)))
     result = run_train(folder, target, _settings(config, {}), articles, seed, log=err.print)
     err.print(f"wrote {target}: {json.dumps(result['stats'])}")
+
+
+@app.command()
+def style(
+    files: list[str] = typer.Argument(..., help="Articles: .txt/.md/.html paths, or - for stdin."),
+    fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every span."),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """How each article is told: propaganda techniques, sensationalism, machine-rewrite
+    markers (evidence, not proof) and headline clickbait."""
+    from retold.ingest.files import read_article
+    from retold.report.style import render_style
+    from retold.style import analyse
+
+    if files.count("-") > 1:
+        raise RetoldError("only one FILE can be read from stdin (-)")
+    st = _settings(config, {})
+    results = []
+    for spec in files:
+        article = read_article(spec, st)
+        results.append((article.origin, analyse(article.text, article.title, st)))
+    if fmt is Format.json:
+        payload = [{"origin": origin, **a.to_dict()} for origin, a in results]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        render_style(results, _console(), verbose=verbose)
 
 
 @app.command()

@@ -200,21 +200,75 @@ class StyleSpan:
     text: str
     start: int
     end: int
-    label: str
+    label: str  # a propaganda technique, a sensational cue, or a machine-rewrite marker
     side: Literal["source", "retelling"] = "retelling"
     new: bool = True  # not present in the source
     confidence: float = 0.5  # that the span is what its label says
+    # "propaganda" (SemEval-2020 T11 technique), "sensational" (drives the sensationalism
+    # score) or "machine-rewrite" (a stock phrase of LLM rewriting: evidence, not proof)
+    kind: str = "sensational"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass
-class StyleComparison:
-    source_score: float
-    retelling_score: float
+class StyleScores:
+    """Per-article style scores; 0-100 scales are model probabilities x 100."""
+
+    sensationalism: float  # sensational / emotionally triggering style of the body
+    machine_rewrite: float  # evidence of machine rewriting from stock phrases (not proof)
+    clickbait: float | None  # the headline's clickbait score; None without a headline
+    propaganda_spans: int
+    propaganda_per_100_words: float
+    techniques: dict[str, int] = field(default_factory=dict)  # propaganda spans per technique
+    sensational: bool = False  # sensationalism at/above Settings.style_sensational_at
+    clickbait_flag: bool = False  # clickbait at/above the threshold chosen on dev
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("sensationalism", "machine_rewrite", "clickbait", "propaganda_per_100_words"):
+            if d[k] is not None:
+                d[k] = round(d[k], 2)
+        return d
+
+
+@dataclass
+class StyleAnalysis:
+    """How one article is told. Offsets index ``text``: the headline (when given), a blank
+    line, then the body, as ``retold compare`` analyses it."""
+
+    text: str
+    title: str
+    word_count: int
+    scores: StyleScores
     spans: list[StyleSpan] = field(default_factory=list)
-    method: str = "lexicon"
+    method: str = "learned"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "text": self.text,
+            "word_count": self.word_count,
+            "method": self.method,
+            "scores": self.scores.to_dict(),
+            "spans": [
+                {k: v for k, v in s.to_dict().items() if k not in ("side", "new")}
+                for s in self.spans
+            ],
+        }
+
+
+@dataclass
+class StyleComparison:
+    source_score: float  # sensationalism (0-100) of the source
+    retelling_score: float  # ... and of the retelling
+    spans: list[StyleSpan] = field(default_factory=list)
+    method: str = "learned"
+    source: StyleScores | None = None
+    retelling: StyleScores | None = None
+    more_sensational: bool = False  # retelling above source by at least the pair threshold
+    new_techniques: dict[str, int] = field(default_factory=dict)  # technique spans new in it
 
 
 @dataclass

@@ -47,8 +47,18 @@ class Settings:
     omission_max_align: float = 0.42  # a source sentence aligned below this is "omitted"
     max_omissions: int = 25
 
-    # --- style
-    style_min_delta: float = 0.5  # per-100-word difference reported as a change in tone
+    # --- style (retold.style; 0 = the value chosen on a dev split when the model was trained,
+    # stored with the weights: `retold train --what style` prints them)
+    style_model: str = ""  # "" = the model shipped in the package
+    style_min_delta: float = 0.0  # sensationalism points for "more sensational than the source"
+    style_span_threshold: float = 0.0  # token probability of a propaganda span (PTC dev)
+    style_clickbait_threshold: float = 0.0  # headline clickbait probability (clickbait dev)
+    style_sensational_at: float = (
+        50.0  # sensationalism (0-100) at which an article is "sensational"
+    )
+    style_same_span_ratio: float = 90.0  # fuzzy match (0-100) for "this span is in the source"
+    # a stock phrase is evidence of machine rewriting, never proof: its confidence is capped
+    style_marker_max_confidence: float = 0.8
 
     # --- judges (see retold.judges); "heuristic" until the learned judge ships
     judge: str = "heuristic"

@@ -20,7 +20,7 @@ from retold.model import (
     QuoteFinding,
 )
 from retold.settings import Settings
-from retold.style.lexicon import compare_style
+from retold.style.analyse import compare_style
 
 ArticleLike = Article | AnalyzedArticle | str
 
@@ -136,7 +136,13 @@ def compare(
         quotes=quotes,
         changes=changes,
         omissions=find_omissions(src, ret, al, st),
-        style=compare_style(src.text, ret.text),
+        style=compare_style(
+            src.text,
+            ret.text,
+            source_title=src.article.title,
+            retelling_title=ret.article.title,
+            settings=st,
+        ),
         alignment=al.top,
         judge=judge_impl.name,
     )

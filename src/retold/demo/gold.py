@@ -54,6 +54,9 @@ class Tally:
         }
 
 
+STYLE_MARGIN = 10.0  # sensationalism points (0-100) that make a difference "clear"
+
+
 def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None) -> dict[str, Any]:
     """``audits`` maps retelling file name -> audit JSON dict (``audit_to_dict``)."""
     gold = gold or load_gold()
@@ -80,9 +83,21 @@ def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None)
             checks[f"{name}: no fabricated quote"] = not any(
                 q["verdict"] in ("unsourced", "misattributed") for q in a["quotes"]
             )
+        if g.get("kind") == "faithful":
+            checks[f"{name}: not more sensational than the source"] = not a["style"].get(
+                "more_sensational", False
+            )
         if g.get("style_higher_than_source"):
-            checks[f"{name}: style above source"] = (
-                a["style"]["retelling_score"] > a["style"]["source_score"]
+            # "clearly": by STYLE_MARGIN sensationalism points over the source and over every
+            # faithful paraphrase
+            score_ = a["style"]["retelling_score"]
+            faithful = [
+                audits[n]["style"]["retelling_score"]
+                for n, x in gold["retellings"].items()
+                if x.get("kind") == "faithful" and n in audits
+            ]
+            checks[f"{name}: style clearly above source and paraphrase"] = (
+                score_ >= max([a["style"]["source_score"], *faithful]) + STYLE_MARGIN
             )
     return {
         "types": {k: v.as_dict() for k, v in t.items()},

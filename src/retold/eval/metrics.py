@@ -44,3 +44,47 @@ def best_threshold(labels, scores) -> float:
     candidates = np.concatenate([[s[0] - 1e-9], (s[:-1] + s[1:]) / 2, [s[-1] + 1e-9]])
     accs = [balanced_accuracy(labels, scores, t) for t in candidates]
     return float(candidates[int(np.argmax(accs))])
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of overlapping or touching character spans, sorted."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def span_overlap_prf(
+    pred: list[list[tuple[int, int]]], gold: list[list[tuple[int, int]]]
+) -> dict[str, float]:
+    """SemEval-2020 Task 11 SI scoring, one list of spans per article: each predicted span s
+    earns |s ∩ t| / |s| precision credit from every gold span t of its article, each gold span
+    |s ∩ t| / |t| recall credit; precision and recall average over all predicted / gold spans.
+    Overlapping spans on one side are merged first (the official gold is a union per article)."""
+    p_sum = r_sum = 0.0
+    n_pred = n_gold = 0
+    for ps, gs in zip(pred, gold, strict=True):
+        ps, gs = merge_spans(ps), merge_spans(gs)
+        n_pred += len(ps)
+        n_gold += len(gs)
+        for a, b in ps:
+            for c, d in gs:
+                inter = min(b, d) - max(a, c)
+                if inter > 0:
+                    p_sum += inter / (b - a)
+                    r_sum += inter / (d - c)
+    p = p_sum / n_pred if n_pred else 0.0
+    r = r_sum / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def binary_f1(labels, predictions) -> float:
+    y = np.asarray(labels, dtype=bool)
+    p = np.asarray(predictions, dtype=bool)
+    tp = float((y & p).sum())
+    denom = 2 * tp + float((~y & p).sum()) + float((y & ~p).sum())
+    return 2 * tp / denom if denom else 0.0

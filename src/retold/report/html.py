@@ -276,7 +276,8 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
         fid = f"style-{i}"
         side = s.get("side", "retelling")
         new = bool(s.get("new"))
-        tip = f"Style: {s.get('label', '')}" + (" (new in retelling)" if new else "")
+        kind = f"{s['kind']}: " if s.get("kind") else ""
+        tip = f"Style: {kind}{s.get('label', '')}" + (" (new in retelling)" if new else "")
         classes = ("sty", "sty-new") if new else ("sty",)
         mark(side, s.get("start"), s.get("end"), classes, tip, fid)
 

@@ -51,6 +51,32 @@ def summary(audit: Audit) -> dict[str, Any]:
         "changes": len(audit.changes),
         "omissions": len(audit.omissions),
         "style_delta": round(audit.style.retelling_score - audit.style.source_score, 2),
+        "more_sensational": audit.style.more_sensational,
+    }
+
+
+def _style_scores(audit: Audit) -> dict[str, Any]:
+    """Both articles' style scores and what the retelling adds (absent in older audits)."""
+    st = audit.style
+    if st.source is None or st.retelling is None:
+        return {}
+    src, ret = st.source, st.retelling
+    cb = (
+        round(ret.clickbait - src.clickbait, 2)
+        if ret.clickbait is not None and src.clickbait is not None
+        else None
+    )
+    return {
+        "source_scores": src.to_dict(),
+        "retelling_scores": ret.to_dict(),
+        "delta": {
+            "sensationalism": round(ret.sensationalism - src.sensationalism, 2),
+            "machine_rewrite": round(ret.machine_rewrite - src.machine_rewrite, 2),
+            "clickbait": cb,
+            "propaganda_spans": ret.propaganda_spans - src.propaganda_spans,
+        },
+        "more_sensational": st.more_sensational,
+        "new_techniques": st.new_techniques,
     }
 
 
@@ -129,6 +155,7 @@ def audit_to_dict(audit: Audit) -> dict[str, Any]:
             "source_score": round(audit.style.source_score, 2),
             "retelling_score": round(audit.style.retelling_score, 2),
             "spans": [s.to_dict() for s in audit.style.spans],
+            **_style_scores(audit),
         },
         "alignment": [
             {

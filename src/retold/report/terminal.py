@@ -95,9 +95,7 @@ def _header(data: dict[str, Any]) -> Panel:
     lines.append("   Omissions ")
     lines.append(str(summary.get("omissions", len(data.get("omissions") or []))), style="bold")
     lines.append("   Style ")
-    lines.append(
-        f"{num(style.get('source_score'))} → {num(style.get('retelling_score'))} per 100 words"
-    )
+    lines.append(f"{num(style.get('source_score'))} → {num(style.get('retelling_score'))} of 100")
     delta = summary.get("style_delta") or 0
     lines.append(
         f" ({num(delta) if delta <= 0 else '+' + num(delta)})",
@@ -237,10 +235,34 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Group:
     delta = summary.get("style_delta") or 0
     line = Text("Style ", style="bold")
     line.append(f"({style.get('method', '')}) ", style="dim")
-    line.append(f"source {num(style.get('source_score'))} → retelling ")
+    line.append(f"sensationalism: source {num(style.get('source_score'))} → retelling ")
     line.append(num(style.get("retelling_score")), style="bold")
-    line.append(" per 100 words ")
+    line.append(" of 100 ")
     line.append(f"({'+' if delta > 0 else ''}{num(delta)})", style="red" if delta > 0 else "dim")
+    if style.get("more_sensational"):
+        line.append("  more sensational than the source", style="bold red")
+    rows = [line]
+    src, ret = style.get("source_scores"), style.get("retelling_scores")
+    if src and ret:
+        more = Text("  ")
+        more.append(
+            f"propaganda spans {src['propaganda_spans']} → {ret['propaganda_spans']} · "
+            f"machine-rewrite evidence {num(src['machine_rewrite'])} → "
+            f"{num(ret['machine_rewrite'])} (not proof)",
+            style="dim",
+        )
+        if src.get("clickbait") is not None and ret.get("clickbait") is not None:
+            more.append(
+                f" · headline clickbait {num(src['clickbait'])} → {num(ret['clickbait'])}",
+                style="dim",
+            )
+        new_tech = style.get("new_techniques") or {}
+        if new_tech:
+            more.append(
+                "\n  new techniques: " + ", ".join(f"{k} {v}" for k, v in new_tech.items()),
+                style="dim",
+            )
+        rows.append(more)
     spans = [
         s
         for s in style.get("spans") or []
@@ -249,7 +271,7 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Group:
     if spans:
         seen: set[str] = set()
         picked = []
-        for s in spans:
+        for s in sorted(spans, key=lambda s: -float(s.get("confidence") or 0)):
             key = (s.get("text") or "").lower()
             if key not in seen:
                 seen.add(key)
@@ -263,8 +285,8 @@ def _style_line(data: dict[str, Any], verbose: bool) -> Group:
             more.append(f" ({s.get('label', '')})", style="dim")
         if len(picked) > limit:
             more.append(f", … {len(picked) - limit} more", style="dim")
-        return Group(line, Padding(more, (0, 0, 0, 2)))
-    return Group(line)
+        rows.append(Padding(more, (0, 0, 0, 2)))
+    return Group(*rows)
 
 
 def render_terminal(data: dict[str, Any], console: Console, *, verbose: bool = False) -> None:

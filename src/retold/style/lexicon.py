@@ -1,13 +1,10 @@
-"""A lexicon baseline for tone: sensational/loaded words and machine-rewrite stock phrases
-per 100 words. The style issue replaces the scoring with a learned model; spans and the
-comparison against the source stay."""
+"""Word lists of tone: features of the learned style models (``style.features``), never a
+score on their own. ``STYLE_WORDS`` also tells the claim judge which words are tone, not facts.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-
-from retold.model import StyleComparison, StyleSpan
 
 _LEXICON: dict[str, list[str]] = {
     "sensational": [
@@ -127,13 +124,84 @@ _LEXICON: dict[str, list[str]] = {
         "at the forefront",
     ],
 }
-_WEIGHTS = {
-    "sensational": 1.0,
-    "loaded": 1.0,
-    "urgency": 1.0,
-    "hype-exclusive": 0.7,
-    "machine-rewrite": 0.5,
+# more cues for the learned models; kept apart from _LEXICON so STYLE_WORDS (used by the claim
+# judge) does not change with them
+_EXTRA: dict[str, list[str]] = {
+    "intensifier": [
+        "very",
+        "extremely",
+        "absolutely",
+        "totally",
+        "utterly",
+        "completely",
+        "incredibly",
+        "truly",
+        "really",
+        "deeply",
+        "hugely",
+        "literally",
+        "simply",
+        "entirely",
+        "so much",
+        "at all",
+        "ever",
+        "never",
+        "forever",
+        "every single",
+    ],
+    "machine-rewrite": [
+        "furthermore",
+        "moreover",
+        "additionally",
+        "notably",
+        "in conclusion",
+        "it is important to note",
+        "it is worth noting",
+        "plays a crucial role",
+        "crucial",
+        "shed light on",
+        "sheds light on",
+        "highlighting",
+        "highlights the",
+        "amidst",
+        "paving the way",
+        "stark reminder",
+        "serves as a reminder",
+        "serves as a stark reminder",
+        "ever-evolving",
+        "a significant step",
+        "raising questions",
+        "raises questions",
+        "sparking",
+        "garnered",
+        "multifaceted",
+        "robust",
+        "all eyes are now on",
+        "all eyes are on",
+        "the stakes could not be higher",
+    ],
+    "urgency": [
+        "now more than ever",
+        "act now",
+        "don't wait",
+        "last chance",
+        "stark warning",
+    ],
 }
+_SUPERLATIVE = re.compile(
+    r"\b(?:(?:most|least)\s+[a-z]{4,}|best|worst|biggest|greatest|largest|deadliest|"
+    r"fastest|highest|lowest|strongest|toughest|boldest|wildest|craziest|scariest|"
+    r"harshest|fiercest|darkest|ultimate|unmatched|unrivalled|unrivaled)\b",
+    re.IGNORECASE,
+)
+# a sentence that opens on hype: "In a stunning move, ...", "BREAKING: ...", "Brace yourselves"
+_HYPE_OPENER = re.compile(
+    r"(?:^|(?<=[.!?\n]))\s*(?:In an? (?:stunning|shocking|dramatic|bombshell|unprecedented|"
+    r"surprising|startling|jaw-dropping|explosive|historic|bold|stunning,?)\b[^,.\n]{0,60}|"
+    r"(?:BREAKING|SHOCKING|EXCLUSIVE|URGENT|ALERT)\b:?|Brace yourselves\b|"
+    r"You won't believe\b|Get ready\b|Buckle up\b)",
+)
+_SHOUT = re.compile(r"\b[A-Z]{4,}(?:\s+[A-Z]{2,})*\b")  # words in capitals: shouting
 
 # single words of the lexicon are tone, not content: the claim judge does not count them as facts
 STYLE_WORDS = frozenset(
@@ -142,7 +210,12 @@ STYLE_WORDS = frozenset(
 
 # one alternation for the whole lexicon (longest terms first, so "sent shockwaves" wins over
 # "shockwaves"): a single scan per text instead of one per term
-_TERM_LABEL = {t.lower(): label for label, terms in _LEXICON.items() for t in terms}
+_TERM_LABEL = {
+    t.lower(): label
+    for lists in (_LEXICON, _EXTRA)
+    for label, terms in lists.items()
+    for t in terms
+}
 _ALL_TERMS = re.compile(
     r"\b(?:"
     + "|".join(
@@ -157,57 +230,47 @@ _CLOSING_AS = re.compile(
 )
 
 
-# how sure a lexicon hit is of its label (machine-rewrite phrases are evidence, not proof)
-_CONFIDENCE = {
-    "sensational": 0.7,
-    "loaded": 0.6,
-    "urgency": 0.6,
-    "hype-exclusive": 0.5,
-    "machine-rewrite": 0.4,
-}
+# every category a hit can carry, in a fixed order (feature columns depend on it)
+CATEGORIES: tuple[str, ...] = (
+    "sensational",
+    "loaded",
+    "urgency",
+    "hype-exclusive",
+    "machine-rewrite",
+    "intensifier",
+    "superlative",
+    "hype-opener",
+    "shouting",
+    "closing-as",
+)
 
 
-def style_spans(text: str) -> list[StyleSpan]:
-    spans = []
-    for m in _ALL_TERMS.finditer(text):
-        label = _TERM_LABEL[" ".join(m.group(0).lower().split())]
-        spans.append(
-            StyleSpan(m.group(0), m.start(), m.end(), label, confidence=_CONFIDENCE.get(label, 0.5))
-        )
+def lexicon_hits(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of every lexicon cue in ``text``, sorted by start."""
+    hits = [
+        (m.start(), m.end(), _TERM_LABEL[" ".join(m.group(0).lower().split())])
+        for m in _ALL_TERMS.finditer(text)
+    ]
+    hits += [(m.start(), m.end(), "superlative") for m in _SUPERLATIVE.finditer(text)]
+    for m in _HYPE_OPENER.finditer(text):
+        lead = len(m.group(0)) - len(m.group(0).lstrip())
+        hits.append((m.start() + lead, m.end(), "hype-opener"))
+    for m in _SHOUT.finditer(text):
+        # acronyms (NASA, NATO) are short and sit in mixed-case text: only long shouted runs
+        if len(m.group(0)) >= 8 or " " in m.group(0):
+            hits.append((m.start(), m.end(), "shouting"))
     m = _CLOSING_AS.search(text.rstrip() + "\n")
     if m:
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        end = min(len(text), m.end())
-        spans.append(
-            StyleSpan(
-                text[start:end].strip(),
-                start,
-                start + len(text[start:end].strip()),
-                "machine-rewrite",
-                confidence=_CONFIDENCE["machine-rewrite"],
-            )
+        hits.append((start, start + len(m.group(0).strip()), "closing-as"))
+    hits.sort()
+    return hits
+
+
+def machine_rewrite_terms() -> tuple[str, ...]:
+    """The stock phrases of machine rewriting, one feature column each (fixed order)."""
+    return tuple(
+        dict.fromkeys(
+            t.lower() for lists in (_LEXICON, _EXTRA) for t in lists.get("machine-rewrite", [])
         )
-    spans.sort(key=lambda s: s.start)
-    return spans
-
-
-def score(text: str, spans: list[StyleSpan] | None = None) -> float:
-    """Weighted style hits per 100 words."""
-    spans = style_spans(text) if spans is None else spans
-    n_words = max(1, len(text.split()))
-    return 100.0 * sum(_WEIGHTS.get(s.label, 1.0) for s in spans) / n_words
-
-
-def compare_style(source_text: str, retelling_text: str) -> StyleComparison:
-    src_spans = style_spans(source_text)
-    ret_spans = style_spans(retelling_text)
-    src_terms = {s.text.lower() for s in src_spans}
-    spans = [
-        replace(s, side="retelling", new=s.text.lower() not in src_terms) for s in ret_spans
-    ] + [replace(s, side="source", new=False) for s in src_spans]
-    return StyleComparison(
-        source_score=score(source_text, src_spans),
-        retelling_score=score(retelling_text, ret_spans),
-        spans=spans,
-        method="lexicon",
     )
