@@ -283,6 +283,7 @@ def test_openapi_lists_every_endpoint_and_docs_page_is_offline(tmp_path: Path) -
         "/api/articles",
         "/api/articles/{article_id}",
         "/api/audits",
+        "/api/style",
     } <= paths
     docs = c.get("/api/docs")
     assert docs.status_code == 200 and "/api/compare" in docs.text
@@ -344,3 +345,32 @@ def test_ingest_page_upload_runs_a_job(tmp_path: Path) -> None:
     assert bad.status_code == 422 and "only http(s)" in bad.text
     exe = c.post("/ingest", files=[("files", ("run.exe", b"MZ", "x"))])
     assert exe.status_code == 422
+
+
+def test_style_api_and_article_page(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    calm = "The council met on Tuesday and approved the budget for the new library."
+    hype = (
+        "SHOCKING: You won't believe what the council just did! In a stunning, jaw-dropping "
+        "move that sent shockwaves through the city, officials rammed through a massive "
+        "budget. Time is running out for furious residents!"
+    )
+    r = c.post(
+        "/api/style",
+        json={"articles": [{"text": calm, "title": "Council approves budget"}, {"text": hype}]},
+    )
+    assert r.status_code == 200, r.text
+    calm_r, hype_r = r.json()["results"]
+    assert hype_r["scores"]["sensationalism"] > calm_r["scores"]["sensationalism"]
+    assert calm_r["scores"]["clickbait"] is not None and hype_r["scores"]["clickbait"] is None
+    for span in hype_r["spans"]:
+        assert hype_r["text"][span["start"] : span["end"]] == span["text"]
+        assert 0.0 <= span["confidence"] <= 1.0
+    assert c.post("/api/style", json={"articles": []}).status_code == 422
+    assert c.post("/api/style", json={"articles": [{"text": " "}]}).status_code == 422
+    job = c.post("/api/ingest", json={"articles": [{"text": hype, "title": "<i>Hype</i>"}]})
+    wait_job(c, job.json()["status_url"])
+    (row,) = c.get("/api/articles").json()["articles"]
+    page = c.get(f"/articles/{row['id']}").text
+    assert "How it is told" in page and "<svg" in page and "sensationalism" in page
+    assert "&lt;i&gt;Hype&lt;/i&gt;" in page

@@ -173,14 +173,19 @@ def train(
 
 @app.command()
 def style(
-    files: list[str] = typer.Argument(..., help="Articles: .txt/.md/.html paths, or - for stdin."),
+    files: list[str] = typer.Argument(
+        ..., help="Articles: .txt/.md/.html paths, http(s) URLs, or - for stdin."
+    ),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every span."),
     config: Path | None = ConfigOpt,
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="Let URLs reach loopback and private-network addresses."
+    ),
 ) -> None:
     """How each article is told: propaganda techniques, sensationalism, machine-rewrite
     markers (evidence, not proof) and headline clickbait."""
-    from retold.ingest.files import read_article
+    from retold.ingest.files import read_input
     from retold.report.style import render_style
     from retold.style import analyse
 
@@ -189,7 +194,7 @@ def style(
     st = _settings(config, {})
     results = []
     for spec in files:
-        article = read_article(spec, st)
+        article = read_input(spec, st, allow_private=allow_private)
         results.append((article.origin, analyse(article.text, article.title, st)))
     if fmt is Format.json:
         payload = [{"origin": origin, **a.to_dict()} for origin, a in results]

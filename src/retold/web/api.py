@@ -125,6 +125,37 @@ def get_result(st: WebState, result_id: str) -> dict[str, Any]:
     return data
 
 
+# --------------------------------------------------------------------------- style
+
+
+class StyleIn(BaseModel):
+    articles: list[ArticleIn] = Field(..., min_length=1, max_length=50)
+
+
+def style_of(st: WebState, article: Any) -> dict[str, Any]:
+    from retold.style import analyse
+
+    return analyse(article.text, article.title, st.settings).to_dict()
+
+
+@router.post("/style")
+async def style_api(body: StyleIn, request: Request) -> dict[str, Any]:
+    """How each article is told: propaganda technique spans, sensationalism (0-100),
+    machine-rewrite evidence (not proof) and headline clickbait."""
+    st = state_of(request)
+
+    def run() -> list[dict[str, Any]]:
+        out = []
+        for i, a in enumerate(body.articles, 1):
+            art = article_from_parts(
+                f"articles[{i}]", st.settings, allow_private=st.allow_private, **_with_title(a)
+            )
+            out.append({"origin": art.origin, **style_of(st, art)})
+        return out
+
+    return {"results": await run_in_threadpool(run)}
+
+
 # --------------------------------------------------------------------------- ingest
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from retold import __version__
 from retold.errors import RetoldError
-from retold.web.api import get_result, read_pair, run_compare, start_ingest, state_of
+from retold.web.api import get_result, read_pair, run_compare, start_ingest, state_of, style_of
 from retold.web.security import COOKIE, session_value
 
 router = APIRouter()
@@ -154,7 +154,22 @@ def article_page(article_id: int, request: Request) -> Any:
         row = store.get(article_id)
     if row is None:
         return page("error.html.j2", status=404, message=f"no article {article_id}")
-    return page("article.html.j2", a=row)
+    from retold.web.plots import bars
+
+    style = style_of(state_of(request), row.to_article())
+    sc = style["scores"]
+    plot = bars(
+        [
+            ("sensationalism", sc["sensationalism"]),
+            ("machine-rewrite evidence (not proof)", sc["machine_rewrite"]),
+            ("headline clickbait", sc["clickbait"]),
+        ],
+        maximum=100,
+        fmt="{:.0f}",
+        title="How it is told (0-100)",
+    )
+    spans = sorted(style["spans"], key=lambda s: -s["confidence"])[:40]
+    return page("article.html.j2", a=row, style=style, plot=plot, spans=spans)
 
 
 # --------------------------------------------------------------------------- ingest
