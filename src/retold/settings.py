@@ -112,7 +112,8 @@ class Settings:
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""
     families_same_story: float = 0.5
-    families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own
+    families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
+    families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified
     # (possible links per article are capped at families_ann_k): stops chaining
     families_min_link_share: float = 0.34

@@ -196,7 +196,7 @@ def group(
     links = {p: e.probability for p, e in zip(pairs, evidence, strict=True) if e.linked(st)}
     # a near-copy link counts as certain
     for p, e in zip(pairs, evidence, strict=True):
-        if p in links and e.get("jaccard") >= st.families_near_copy:
+        if p in links and e.near_copy(st):
             links[p] = max(links[p], 0.99)
     timer.add("verify", t)
     t = time.perf_counter()

@@ -28,6 +28,9 @@ FEATURES = (
     "anchors_contained",
     "quotes",  # word 3-grams inside quotation marks
     "jaccard",  # shingles, MinHash estimate: near-copies
+    # shared word runs count only with shared specifics: templated stories (results,
+    # weather, notices) share phrasing but not names and numbers
+    "jaccard_x_anchors",
 )
 MODEL_FILE = "families/pair_model.json"
 
@@ -41,9 +44,12 @@ class PairEvidence:
         return self.features[FEATURES.index(name)]
 
     def linked(self, settings: Settings) -> bool:
+        return self.probability >= settings.families_same_story or self.near_copy(settings)
+
+    def near_copy(self, settings: Settings) -> bool:
         return (
-            self.probability >= settings.families_same_story
-            or self.get("jaccard") >= settings.families_near_copy
+            self.get("jaccard") >= settings.families_near_copy
+            and self.get("anchors_contained") >= settings.families_near_copy_anchors
         )
 
 
@@ -71,7 +77,7 @@ def features(a: Signature, b: Signature) -> tuple[float, ...]:
     an, ac = _both(a.anchors, b.anchors)
     q, _ = _both(a.quotes, b.quotes)
     jac = float(np.mean(a.minhash == b.minhash))
-    return (cos, w, wc, an, ac, q, jac)
+    return (cos, w, wc, an, ac, q, jac, jac * ac)
 
 
 @dataclass(frozen=True)
