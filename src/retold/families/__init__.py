@@ -4,6 +4,10 @@
 a store (``retold families``). See ``run`` for the stages.
 """
 
+import sys
+import types
+from typing import Any
+
 from retold.families.run import (
     Excluded,
     FamiliesResult,
@@ -23,3 +27,13 @@ __all__ = [
     "load_from_store",
     "update_store",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    # ``retold.families`` is both this package and the library call: once the package is
+    # imported it shadows the lazy ``retold.families`` function, so the package is callable
+    def __call__(self, *args: Any, **kwargs: Any) -> FamiliesResult:
+        return families(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
