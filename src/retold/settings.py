@@ -122,11 +122,11 @@ class Settings:
     families_boilerplate_share: float = 0.06
     families_boilerplate_copies: int = 20
     families_min_anchors: int = 3  # a template copy with fewer names/numbers is boilerplate
-    # source pick: direction evidence weights (chosen on dev): names/numbers, content words
-    # and quoted words the source holds and the retelling lacks, and the retelling's added
-    # sensational language (per 100 words)
+    # source pick: direction evidence weights (chosen on dev, see families.source): names and
+    # numbers contained, content words the others also tell, quoted words held, and the
+    # retelling's added sensational language (per 100 words)
     families_direction_anchors: float = 1.0
-    families_direction_words: float = 0.0
+    families_direction_support: float = 0.5
     families_direction_quotes: float = 0.5
     families_direction_style: float = 0.2
     # direction score margin under which the source is "no clear source"

@@ -69,9 +69,11 @@ def usable_dates(
 def direction_scores(
     members: list[int], sigs: dict[int, Signature], settings: Settings
 ) -> dict[int, float]:
-    """Mean over the other members m of [cover(m by s) - cover(s by m)] for names/numbers,
-    content words and quoted words (positive when s holds what m says and m lacks what s
-    says), plus how much more sensational m is than s (retellings drift toward outrage)."""
+    """Mean over the other members m of: names/numbers of m that s holds minus those of s
+    that m holds (containment: a retelling keeps part of the source's specifics), the share
+    of s's content words that m tells too (a source has few claims no one repeats), m's
+    quoted words that s holds (quotes are closest to verbatim at the source) and how much
+    more sensational m is than s (retellings drift toward outrage)."""
     st = settings
     out: dict[int, float] = {}
     # a compute budget, not a threshold: a wire story copied 5,000 times is compared with
@@ -85,11 +87,11 @@ def direction_scores(
                 continue
             a, b = sigs[s], sigs[m]
             da = coverage(b.anchors, a.anchors) - coverage(a.anchors, b.anchors)
-            dw = coverage(b.words, a.words) - coverage(a.words, b.words)
-            dq = coverage(b.quotes, a.quotes) - coverage(a.quotes, b.quotes)
+            dw = coverage(a.words, b.words)
+            dq = coverage(b.quotes, a.quotes)
             diffs.append(
                 st.families_direction_anchors * da
-                + st.families_direction_words * dw
+                + st.families_direction_support * dw
                 + st.families_direction_quotes * dq
                 + st.families_direction_style * (b.style - a.style)
             )
