@@ -1,4 +1,5 @@
-"""Candidate pairs: MinHash LSH (datasketch) for near-copies, an HNSW index (usearch) over
+"""Candidate pairs: MinHash LSH (datasketch MinHash and banding, ``lsh.BandIndex``) for
+near-copies, an HNSW index (usearch) over
 document vectors for heavy paraphrases and machine rewrites that share few word runs.
 
 Both indexes only propose; ``verify`` decides. Each article gets at most
@@ -12,10 +13,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 from usearch.index import Index
 
-from retold.families.signature import _permutations
+from retold.families.lsh import BandIndex
 from retold.settings import Settings
 
 
@@ -25,13 +25,12 @@ class CandidateIndex:
     def __init__(self, settings: Settings, dim: int, ann_path: Path | None = None) -> None:
         self.settings = settings
         self.dim = dim
-        self.lsh = MinHashLSH(
-            threshold=settings.families_lsh_threshold, num_perm=settings.families_num_perm
-        )
-        self._scheme = _permutations(settings.families_num_perm)[1]
+        self.lsh = BandIndex(settings.families_lsh_threshold, settings.families_num_perm)
         self.ann_path = ann_path
         self.ann = self._open_ann(ann_path)
-        self.minhash: dict[int, np.ndarray] = {}
+        # MinHash rows of indexed keys, to rank the members of a huge bucket
+        self._row: dict[int, int] = {}
+        self._mh = np.zeros((0, settings.families_num_perm), dtype=np.uint32)
 
     def _new_ann(self) -> Index:
         return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16)
@@ -48,19 +47,17 @@ class CandidateIndex:
 
     def add(self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray) -> None:
         """Index articles (ids already in the ANN index, restored from disk, are skipped)."""
-        with self.lsh.insertion_session() as session:
-            for key, mh in zip(ids.tolist(), minhashes, strict=True):
-                if key in self.minhash:
-                    continue
-                self.minhash[key] = mh
-                session.insert(key, self._lean(mh), check_duplication=False)
+        fresh = np.array([k not in self._row for k in ids.tolist()], dtype=bool)
+        if fresh.any():
+            start = len(self._mh)
+            for n, key in enumerate(ids[fresh].tolist()):
+                self._row[key] = start + n
+            self._mh = np.concatenate([self._mh, minhashes[fresh].astype(np.uint32)])
+            self.lsh.add(ids[fresh], minhashes[fresh])
         if len(ids):
             missing = ~np.asarray(self.ann.contains(ids), dtype=bool).reshape(-1)
             if missing.any():
                 self.ann.add(ids[missing], embeddings[missing].astype(np.float16), threads=2)
-
-    def _lean(self, mh: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=1, hashvalues=mh, scheme=self._scheme)
 
     def query(
         self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray
@@ -73,11 +70,13 @@ class CandidateIndex:
             matches = self.ann.search(embeddings.astype(np.float16), k, threads=2)
             keys = np.asarray(matches.keys).reshape(len(ids), -1)
             dist = np.asarray(matches.distances).reshape(len(ids), -1)
+        buckets = self.lsh.query(minhashes)
         for row, (key, mh) in enumerate(zip(ids.tolist(), minhashes, strict=True)):
-            near = [c for c in self.lsh.query(self._lean(mh)) if c != key]
+            near = [int(c) for c in buckets[row].tolist() if c != key]
             if len(near) > st.families_max_candidates:
                 # a huge bucket (templates, boilerplate): keep the closest copies only
-                sims = np.array([np.mean(self.minhash[c] == mh) for c in near])
+                rows = np.array([self._row[c] for c in near])
+                sims = (self._mh[rows] == mh).mean(axis=1)
                 near = [near[i] for i in np.argsort(-sims, kind="stable")]
             cands = near[: st.families_max_candidates]
             if len(ids) and len(self.ann):
@@ -99,5 +98,5 @@ class CandidateIndex:
 
     def nbytes(self) -> int:
         """Approximate memory of both indexes."""
-        lsh = len(self.minhash) * (self.settings.families_num_perm * 4 + 64 * self.lsh.b)
+        lsh = len(self.lsh) * self.lsh.b * 24 + self._mh.nbytes + len(self._row) * 100
         return int(self.ann.memory_usage) + lsh
