@@ -28,6 +28,7 @@ from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
 
 Progress = Callable[[str, int, int], None]
+_CHUNK = 20_000  # articles queried and verified at a time
 
 
 @dataclass(frozen=True)
@@ -176,29 +177,40 @@ def group(
     em = np.stack([sigs[i].embedding for i in ok]) if ok else np.zeros((0, index.dim), np.float16)
     index.add(arr, mh, em)
     timer.add("index", t)
-    t = time.perf_counter()
-    cands = index.query(arr, mh, em)
-    timer.add("candidates", t)
-    # templates: many near-identical pages with (almost) no names or numbers
-    for i in ok:
-        near = [c for c in cands[i] if np.mean(sigs[c].minhash == sigs[i].minhash) >= 0.9]
-        if (
-            len(near) + 1 >= st.families_boilerplate_copies
-            and len(sigs[i].anchors) < 2 * st.families_min_anchors
-        ):
-            excluded[i] = f"boilerplate: {len(near) + 1}+ near-identical pages with no story"
+    links: dict[tuple[int, int], float] = {}
+    # in chunks, so memory for candidate lists and pair features stays bounded at 1M
+    for lo in range(0, len(ok), _CHUNK):
+        chunk = ok[lo : lo + _CHUNK]
+        t = time.perf_counter()
+        cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
+        timer.add("candidates", t)
+        t = time.perf_counter()
+        for i in chunk:
+            # templates: many near-identical pages with (almost) no names or numbers
+            near = [c for c in cands[i] if np.mean(sigs[c].minhash == sigs[i].minhash) >= 0.9]
+            if (
+                len(near) + 1 >= st.families_boilerplate_copies
+                and len(sigs[i].anchors) < 2 * st.families_min_anchors
+            ):
+                excluded[i] = f"boilerplate: {len(near) + 1}+ near-identical pages with no story"
+        # a pair proposed from both sides is verified once per chunk, at most twice in all
+        pairs = sorted(
+            {
+                (min(a, b), max(a, b))
+                for a in chunk
+                if a not in excluded
+                for b in cands[a]
+                if b not in excluded and b in sigs and (min(a, b), max(a, b)) not in links
+            }
+        )
+        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st)
+        for p, e in zip(pairs, evidence, strict=True):
+            if e.linked(st):
+                # a near-copy link counts as certain
+                links[p] = max(e.probability, 0.99) if e.near_copy(st) else e.probability
+        timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
-    t = time.perf_counter()
-    pairs = sorted(
-        {(min(a, b), max(a, b)) for a in ok for b in cands[a] if b not in excluded and b in sigs}
-    )
-    evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st)
-    links = {p: e.probability for p, e in zip(pairs, evidence, strict=True) if e.linked(st)}
-    # a near-copy link counts as certain
-    for p, e in zip(pairs, evidence, strict=True):
-        if p in links and e.near_copy(st):
-            links[p] = max(links[p], 0.99)
-    timer.add("verify", t)
+    links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
     t = time.perf_counter()
     clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
     timer.add("cluster", t)
