@@ -67,6 +67,8 @@ def families_cmd(
     """Group stored articles into story families and pick each family's source."""
     from retold.families.run import load_from_store, update_store
 
+    if fmt is FamiliesFormat.parquet and output is None:
+        raise RetoldError("--format parquet needs --output FILE")
     settings = _settings(config)
     err = Console(stderr=True, highlight=False)
     store = _open(db, settings)
@@ -87,9 +89,7 @@ def families_cmd(
         audits = store.family_audits(family, judge or settings.judge) if family else {}
     finally:
         store.close()
-    if fmt is FamiliesFormat.parquet:
-        if output is None:
-            raise RetoldError("--format parquet needs --output FILE")
+    if fmt is FamiliesFormat.parquet and output is not None:
         from retold.families.export import write_parquet
 
         n = write_parquet(result, output)

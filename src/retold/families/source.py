@@ -138,6 +138,9 @@ def pick_source(
             f"need {settings.families_source_margin})"
         )
         return SourcePick(None, "no clear source", round(max(margin, 0.0), 3), reasons, scores)
-    reasons.append(f"covers the other members' names, numbers and words best (margin {margin:.3f})")
+    reasons.append(
+        "best direction evidence: holds the others' names, numbers and quotes, and its "
+        f"claims are retold by them (margin {margin:.3f})"
+    )
     conf = round(min(0.95, 0.5 + margin * 2), 3)
     return SourcePick(ranked[0], "direction", conf, reasons, scores)
