@@ -28,7 +28,7 @@ from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
 
 Progress = Callable[[str, int, int], None]
-_CHUNK = 20_000  # articles queried and verified at a time
+_CHUNK = 10_000  # articles queried and verified at a time
 
 
 @dataclass(frozen=True)
