@@ -122,7 +122,7 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     assert after.families[0].id == fam.id
     assert {m.id for m in after.families[0].members} == {1, 2, 3, 5}
     assert after.families[0].source == 1
-    assert (tmp_path / "r.db.families.usearch").exists()  # the ANN index persists
+    assert (tmp_path / "r.db.families.faiss").exists()  # the ANN index persists
 
 
 def test_cli_ingest_families_json_and_set_source(tmp_path: Path, corpus: Path) -> None:

@@ -1,6 +1,6 @@
 """Candidate pairs: MinHash LSH (datasketch MinHash and banding, ``lsh.BandIndex``) for
-near-copies, an HNSW index (usearch) over
-document vectors for heavy paraphrases and machine rewrites that share few word runs.
+near-copies, an HNSW index (faiss, ``ann.AnnIndex``) over document vectors for heavy
+paraphrases and machine rewrites that share few word runs.
 
 Both indexes only propose; ``verify`` decides. Each article gets at most
 ``families_max_candidates`` candidates, best first, so a template shared by thousands of
@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from usearch.index import Index
 
+from retold.families.ann import AnnIndex
 from retold.families.lsh import BandIndex
 from retold.settings import Settings
 
@@ -27,23 +27,10 @@ class CandidateIndex:
         self.dim = dim
         self.lsh = BandIndex(settings.families_lsh_threshold, settings.families_num_perm)
         self.ann_path = ann_path
-        self.ann = self._open_ann(ann_path)
+        self.ann = AnnIndex(dim, ann_path)
         # MinHash rows of indexed keys, to rank the members of a huge bucket
         self._row: dict[int, int] = {}
         self._mh = np.zeros((0, settings.families_num_perm), dtype=np.uint32)
-
-    def _new_ann(self) -> Index:
-        return Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16)
-
-    def _open_ann(self, path: Path | None) -> Index:
-        if path is not None and path.exists():
-            try:
-                index = Index.restore(str(path))
-            except Exception:  # an unreadable index file is rebuilt from stored vectors
-                index = None
-            if index is not None and index.ndim == self.dim:
-                return index
-        return self._new_ann()
 
     def add(self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray) -> None:
         """Index articles (ids already in the ANN index, restored from disk, are skipped)."""
@@ -55,9 +42,9 @@ class CandidateIndex:
             self._mh = np.concatenate([self._mh, minhashes[fresh].astype(np.uint32)])
             self.lsh.add(ids[fresh], minhashes[fresh])
         if len(ids):
-            missing = ~np.asarray(self.ann.contains(ids), dtype=bool).reshape(-1)
+            missing = ~self.ann.contains(ids)
             if missing.any():
-                self.ann.add(ids[missing], embeddings[missing].astype(np.float16), threads=2)
+                self.ann.add(ids[missing], embeddings[missing])
 
     def query(
         self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray
@@ -67,9 +54,7 @@ class CandidateIndex:
         out: dict[int, list[int]] = {}
         k = min(st.families_ann_k + 1, max(len(self.ann), 1))
         if len(ids) and len(self.ann):
-            matches = self.ann.search(embeddings.astype(np.float16), k, threads=2)
-            keys = np.asarray(matches.keys).reshape(len(ids), -1)
-            dist = np.asarray(matches.distances).reshape(len(ids), -1)
+            keys, sims = self.ann.search(embeddings, k)
         buckets = self.lsh.query(minhashes)
         for row, (key, mh) in enumerate(zip(ids.tolist(), minhashes, strict=True)):
             near = [int(c) for c in buckets[row].tolist() if c != key]
@@ -81,8 +66,8 @@ class CandidateIndex:
             cands = near[: st.families_max_candidates]
             if len(ids) and len(self.ann):
                 seen = set(cands)
-                for c, d in zip(keys[row].tolist(), dist[row].tolist(), strict=True):
-                    if c != key and c not in seen and 1.0 - d >= st.families_ann_min_cos:
+                for c, cos in zip(keys[row].tolist(), sims[row].tolist(), strict=True):
+                    if c >= 0 and c != key and c not in seen and cos >= st.families_ann_min_cos:
                         cands.append(int(c))
                         seen.add(c)
             out[key] = cands[: st.families_max_candidates + st.families_ann_k]
@@ -93,10 +78,10 @@ class CandidateIndex:
         if self.ann_path is None:
             return
         tmp = self.ann_path.with_name(self.ann_path.name + ".tmp")
-        self.ann.save(str(tmp))
+        self.ann.save(tmp)
         os.replace(tmp, self.ann_path)
 
     def nbytes(self) -> int:
         """Approximate memory of both indexes."""
         lsh = len(self.lsh) * self.lsh.b * 24 + self._mh.nbytes + len(self._row) * 100
-        return int(self.ann.memory_usage) + lsh
+        return self.ann.nbytes() + lsh

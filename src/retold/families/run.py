@@ -332,7 +332,7 @@ def _member(d: Doc, confidence: float, reason: str = "") -> Member:
 def ann_path_for(store: Any) -> Path | None:
     """The ANN index file beside a SQLite store (None for other stores: rebuilt per run)."""
     path = getattr(store, "path", None)
-    return Path(f"{path}.families.usearch") if path else None
+    return Path(f"{path}.families.faiss") if path else None
 
 
 def update_store(
