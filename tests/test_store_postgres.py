@@ -362,3 +362,24 @@ def test_cli_ingest_list_show_export_on_postgresql(pg_url: str, tmp_path: Path) 
     assert len(out.read_text().splitlines()) == 4
     bad = run_cli("list", "--db", pg_url.replace("@127.0.0.1", "@127.0.0.1:1").rsplit(":", 1)[0])
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr
+
+
+def test_family_tables_work_on_postgres(pg_url: str) -> None:
+    """Story families use the same tables and queries as on SQLite."""
+    from retold.demo.gold import corpus_dir
+    from retold.families import load_from_store, update_store
+    from retold.model import Article
+
+    corpus = Path(str(corpus_dir()))
+    names = ("source", "faithful", "numbers", "unrelated")
+    arts = [Article((corpus / f"{n}.txt").read_text("utf-8"), origin=n) for n in names]
+    with PostgresStore.open(pg_url) as store:
+        store.add_articles(arts[:3])
+        assert update_store(store)["new_articles"] == 3
+        store.add_articles(arts[3:])
+        assert update_store(store)["signed"] == 1
+        (fam,) = load_from_store(store).families
+        assert {m.path for m in fam.members} == {"source", "faithful", "numbers"}
+        assert fam.source == next(m.id for m in fam.members if m.path == "source")
+        store.set_family_source(fam.id, fam.members[-1].id)
+        assert load_from_store(store).families[0].source_status == "set by user"

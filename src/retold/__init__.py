@@ -17,6 +17,7 @@ __all__ = [
     "__version__",
     "analyze",
     "compare",
+    "families",
     "read_article",
 ]
 
@@ -30,6 +31,10 @@ def __getattr__(name: str):  # lazy: importing retold must not load spaCy
         from retold.analyze.article import analyze
 
         return analyze
+    if name == "families":
+        from retold.families import families
+
+        return families
     if name == "read_article":
         from retold.ingest.files import read_article
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from retold import __version__
+from retold.cli_families import register as register_family_commands
 from retold.cli_store import register as register_store_commands
 from retold.cli_web import register as register_web_commands
 from retold.errors import RetoldError
@@ -211,6 +212,7 @@ def version() -> None:
 
 register_store_commands(app)
 register_web_commands(app)
+register_family_commands(app)
 
 
 def _console() -> Console:

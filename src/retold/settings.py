@@ -119,6 +119,44 @@ class Settings:
     web_job_workers: int = 1  # background ingest jobs run at once
     web_jobs_kept: int = 200  # finished jobs remembered for their status endpoint
 
+    # --- story families (retold families / retold.families); thresholds chosen on the dev part
+    # of `retold eval --set families`, never on its held-out part
+    families_min_words: int = 15  # shorter texts (teasers, notices) are left out, with a reason
+    families_shingle_size: int = 3  # words per shingle for near-copy MinHash
+    families_num_perm: int = 128  # MinHash permutations
+    families_lsh_threshold: float = 0.3  # shingle Jaccard at which LSH proposes a pair
+    families_ann_k: int = 10  # embedding nearest neighbours proposed per article
+    families_ann_min_cos: float = 0.55  # neighbours below this document cosine are not proposed
+    families_max_candidates: int = 50  # candidates verified per article (best first)
+    # verification: a logistic model over overlap features ("" = the packaged
+    # families/pair_model.json); a pair is linked at/above this same-story probability
+    families_pair_model: str = ""
+    families_same_story: float = 0.5
+    families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
+    families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
+    # two groups merge only if this share of the possible links between them is verified
+    # (possible links per article are capped at families_ann_k): stops chaining
+    families_min_link_share: float = 0.34
+    # boilerplate: share of words from cookie-wall/paywall/sign-in vocabulary at which a
+    # page is not a story, and how many near-identical pages make a template
+    families_boilerplate_share: float = 0.06
+    families_boilerplate_copies: int = 20
+    families_min_anchors: int = 3  # a template copy with fewer names/numbers is boilerplate
+    # source pick: direction evidence weights (chosen on dev, see families.source): names and
+    # numbers contained, content words the others also tell, quoted words held, and the
+    # retelling's added sensational language (per 100 words)
+    families_direction_anchors: float = 1.0
+    families_direction_support: float = 0.5
+    families_direction_quotes: float = 0.5
+    families_direction_style: float = 0.2
+    # direction score margin under which the source is "no clear source"
+    families_source_margin: float = 0.04
+    families_future_tolerance_h: float = 24.0  # dates later than now + this are ignored
+    families_time_margin_h: float = 0.0  # earliest date must lead the next by more than this
+    # audit: a retelling claim counts as told by a sibling when a sibling sentence holds this
+    # share of its content words
+    families_sibling_overlap: float = 0.6
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -17,7 +17,7 @@ from retold.eval.data import find_data_dir
 from retold.eval.style import eval_clickbait, eval_ptc, eval_sheepdog
 from retold.settings import Settings
 
-SETS = ("demo", "frank", "qags", "llmfake", "ptc", "sheepdog", "clickbait")
+SETS = ("demo", "frank", "qags", "llmfake", "families", "ptc", "sheepdog", "clickbait")
 
 # Published / shipped baselines, as given in each set's README (../shared/data/<set>/README.md).
 BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
@@ -39,6 +39,14 @@ BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
     # clickbait/README.md: SVM ~93% accuracy on the paper's smaller dataset (recalled)
     "clickbait": [("SVM, Chakraborty et al. 2016 (own smaller set)", {"accuracy": 0.93})],
 }
+
+# Story-family anchors (NEWS-COPY, Silcock et al. 2023: reproduced-article clustering on
+# historical newspapers; a different corpus, so a yardstick, not a like-for-like baseline).
+FAMILY_ANCHORS: list[tuple[str, dict[str, float]]] = [
+    ("NEWS-COPY neural bi-encoder + re-rank (paper)", {"ari": 0.937}),
+    ("NEWS-COPY LSH alone (paper)", {"ari": 0.737}),
+    ("goal", {"ari": 0.95, "pairwise_f1": 0.95, "source_accuracy": 0.9}),
+]
 
 
 def _demo(settings: Settings, judge: str) -> dict[str, Any]:
@@ -95,8 +103,18 @@ def run_eval(
                     "(set --data or $RETOLD_DATA)[/]"
                 )
                 continue
-            if not (data / name).is_dir():
-                con.print(f"[yellow]skipping {name}: {data / name} not found[/]")
+            # the families set is built from other sets' folders
+            needed = ("llmfake", "sheepdog") if name == "families" else (name,)
+            missing = [n for n in needed if not (data / n).is_dir()]
+            if missing:
+                con.print(f"[yellow]skipping {name}: {data / missing[0]} not found[/]")
+                continue
+            if name == "families":
+                from retold.eval.families import eval_families
+
+                results[name] = timed(
+                    eval_families, data, judge, settings, limit=limit, progress=progress
+                )
                 continue
             fn = {
                 "frank": eval_frank,
@@ -116,6 +134,8 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     if any(k in results for k in ("frank", "qags", "llmfake")):
         _print_claim_table(results, console, judge)
     _print_style_table(results, console)
+    if results.get("families"):
+        print_families(results["families"], console)
     if "demo" in results:
         d = results["demo"]
         console.print(
@@ -238,6 +258,28 @@ def _print_style_table(results: dict[str, Any], console: Console) -> None:
         for system, m in BASELINES["clickbait"]:
             table.add_row("", system, "accuracy", f"{m['accuracy']:.2f}", "", "")
     console.print(table)
+
+
+def print_families(r: dict[str, Any], console: Console) -> None:
+    table = Table(title="story families (held-out part)")
+    for col in ("system", "pairwise P", "pairwise R", "pairwise F1", "ARI", "source acc.", "n"):
+        table.add_column(col, justify="left" if col == "system" else "right")
+
+    def cell(m: dict[str, Any], key: str) -> str:
+        return f"{m[key]:.3f}" if key in m else ""
+
+    keys = ("pairwise_precision", "pairwise_recall", "pairwise_f1", "ari", "source_accuracy")
+    table.add_row("retold", *(cell(r, k) for k in keys), str(r["n"]))
+    for system, m in FAMILY_ANCHORS:
+        table.add_row(system, *(cell(m, k) for k in keys), "")
+    console.print(table)
+    t = r.get("thresholds", {})
+    console.print(
+        f"families: {r['gold_families']} gold families, {r['families']} found, "
+        f"{r['no_clear_source']} with no clear source, {r['excluded']} excluded; "
+        f"dev ({r['n_dev']} articles) ARI {r['dev']['ari']:.3f}; thresholds from dev: "
+        + ", ".join(f"{k}={v}" for k, v in t.items())
+    )
 
 
 def write_json(results: dict[str, Any], path: Path) -> None:

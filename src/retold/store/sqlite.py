@@ -34,6 +34,7 @@ from retold.store.base import (
     StoredArticle,
     StoredAudit,
 )
+from retold.store.families import FamilyTables
 
 T = TypeVar("T")
 
@@ -71,6 +72,47 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE articles ADD COLUMN author TEXT NOT NULL DEFAULT '';
     """,
+    # 3: story families (retold.families): signatures, families, members, family audits
+    """
+    CREATE TABLE family_signatures (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        minhash BLOB NOT NULL,
+        embedding BLOB NOT NULL,
+        words BLOB NOT NULL,
+        anchors BLOB NOT NULL,
+        quotes BLOB NOT NULL,
+        n_shingles INTEGER NOT NULL DEFAULT 0,
+        boilerplate REAL NOT NULL DEFAULT 0,
+        style REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE families (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+        source_status TEXT NOT NULL,
+        source_confidence REAL NOT NULL DEFAULT 0,
+        source_reasons TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE family_members (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        family_id INTEGER NOT NULL REFERENCES families(id) ON DELETE CASCADE,
+        confidence REAL NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX family_members_family ON family_members(family_id);
+    CREATE TABLE family_audits (
+        family_id INTEGER NOT NULL REFERENCES families(id) ON DELETE CASCADE,
+        retelling_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        judge TEXT NOT NULL,
+        audit_id INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+        schema_version TEXT NOT NULL DEFAULT '',
+        only_here TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (family_id, retelling_id, judge)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -89,7 +131,7 @@ def _is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-class Store(BatchWriter):
+class Store(BatchWriter, FamilyTables):
     """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
     or a ``with`` block."""
 
@@ -215,6 +257,23 @@ class Store(BatchWriter):
                 delay = min(delay * 2, 0.5)
 
     # ------------------------------------------------------------------ writing
+
+    def _tx(self, fn: Callable[[], T]) -> T:
+        """``fn`` in one write transaction (retried while another writer holds the lock)."""
+
+        def run() -> T:
+            c = self._conn
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn()
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+            return result
+
+        return self._retry(run)
 
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:

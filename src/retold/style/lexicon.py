@@ -267,6 +267,12 @@ def lexicon_hits(text: str) -> list[tuple[int, int, str]]:
     return hits
 
 
+def cue_density(text: str) -> float:
+    """Lexicon cues per 100 words: a cheap tone signal where the learned analyser would cost
+    too much (story families compare it between an article and its retellings)."""
+    return 100.0 * len(lexicon_hits(text)) / max(1, len(text.split()))
+
+
 def machine_rewrite_terms() -> tuple[str, ...]:
     """The stock phrases of machine rewriting, one feature column each (fixed order)."""
     return tuple(

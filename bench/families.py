@@ -1,0 +1,138 @@
+"""Benchmark `retold families` over a SQLite store: articles/s per stage, peak RSS, index
+size, and an incremental run. Prints one JSON object.
+
+The corpus is synthetic (``retold.families.synth``: invented stories, rewrites made with
+the project's perturbations, same-topic noise, boilerplate). Each size runs in its own
+subprocess so its peak RSS (``ru_maxrss``) is its own; several sizes show how time and
+memory grow (per-article cost should stay flat: no all-pairs step). Goal from issue 6:
+~12 articles/s end to end including analysis, < 8 GB at 1M.
+
+    .venv/bin/python bench/families.py             # 2.5k, 5k, 10k
+    .venv/bin/python bench/families.py --100k      # adds 100k
+    .venv/bin/python bench/families.py --sizes 1000000   # opt-in 1M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def run_one(n: int, incremental_share: float = 0.01) -> dict:
+    from retold.families.run import ann_path_for, load_from_store, update_store
+    from retold.families.synth import generate
+    from retold.settings import Settings
+    from retold.store.sqlite import Store
+
+    settings = Settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        # streamed twice (the generator is deterministic): the bench holds no corpus
+        cut = int(n * (1 - incremental_share))
+        url_of = {a.url: (fam, src) for a, fam, src in generate(n)}
+        gold = {}
+        with Store.open(db) as store:
+            t = time.perf_counter()
+            store.add_articles(a for k, (a, _, _) in enumerate(generate(n)) if k < cut)
+            ingest_s = time.perf_counter() - t
+            t = time.perf_counter()
+            first = update_store(store, settings)
+            total_s = time.perf_counter() - t
+            store.add_articles(a for k, (a, _, _) in enumerate(generate(n)) if k >= cut)
+            t = time.perf_counter()
+            second = update_store(store, settings)
+            incr_s = time.perf_counter() - t
+            result = load_from_store(store)
+            meta = store.article_meta()
+            for aid, (_, url, *_rest) in meta.items():
+                gold[aid] = url_of.get(url, ("", False))
+        # source pick on synthetic families (dates present for ~90% of members)
+        right = sum(
+            1
+            for f in result.families
+            if f.source is not None and gold.get(f.source, ("", False))[1]
+        )
+        from retold.eval.families import adjusted_rand, pairwise
+
+        ids = sorted(gold)
+        fam_of = {m.id: f.id for f in result.families for m in f.members}
+        gold_labels = [gold[i][0] or f"boilerplate:{i}" for i in ids]
+        pred = [fam_of.get(i, -i - 1) for i in ids]
+        pw = pairwise(gold_labels, pred)
+        ann = ann_path_for(store)
+        index_file = ann.stat().st_size if ann and ann.exists() else 0
+        stages = first["timings"]
+        articles = cut
+        return {
+            "articles": n,
+            "first_run_articles": articles,
+            "ingest_articles_per_s": round(articles / ingest_s, 1),
+            "families_seconds": round(total_s, 2),
+            "families_articles_per_s": round(articles / total_s, 1),
+            "stage_articles_per_s": {
+                k: round(articles / v, 1) if v > 0 else None for k, v in stages.items()
+            },
+            "stage_seconds": stages,
+            "incremental": {
+                "articles": n - cut,
+                "seconds": round(incr_s, 2),
+                "timings": second["timings"],
+            },
+            "families": len(result.families),
+            "excluded": len(result.excluded),
+            "excluded_reasons": dict(
+                Counter(e.reason.split(":")[0] for e in result.excluded).most_common(3)
+            ),
+            "pairwise_f1": round(pw["f1"], 4),
+            "ari": round(adjusted_rand(gold_labels, pred), 4),
+            "source_from_gold_source": round(right / max(1, len(result.families)), 3),
+            "index_bytes_in_memory": first["index_bytes"],
+            "ann_index_file_bytes": index_file,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="2500,5000,10000")
+    ap.add_argument("--100k", dest="big", action="store_true", help="also 100,000 articles")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.big:
+        sizes.append(100_000)
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    runs = []
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    # growth: seconds per 1k articles of the families run at each size (flat = linear)
+    growth = {
+        str(r["articles"]): round(1000 * r["families_seconds"] / r["first_run_articles"], 3)
+        for r in runs
+    }
+    print(json.dumps({"runs": runs, "seconds_per_1k_articles": growth}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Candidate pairs: MinHash LSH (datasketch MinHash and banding, ``lsh.BandIndex``) for
+near-copies, an HNSW index (faiss, ``ann.AnnIndex``) over document vectors for heavy
+paraphrases and machine rewrites that share few word runs.
+
+Both indexes only propose; ``verify`` decides. Each article gets at most
+``families_max_candidates`` candidates, best first, so a template shared by thousands of
+pages costs a bounded amount of verification.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from retold.families.ann import AnnIndex
+from retold.families.lsh import BandIndex
+from retold.settings import Settings
+
+
+class CandidateIndex:
+    """Both indexes over the same integer keys (store article ids)."""
+
+    def __init__(self, settings: Settings, dim: int, ann_path: Path | None = None) -> None:
+        self.settings = settings
+        self.dim = dim
+        self.lsh = BandIndex(settings.families_lsh_threshold, settings.families_num_perm)
+        self.ann_path = ann_path
+        self.ann = AnnIndex(dim, ann_path)
+        # MinHash rows of indexed keys, to rank the members of a huge bucket
+        self._row: dict[int, int] = {}
+        self._mh = np.zeros((0, settings.families_num_perm), dtype=np.uint32)
+
+    def add(self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray) -> None:
+        """Index articles (ids already in the ANN index, restored from disk, are skipped)."""
+        fresh = np.array([k not in self._row for k in ids.tolist()], dtype=bool)
+        if fresh.any():
+            start = len(self._mh)
+            for n, key in enumerate(ids[fresh].tolist()):
+                self._row[key] = start + n
+            self._mh = np.concatenate([self._mh, minhashes[fresh].astype(np.uint32)])
+            self.lsh.add(ids[fresh], minhashes[fresh])
+        if len(ids):
+            missing = ~self.ann.contains(ids)
+            if missing.any():
+                self.ann.add(ids[missing], embeddings[missing])
+
+    def query(
+        self, ids: np.ndarray, minhashes: np.ndarray, embeddings: np.ndarray
+    ) -> dict[int, list[int]]:
+        """Candidates of each query article (never itself), near-copies first."""
+        st = self.settings
+        out: dict[int, list[int]] = {}
+        k = min(st.families_ann_k + 1, max(len(self.ann), 1))
+        if len(ids) and len(self.ann):
+            keys, sims = self.ann.search(embeddings, k)
+        buckets = self.lsh.query(minhashes)
+        for row, (key, mh) in enumerate(zip(ids.tolist(), minhashes, strict=True)):
+            near = [int(c) for c in buckets[row].tolist() if c != key]
+            if len(near) > st.families_max_candidates:
+                # a huge bucket (templates, boilerplate): keep the closest copies only
+                rows = np.array([self._row[c] for c in near])
+                sims = (self._mh[rows] == mh).mean(axis=1)
+                near = [near[i] for i in np.argsort(-sims, kind="stable")]
+            cands = near[: st.families_max_candidates]
+            if len(ids) and len(self.ann):
+                seen = set(cands)
+                for c, cos in zip(keys[row].tolist(), sims[row].tolist(), strict=True):
+                    if c >= 0 and c != key and c not in seen and cos >= st.families_ann_min_cos:
+                        cands.append(int(c))
+                        seen.add(c)
+            out[key] = cands[: st.families_max_candidates + st.families_ann_k]
+        return out
+
+    def save(self) -> None:
+        """Persist the ANN index beside the database (written atomically)."""
+        if self.ann_path is None:
+            return
+        tmp = self.ann_path.with_name(self.ann_path.name + ".tmp")
+        self.ann.save(tmp)
+        os.replace(tmp, self.ann_path)
+
+    def nbytes(self) -> int:
+        """Approximate memory of both indexes."""
+        lsh = len(self.lsh) * self.lsh.b * 24 + self._mh.nbytes + len(self._row) * 100
+        return self.ann.nbytes() + lsh

@@ -1,0 +1,85 @@
+"""Verified links -> families, without chaining.
+
+Links are taken strongest first. Two groups merge only when enough of the links that could
+exist between them were verified (``families_min_link_share``): one accidental link between
+two stories on one topic is not enough to fuse them, which plain connected components would
+do. Groups that already existed in the store (``locked``) never merge with each other, so
+families stay stable as articles arrive; new articles join them or form new ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from retold.settings import Settings
+
+
+@dataclass(frozen=True)
+class Link:
+    a: int
+    b: int
+    probability: float
+
+
+def cluster(
+    nodes: list[int],
+    links: list[Link],
+    settings: Settings,
+    groups: list[list[int]] | None = None,
+) -> list[list[int]]:
+    """Partition ``nodes`` (plus the members of ``groups``, which stay together)."""
+    group_of: dict[int, int] = {}
+    members: dict[int, list[int]] = {}
+    locked: set[int] = set()
+    for g, group in enumerate(groups or []):
+        members[g] = list(group)
+        locked.add(g)
+        for n in group:
+            group_of[n] = g
+    nxt = len(members)
+    for n in nodes:
+        if n not in group_of:
+            group_of[n] = nxt
+            members[nxt] = [n]
+            nxt += 1
+    adj: dict[int, set[int]] = defaultdict(set)
+    for link in links:
+        adj[link.a].add(link.b)
+        adj[link.b].add(link.a)
+    k = settings.families_ann_k
+    for link in sorted(links, key=lambda x: (-x.probability, x.a, x.b)):
+        ga, gb = group_of.get(link.a), group_of.get(link.b)
+        if ga is None or gb is None or ga == gb or (ga in locked and gb in locked):
+            continue
+        small, big = sorted((ga, gb), key=lambda g: len(members[g]))
+        big_set = set(members[big])
+        found = sum(len(adj[n] & big_set) for n in members[small])
+        possible = len(members[small]) * min(len(members[big]), k)
+        if found < max(1, math.ceil(settings.families_min_link_share * possible)):
+            continue
+        keep, drop = (big, small) if big in locked or small not in locked else (small, big)
+        for n in members[drop]:
+            group_of[n] = keep
+        members[keep].extend(members.pop(drop))
+        if drop in locked:
+            locked.discard(drop)
+            locked.add(keep)
+    return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
+
+
+def confidences(family: list[int], links: dict[tuple[int, int], float]) -> dict[int, float]:
+    """Per member: how sure it belongs. The mean of its best verified link and the share of
+    the family it is linked to, so a member held by one link scores lower than one every
+    sibling recognises."""
+    out: dict[int, float] = {}
+    if len(family) < 2:
+        return {n: 1.0 for n in family}
+    for n in family:
+        probs = [links.get((min(n, m), max(n, m)), 0.0) for m in family if m != n]
+        linked = [p for p in probs if p > 0]
+        best = max(probs)
+        share = len(linked) / len(probs)
+        out[n] = round(min(1.0, 0.7 * best + 0.3 * share), 3)
+    return out

@@ -1,0 +1,456 @@
+"""Group articles into story families: ``families(articles)`` in memory, ``update_store``
+incrementally over a store.
+
+Stages: signature (the only pass over text) -> candidates (LSH + ANN) -> verify (pair model)
+-> cluster (no chaining) -> source pick. Articles that cannot be placed (no text, too short,
+boilerplate, exact copies of boilerplate) are listed as excluded with a reason, never
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retold.families.candidates import CandidateIndex
+from retold.families.cluster import Link, cluster, confidences
+from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
+from retold.families.source import pick_source
+from retold.families.verify import verify
+from retold.model import Article
+from retold.settings import Settings
+from retold.store.base import SourceArticle, StoredArticle, content_hash
+
+Progress = Callable[[str, int, int], None]
+_CHUNK = 10_000  # articles queried and verified at a time
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What families need of an article."""
+
+    id: int
+    text: str
+    title: str = ""
+    site: str = ""
+    url: str = ""
+    origin: str = ""
+    published: str | None = None
+
+
+@dataclass
+class Member:
+    id: int
+    confidence: float
+    reason: str = ""
+    site: str = ""
+    url: str = ""
+    path: str = ""
+    published: str | None = None
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id}
+        if self.url:
+            d["url"] = self.url
+        else:
+            d["path"] = self.path
+        d.update(site=self.site, confidence=self.confidence, published=self.published)
+        if self.title:
+            d["title"] = self.title
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass
+class Family:
+    id: int
+    source: int | None
+    source_status: str
+    source_confidence: float
+    source_reasons: list[str]
+    members: list[Member]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "source_status": self.source_status,
+            "source_confidence": self.source_confidence,
+            "source_reasons": self.source_reasons,
+            "size": self.size,
+            "members": [m.to_dict() for m in self.members],
+        }
+
+
+@dataclass
+class Excluded:
+    id: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason}
+
+
+@dataclass
+class FamiliesResult:
+    families: list[Family]  # two or more members, largest first
+    singletons: list[int]  # articles that tell a story no other article retells
+    excluded: list[Excluded]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "families": [f.to_dict() for f in self.families],
+            "singletons": len(self.singletons),
+            "excluded": [e.to_dict() for e in self.excluded],
+        }
+
+
+def _doc(i: int, a: Article | StoredArticle | Doc) -> Doc:
+    if isinstance(a, Doc):
+        return a
+    if isinstance(a, StoredArticle):
+        return Doc(a.id, a.text, a.title, a.site, a.url, a.origin, a.published)
+    if isinstance(a, SourceArticle):
+        return Doc(i, a.text, a.title, a.site, a.url, a.origin, a.published or None)
+    return Doc(i, a.text, a.title, "", "", a.origin, None)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.t: dict[str, float] = defaultdict(float)
+
+    def add(self, stage: str, started: float) -> None:
+        self.t[stage] += time.perf_counter() - started
+
+
+@dataclass
+class Grouping:
+    """The outcome of one grouping pass, before it is written anywhere."""
+
+    clusters: list[list[int]]
+    links: dict[tuple[int, int], float]
+    excluded: dict[int, str]
+
+
+def group(
+    new_ids: list[int],
+    sigs: dict[int, Signature],
+    index: CandidateIndex,
+    settings: Settings,
+    groups: list[list[int]] | None = None,
+    timer: _Timer | None = None,
+) -> Grouping:
+    """Place ``new_ids`` (signatures in ``sigs``) among ``groups`` (existing families, whose
+    members are already in ``index``)."""
+    st = settings
+    timer = timer or _Timer()
+    excluded: dict[int, str] = {}
+    ok: list[int] = []
+    for i in new_ids:
+        s = sigs[i]
+        if not s.ok:
+            excluded[i] = s.status
+        elif s.boilerplate >= st.families_boilerplate_share:
+            excluded[i] = (
+                f"boilerplate: {s.boilerplate:.0%} of its words are cookie/paywall/sign-in "
+                "vocabulary"
+            )
+        else:
+            ok.append(i)
+    t = time.perf_counter()
+    arr = np.asarray(ok, dtype=np.uint64)
+    mh = np.stack([sigs[i].minhash for i in ok]) if ok else np.zeros((0, 1), np.uint32)
+    em = np.stack([sigs[i].embedding for i in ok]) if ok else np.zeros((0, index.dim), np.float16)
+    index.add(arr, mh, em)
+    timer.add("index", t)
+    links: dict[tuple[int, int], float] = {}
+    # in chunks, so memory for candidate lists and pair features stays bounded at 1M
+    for lo in range(0, len(ok), _CHUNK):
+        chunk = ok[lo : lo + _CHUNK]
+        t = time.perf_counter()
+        cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
+        timer.add("candidates", t)
+        t = time.perf_counter()
+        for i in chunk:
+            # templates: many near-identical pages with (almost) no names or numbers
+            near = [c for c in cands[i] if np.mean(sigs[c].minhash == sigs[i].minhash) >= 0.9]
+            if (
+                len(near) + 1 >= st.families_boilerplate_copies
+                and len(sigs[i].anchors) < 2 * st.families_min_anchors
+            ):
+                excluded[i] = f"boilerplate: {len(near) + 1}+ near-identical pages with no story"
+        # a pair proposed from both sides is verified once per chunk, at most twice in all
+        pairs = sorted(
+            {
+                (min(a, b), max(a, b))
+                for a in chunk
+                if a not in excluded
+                for b in cands[a]
+                if b not in excluded and b in sigs and (min(a, b), max(a, b)) not in links
+            }
+        )
+        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st)
+        for p, e in zip(pairs, evidence, strict=True):
+            if e.linked(st):
+                # a near-copy link counts as certain
+                links[p] = max(e.probability, 0.99) if e.near_copy(st) else e.probability
+        timer.add("verify", t)
+    ok = [i for i in ok if i not in excluded]
+    links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
+    t = time.perf_counter()
+    clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
+    timer.add("cluster", t)
+    return Grouping(clusters, links, excluded)
+
+
+def families(
+    articles: Iterable[Article | StoredArticle | Doc],
+    settings: Settings | None = None,
+    now: Any = None,
+) -> FamiliesResult:
+    """Group ``articles`` into story families and pick each family's source.
+
+    Ids are store ids for ``StoredArticle`` and positions (0, 1, ...) otherwise. Exact
+    duplicates (same normalised text) join their first copy's family; thousands of copies of
+    a page without a story are excluded as boilerplate.
+    """
+    st = settings or Settings()
+    timer = _Timer()
+    docs = [_doc(i, a) for i, a in enumerate(articles)]
+    by_id = {d.id: d for d in docs}
+    # exact duplicates: analyse one copy
+    first: dict[str, int] = {}
+    dup_of: dict[int, int] = {}
+    for d in docs:
+        h = content_hash(d.text)
+        if h in first and d.text.strip():
+            dup_of[d.id] = first[h]
+        else:
+            first.setdefault(h, d.id)
+    unique = [d for d in docs if d.id not in dup_of]
+    t = time.perf_counter()
+    sig_list = signatures([d.text for d in unique], st)
+    timer.add("signature", t)
+    sigs = {d.id: s for d, s in zip(unique, sig_list, strict=True)}
+    dim = next((len(s.embedding) for s in sig_list if s.ok), 1)
+    index = CandidateIndex(st, dim)
+    g = group([d.id for d in unique], sigs, index, st, timer=timer)
+    copies: dict[int, list[int]] = defaultdict(list)
+    for d, rep in dup_of.items():
+        copies[rep].append(d)
+    for rep, dups in copies.items():
+        reason = g.excluded.get(rep)
+        if (
+            reason is None
+            and len(dups) + 1 >= st.families_boilerplate_copies
+            and len(sigs[rep].anchors) < 2 * st.families_min_anchors
+        ):
+            reason = f"boilerplate: {len(dups) + 1} identical pages with no story"
+            g.excluded[rep] = reason
+        for d in dups:
+            if reason is not None:
+                g.excluded[d] = f"exact duplicate of article {rep} ({reason})"
+    t = time.perf_counter()
+    result = _assemble(g, sigs, by_id, st, copies, now)
+    timer.add("source", t)
+    result.timings = dict(timer.t)
+    result.counts = {"articles": len(docs), "pairs_linked": len(g.links)}
+    return result
+
+
+def _assemble(
+    g: Grouping,
+    sigs: dict[int, Signature],
+    by_id: dict[int, Doc],
+    st: Settings,
+    copies: dict[int, list[int]],
+    now: Any,
+) -> FamiliesResult:
+    fams: list[Family] = []
+    singletons: list[int] = []
+    for cl in g.clusters:
+        if cl[0] in g.excluded:
+            continue
+        dups = [d for m in cl for d in copies.get(m, []) if d not in g.excluded]
+        if len(cl) + len(dups) < 2:
+            singletons.append(cl[0])
+            continue
+        fams.append(_family(len(fams) + 1, cl, dups, g.links, sigs, by_id, st, copies, now))
+    excluded = [Excluded(i, r) for i, r in sorted(g.excluded.items())]
+    return FamiliesResult(fams, singletons, excluded)
+
+
+def _family(
+    fid: int,
+    cl: list[int],
+    dups: list[int],
+    links: dict[tuple[int, int], float],
+    sigs: dict[int, Signature],
+    by_id: dict[int, Doc],
+    st: Settings,
+    copies: dict[int, list[int]],
+    now: Any,
+    override: int | None = None,
+) -> Family:
+    conf = confidences(cl, links)
+    published = {m: by_id[m].published for m in cl}
+    if override is not None and override in cl:
+        pick_id, status, pconf, reasons = override, "set by user", 1.0, ["set by the user"]
+    else:
+        p = pick_source(cl, sigs, published, st, now)
+        pick_id, status, pconf, reasons = p.source, p.status, p.confidence, p.reasons
+    members = [_member(by_id[m], conf[m]) for m in cl]
+    dup_of = {d: rep for rep, ds in copies.items() for d in ds}
+    for d in dups:
+        members.append(_member(by_id[d], 1.0, f"exact duplicate of article {dup_of[d]}"))
+    if pick_id is not None:
+        members.sort(key=lambda m: (m.id != pick_id, m.id))
+    return Family(fid, pick_id, status, pconf, reasons, members)
+
+
+def _member(d: Doc, confidence: float, reason: str = "") -> Member:
+    return Member(d.id, confidence, reason, d.site, d.url, d.origin, d.published, d.title)
+
+
+# --------------------------------------------------------------------------- store
+
+
+def ann_path_for(store: Any) -> Path | None:
+    """The ANN index file beside a SQLite store (None for other stores: rebuilt per run)."""
+    path = getattr(store, "path", None)
+    return Path(f"{path}.families.faiss") if path else None
+
+
+def update_store(
+    store: Any,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 2000,
+    now: Any = None,
+) -> dict[str, Any]:
+    """Bring the store's families up to date: signatures for new articles only, then place
+    every article not yet in a family. Existing families keep their ids and members (new
+    articles join them); sources set by the user are kept."""
+    st = settings or Settings()
+    timer = _Timer()
+    done = 0
+    t = time.perf_counter()
+    while True:
+        batch = store.articles_without_signature(batch_size)
+        if not batch:
+            break
+        sig_list = signatures([a.text for a in batch], st)
+        store.save_signatures(
+            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
+        )
+        done += len(batch)
+        if progress:
+            progress("signature", done, done)
+    timer.add("signature", t)
+    t = time.perf_counter()
+    sigs: dict[int, Signature] = {i: unpack(row) for i, row in store.iter_signatures()}
+    stored = store.families()
+    placed = {m[0] for f in stored for m in f.members}
+    existing = [f for f in stored if f.source_status != "excluded"]
+    timer.add("load", t)
+    dim = next((len(s.embedding) for s in sigs.values() if s.ok), 1)
+    index = CandidateIndex(st, dim, ann_path_for(store))
+    # the indexes hold every placed article; new ones are added by group()
+    t = time.perf_counter()
+    old_ok = sorted(m[0] for f in existing for m in f.members if m[0] in sigs)
+    if old_ok:
+        index.add(
+            np.asarray(old_ok, dtype=np.uint64),
+            np.stack([sigs[i].minhash for i in old_ok]),
+            np.stack([sigs[i].embedding for i in old_ok]),
+        )
+    timer.add("index", t)
+    new_ids = [i for i in sorted(sigs) if i not in placed]
+    groups = [[m[0] for m in f.members] for f in existing]
+    g = group(new_ids, sigs, index, st, groups=groups, timer=timer)
+    t = time.perf_counter()
+    meta = store.article_meta()
+    by_id = {i: Doc(i, "", m[4], m[0], m[1], m[2], m[3]) for i, m in meta.items()}
+    family_of = {m[0]: f for f in existing for m in f.members}
+    from retold.store.families import FamilyWrite
+
+    writes: list[FamilyWrite] = []
+    new_set = set(new_ids)
+    for cl in g.clusters:
+        if not (set(cl) & new_set):
+            continue  # untouched family
+        prev = next((family_of[m] for m in cl if m in family_of), None)
+        if len(cl) < 2:
+            writes.append(FamilyWrite(None, [(cl[0], 1.0, "")], cl[0], "single article", 1.0, []))
+            continue
+        override = prev.source_id if prev and prev.source_status == "set by user" else None
+        fam = _family(0, cl, [], g.links, sigs, by_id, st, {}, now, override)
+        # old members keep their stored confidence; new ones are scored on their links
+        kept = {m[0]: m for m in prev.members} if prev else {}
+        members = [kept.get(m.id, (m.id, m.confidence, m.reason)) for m in fam.members]
+        writes.append(
+            FamilyWrite(
+                prev.id if prev else None,
+                members,
+                fam.source,
+                fam.source_status,
+                fam.source_confidence,
+                fam.source_reasons,
+            )
+        )
+    for i, reason in g.excluded.items():
+        # excluded articles are recorded as placed (family of one) with their reason, so
+        # the next run does not look at them again
+        writes.append(FamilyWrite(None, [(i, 0.0, reason)], None, "excluded", 0.0, [reason]))
+    store.write_families(writes, delete=[])
+    index.save()
+    timer.add("write", t)
+    return {
+        "new_articles": len(new_ids),
+        "signed": done,
+        "families_written": len(writes),
+        "excluded": len(g.excluded),
+        "timings": {k: round(v, 3) for k, v in timer.t.items()},
+        "index_bytes": index.nbytes(),
+    }
+
+
+def load_from_store(store: Any, family_id: int | None = None) -> FamiliesResult:
+    """The families as stored (after ``update_store``), with member metadata."""
+    meta = store.article_meta()
+    fams: list[Family] = []
+    singletons: list[int] = []
+    excluded: list[Excluded] = []
+    for f in store.families(family_id):
+        if f.source_status == "excluded":
+            excluded += [Excluded(m[0], m[2]) for m in f.members]
+            continue
+        if len(f.members) < 2 and family_id is None:
+            singletons.append(f.members[0][0])
+            continue
+        members = []
+        for aid, conf, reason in f.members:
+            site, url, origin, published, title = meta.get(aid, ("", "", "", None, ""))
+            members.append(Member(aid, conf, reason, site, url, origin, published, title))
+        members.sort(key=lambda m: (m.id != f.source_id, m.id))
+        fams.append(
+            Family(
+                f.id, f.source_id, f.source_status, f.source_confidence, f.source_reasons, members
+            )
+        )
+    fams.sort(key=lambda f: (-f.size, f.id))
+    return FamiliesResult(fams, singletons, excluded)

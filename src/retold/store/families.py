@@ -1,0 +1,272 @@
+"""Family tables, shared by the SQLite and PostgreSQL stores (``FamilyTables`` mixin).
+
+``family_signatures``: one compact fingerprint per article (``families.signature``), so a
+later run never re-reads text; ``families`` / ``family_members``: the current grouping,
+one family per article (singletons included, so a run knows what it has seen);
+``family_audits``: which audit of the ``audits`` table belongs to which family, and which
+of its claims no sibling tells (``only_here``).
+
+A store supplies ``_q`` (placeholder style), ``_tx`` (run a function in one write
+transaction) and ``_conn``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+SIGNATURE_COLUMNS = (
+    "status",
+    "minhash",
+    "embedding",
+    "words",
+    "anchors",
+    "quotes",
+    "n_shingles",
+    "boilerplate",
+    "style",
+)
+
+
+@dataclass
+class FamilyRow:
+    id: int
+    source_id: int | None
+    source_status: str
+    source_confidence: float
+    source_reasons: list[str]
+    updated_at: str
+    members: list[tuple[int, float, str]]  # (article id, confidence, reason)
+
+
+@dataclass
+class FamilyWrite:
+    """A family to (re)write. ``id`` None: a new family."""
+
+    id: int | None
+    members: list[tuple[int, float, str]]
+    source_id: int | None
+    source_status: str
+    source_confidence: float
+    source_reasons: list[str]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class FamilyTables:
+    _conn: Any
+
+    def _q(self, sql: str) -> str:
+        return sql
+
+    def _tx(self, fn: Callable[[], T]) -> T:  # pragma: no cover - each store overrides
+        raise NotImplementedError
+
+    def _blob(self, value: bytes) -> Any:
+        return value
+
+    # ------------------------------------------------------------------ signatures
+
+    def articles_without_signature(self, limit: int = 500) -> list[Any]:
+        from retold.store.base import ARTICLE_COLUMNS, StoredArticle
+
+        cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+        rows = self._conn.execute(
+            self._q(
+                f"SELECT {cols} FROM articles a LEFT JOIN family_signatures s"
+                " ON s.article_id = a.id WHERE s.article_id IS NULL ORDER BY a.id LIMIT ?"
+            ),
+            (limit,),
+        ).fetchall()
+        return [StoredArticle(*r) for r in rows]
+
+    def save_signatures(self, rows: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """``rows``: (article id, signature version, packed signature)."""
+        cols = ", ".join(SIGNATURE_COLUMNS)
+        marks = ", ".join("?" for _ in SIGNATURE_COLUMNS)
+        sql = self._q(
+            f"INSERT INTO family_signatures (article_id, version, {cols}) VALUES (?, ?, {marks})"
+            " ON CONFLICT (article_id) DO NOTHING"
+        )
+
+        def write() -> None:
+            for article_id, version, packed in rows:
+                values = [
+                    self._blob(v) if isinstance(v, bytes) else v
+                    for v in (packed[c] for c in SIGNATURE_COLUMNS)
+                ]
+                self._conn.execute(sql, (article_id, version, *values))
+
+        self._tx(write)
+
+    def iter_signatures(self, chunk_size: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(article id, packed signature) in id order, read in chunks."""
+        cols = ", ".join(SIGNATURE_COLUMNS)
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                self._q(
+                    f"SELECT article_id, {cols} FROM family_signatures WHERE article_id > ?"
+                    " ORDER BY article_id LIMIT ?"
+                ),
+                (last, chunk_size),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield int(r[0]), dict(zip(SIGNATURE_COLUMNS, r[1:], strict=True))
+            last = rows[-1][0]
+
+    def article_meta(self) -> dict[int, tuple[str, str, str, str | None, str]]:
+        """id -> (site, url, origin, published, title) for every article."""
+        rows = self._conn.execute(
+            "SELECT id, site, url, origin, published, title FROM articles"
+        ).fetchall()
+        return {int(r[0]): (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    # ------------------------------------------------------------------ families
+
+    def families(self, family_id: int | None = None) -> list[FamilyRow]:
+        where = " WHERE f.id = ?" if family_id is not None else ""
+        params: tuple[Any, ...] = (family_id,) if family_id is not None else ()
+        heads = self._conn.execute(
+            self._q(
+                "SELECT f.id, f.source_id, f.source_status, f.source_confidence,"
+                f" f.source_reasons, f.updated_at FROM families f{where} ORDER BY f.id"
+            ),
+            params,
+        ).fetchall()
+        members: dict[int, list[tuple[int, float, str]]] = {int(h[0]): [] for h in heads}
+        rows = self._conn.execute(
+            self._q(
+                "SELECT family_id, article_id, confidence, reason FROM family_members"
+                + (" WHERE family_id = ?" if family_id is not None else "")
+                + " ORDER BY family_id, article_id"
+            ),
+            params,
+        ).fetchall()
+        for fid, aid, conf, reason in rows:
+            if int(fid) in members:
+                members[int(fid)].append((int(aid), float(conf), reason))
+        return [
+            FamilyRow(
+                int(h[0]),
+                None if h[1] is None else int(h[1]),
+                h[2],
+                float(h[3]),
+                json.loads(h[4] or "[]"),
+                h[5],
+                members[int(h[0])],
+            )
+            for h in heads
+        ]
+
+    def write_families(self, writes: list[FamilyWrite], delete: list[int]) -> list[int]:
+        """Rewrite the given families (new ones get ids), drop emptied ones; one
+        transaction. Returns the ids of ``writes`` in order."""
+        now = _now()
+
+        def write() -> list[int]:
+            c = self._conn
+            for fid in delete:
+                c.execute(self._q("DELETE FROM family_members WHERE family_id = ?"), (fid,))
+                c.execute(self._q("DELETE FROM families WHERE id = ?"), (fid,))
+            ids = []
+            for w in writes:
+                reasons = json.dumps(w.source_reasons, ensure_ascii=False)
+                if w.id is None:
+                    row = c.execute(
+                        self._q(
+                            "INSERT INTO families (source_id, source_status, source_confidence,"
+                            " source_reasons, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id"
+                        ),
+                        (w.source_id, w.source_status, w.source_confidence, reasons, now),
+                    ).fetchone()
+                    fid = int(row[0])
+                else:
+                    fid = w.id
+                    c.execute(
+                        self._q(
+                            "UPDATE families SET source_id = ?, source_status = ?,"
+                            " source_confidence = ?, source_reasons = ?, updated_at = ?"
+                            " WHERE id = ?"
+                        ),
+                        (w.source_id, w.source_status, w.source_confidence, reasons, now, fid),
+                    )
+                for aid, conf, reason in w.members:
+                    c.execute(
+                        self._q(
+                            "INSERT INTO family_members (article_id, family_id, confidence,"
+                            " reason) VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE"
+                            " SET family_id = excluded.family_id,"
+                            " confidence = excluded.confidence, reason = excluded.reason"
+                        ),
+                        (aid, fid, conf, reason),
+                    )
+                ids.append(fid)
+            return ids
+
+        return self._tx(write)
+
+    def set_family_source(self, family_id: int, article_id: int) -> None:
+        def write() -> None:
+            self._conn.execute(
+                self._q(
+                    "UPDATE families SET source_id = ?, source_status = 'set by user',"
+                    " source_confidence = 1.0, source_reasons = ?, updated_at = ? WHERE id = ?"
+                ),
+                (article_id, json.dumps(["set by the user"]), _now(), family_id),
+            )
+
+        self._tx(write)
+
+    # ------------------------------------------------------------------ family audits
+
+    def save_family_audit(
+        self,
+        family_id: int,
+        audit_id: int,
+        retelling_id: int,
+        judge: str,
+        schema_version: str,
+        only_here: list[int],
+    ) -> None:
+        def write() -> None:
+            self._conn.execute(
+                self._q(
+                    "INSERT INTO family_audits (family_id, retelling_id, judge, audit_id,"
+                    " schema_version, only_here, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (family_id, retelling_id, judge) DO UPDATE SET"
+                    " audit_id = excluded.audit_id, schema_version = excluded.schema_version,"
+                    " only_here = excluded.only_here, created_at = excluded.created_at"
+                ),
+                (
+                    family_id,
+                    retelling_id,
+                    judge,
+                    audit_id,
+                    schema_version,
+                    json.dumps(only_here),
+                    _now(),
+                ),
+            )
+
+        self._tx(write)
+
+    def family_audits(self, family_id: int, judge: str) -> dict[int, tuple[dict, list[int]]]:
+        """retelling id -> (stored audit JSON, only-here claim indexes)."""
+        rows = self._conn.execute(
+            self._q(
+                "SELECT fa.retelling_id, a.json, fa.only_here FROM family_audits fa"
+                " JOIN audits a ON a.id = fa.audit_id WHERE fa.family_id = ? AND fa.judge = ?"
+            ),
+            (family_id, judge),
+        ).fetchall()
+        return {int(r[0]): (json.loads(r[1]), json.loads(r[2])) for r in rows}

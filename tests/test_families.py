@@ -1,0 +1,243 @@
+"""Story families: grouping, source pick, bad input, the store (incremental), CLI, eval."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from retold.families import families, load_from_store, update_store
+from retold.families.audit import only_here
+from retold.families.synth import BOILERPLATE, generate
+from retold.model import Article
+from retold.settings import Settings
+from retold.store.base import SourceArticle
+from retold.store.sqlite import SCHEMA_VERSION, Store
+from tests.conftest import run_cli
+
+RETELLINGS = ("faithful", "contentfarm", "numbers", "misattributed", "dropped_caveats")
+
+# Invented for this test: the same topic as the demo wire story (a rail deal between two
+# countries), but another story: other people, places, sums and dates.
+SAME_TOPIC_OTHER_STORY = """Ostria and Pellmark agree tram link study
+
+BRELL, Ostria (Harbour Wire) — Ostria and Pellmark agreed on Friday to study a light-rail
+line across their northern border, a project officials said could cost €310 million.
+
+Transport Minister Aldo Fenwick said a feasibility report would be ready by October 2027.
+"We want commuters out of their cars," Fenwick told a news conference in Brell.
+
+The 58-kilometre route would link Brell with the Pellmark port of Lundra and serve
+about 9,000 passengers a day, according to a planning office estimate.
+
+Pellmark's infrastructure chief, Mira Odegaard, said funding talks with the Coastal
+Investment Fund would begin in spring. Critics in Lundra warned that the line could
+delay upgrades to the existing coastal road.
+"""
+
+
+def _demo(corpus: Path, names: tuple[str, ...]) -> list[Article]:
+    out = []
+    for name in names:
+        text = (corpus / f"{name}.txt").read_text(encoding="utf-8")
+        out.append(Article(text, title=text.splitlines()[0], origin=f"{name}.txt"))
+    return out
+
+
+def test_demo_corpus_is_one_family_with_the_wire_story_as_source(corpus: Path) -> None:
+    arts = _demo(corpus, ("source", *RETELLINGS, "unrelated"))
+    arts.append(Article(SAME_TOPIC_OTHER_STORY, origin="other-story.txt"))
+    result = families(arts)
+    assert len(result.families) == 1
+    fam = result.families[0]
+    members = {arts[m.id].origin for m in fam.members}
+    assert members == {"source.txt", *(f"{n}.txt" for n in RETELLINGS)}
+    assert arts[fam.source].origin == "source.txt"
+    assert fam.source_status == "direction"
+    assert all(0.5 <= m.confidence <= 1.0 for m in fam.members)
+    # the unrelated tram story and the same-topic other deal stay out
+    assert {arts[i].origin for i in result.singletons} == {"unrelated.txt", "other-story.txt"}
+
+
+def test_earliest_publication_wins_and_future_dates_are_ignored(corpus: Path) -> None:
+    arts = _demo(corpus, ("source", "faithful", "numbers"))
+    dated = [
+        SourceArticle(arts[0].text, origin="s", published="2026-03-14T09:00:00+00:00"),
+        SourceArticle(arts[1].text, origin="f", published="2026-03-14T11:30:00+00:00"),
+        SourceArticle(arts[2].text, origin="n", published="2099-01-01T00:00:00+00:00"),
+    ]
+    fam = families(dated).families[0]
+    assert fam.source == 0
+    assert any("in the future" in r for r in fam.source_reasons)
+    assert any("no date" in r for r in fam.source_reasons)  # the future one counts as none
+    # all dated: the earliest leads
+    dated[2] = SourceArticle(arts[2].text, origin="n", published="2026-03-15T08:00:00+00:00")
+    fam = families(dated).families[0]
+    assert fam.source == 0 and fam.source_status == "earliest"
+
+
+def test_bad_input_gets_reasons_and_boilerplate_does_not_merge(corpus: Path) -> None:
+    story = _demo(corpus, ("source", "faithful"))
+    cookie = [Article(BOILERPLATE.format(site=f"site{i}.example")) for i in range(30)]
+    paywall = "Subscribe now to keep reading. " * 3 + "Only 1 euro for the first month."
+    same = [Article(paywall * 3) for _ in range(25)]
+    arts = [*story, Article(""), Article("Too short to be a story."), *cookie, *same]
+    arts.append(Article(story[1].text, origin="copy"))  # exact duplicate of a retelling
+    result = families(arts)
+    assert len(result.families) == 1
+    fam = result.families[0]
+    assert {m.id for m in fam.members} == {0, 1, len(arts) - 1}
+    dup = next(m for m in fam.members if m.id == len(arts) - 1)
+    assert dup.reason == "exact duplicate of article 1"
+    reasons = {e.id: e.reason for e in result.excluded}
+    assert reasons[2] == "no text"
+    assert reasons[3].startswith("too short for a story")
+    cookie_ids = range(4, 34)
+    assert all(reasons[i].startswith("boilerplate") for i in cookie_ids)
+    assert all("boilerplate" in reasons[i] for i in range(34, 59))
+
+
+def _ingest(db: Path, arts: list[Article]) -> None:
+    with Store.open(db) as store:
+        store.add_articles(arts)
+
+
+def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Path) -> None:
+    db = tmp_path / "r.db"
+    first = _demo(corpus, ("source", "faithful", "contentfarm", "unrelated"))
+    _ingest(db, first)
+    with Store.open(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        stats = update_store(store)
+        assert stats["new_articles"] == 4
+        before = load_from_store(store)
+        (fam,) = before.families
+        assert {m.id for m in fam.members} == {1, 2, 3}
+    _ingest(db, _demo(corpus, ("numbers",)) + [Article(SAME_TOPIC_OTHER_STORY)])
+    with Store.open(db) as store:
+        stats = update_store(store)
+        assert stats["new_articles"] == 2 and stats["signed"] == 2  # old ones not re-read
+        after = load_from_store(store)
+    assert len(after.families) == 1
+    assert after.families[0].id == fam.id
+    assert {m.id for m in after.families[0].members} == {1, 2, 3, 5}
+    assert after.families[0].source == 1
+    assert (tmp_path / "r.db.families.faiss").exists()  # the ANN index persists
+
+
+def test_cli_ingest_families_json_and_set_source(tmp_path: Path, corpus: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("source", *RETELLINGS, "unrelated"):
+        (folder / f"{name}.txt").write_text((corpus / f"{name}.txt").read_text("utf-8"), "utf-8")
+    res = run_cli("ingest", str(folder), "--db", db)
+    assert res.returncode == 0, res.stderr
+    res = run_cli("families", "--db", db, "--format", "json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    (fam,) = data["families"]
+    assert set(fam) >= {"id", "source", "members"}
+    for m in fam["members"]:
+        assert set(m) >= {"id", "path", "site", "confidence"}
+    by_path = {Path(m["path"]).name: m["id"] for m in fam["members"]}
+    assert fam["source"] == by_path["source.txt"]
+    assert "unrelated.txt" not in by_path and data["singletons"] == 1
+    res = run_cli("families", "--db", db)
+    assert res.returncode == 0 and b"1 families" in res.stdout
+    res = run_cli(
+        "families", "--db", db, "--set-source", str(fam["id"]), str(by_path["faithful.txt"])
+    )
+    assert res.returncode == 0, res.stderr
+    res = run_cli("families", "--db", db, "-f", "json", "--family", str(fam["id"]))
+    again = json.loads(res.stdout)["families"][0]
+    assert again["source"] == by_path["faithful.txt"] and again["source_status"] == "set by user"
+    res = run_cli("families", "--db", db, "--set-source", str(fam["id"]), "9999")
+    assert res.returncode == 2 and b"not a member" in res.stderr
+    out = tmp_path / "fam.parquet"
+    res = run_cli("families", "--db", db, "-f", "parquet", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out).to_pylist()
+    assert len(table) == 6 and sum(r["is_source"] for r in table) == 1
+
+
+def test_only_here_uses_the_siblings_union() -> None:
+    claims = [
+        {
+            "text": "The ministers toasted the deal with champagne at midnight.",
+            "verdict": "unsupported",
+        },
+        {"text": "Construction will begin in April next year.", "verdict": "unsupported"},
+        {"text": "The line is 240 kilometres long.", "verdict": "supported"},
+    ]
+    siblings = ["Officials said construction will begin in April next year, on schedule."]
+    assert only_here(claims, siblings, Settings()) == [0]
+
+
+def test_cli_audit_family_stores_audits(tmp_path: Path, corpus: Path) -> None:
+    db = str(tmp_path / "a.db")
+    _ingest(Path(db), _demo(corpus, ("source", "faithful", "contentfarm")))
+    assert run_cli("families", "--db", db).returncode == 0
+    res = run_cli("audit", "--db", db, "--family", "1", "--json")
+    assert res.returncode == 0, res.stderr
+    rows = {r["article"]: r for r in json.loads(res.stdout)}
+    assert set(rows) == {2, 3}
+    assert rows[3]["unsupported"] + rows[3]["contradicted"] > rows[2]["unsupported"]
+    assert rows[3]["only_here"] >= 1  # the content farm's inventions are its own
+    res = run_cli("families", "--db", db, "--family", "1", "-f", "json")
+    members = json.loads(res.stdout)["families"][0]["members"]
+    assert all("audit" in m for m in members if m["id"] != 1)
+    with Store.open(db) as store:
+        assert store.get_audit(1, 3, "heuristic") is not None
+
+
+def _write_fixture(data: Path) -> None:
+    """A tiny benchmark folder in the shape of ../shared/data, from synthetic stories."""
+    (data / "llmfake").mkdir(parents=True)
+    (data / "sheepdog").mkdir()
+    rows, current, sid = [], None, 0
+    for art, fam, is_source in generate(160, seed=3):
+        if not fam:
+            continue
+        if is_source:
+            sid += 1
+            current = art.text
+            if sid % 5 == 0:  # a story nobody retold: unrelated noise
+                rows.append({"id": f"noise-{sid}", "source_id": None, "generated_text": current})
+            continue
+        rows.append(
+            {
+                "id": f"r-{len(rows)}",
+                "source_id": f"pf{sid}",
+                "source_text": current,
+                "source_text_full": None,
+                "generated_text": art.text,
+            }
+        )
+    with gzip.open(data / "llmfake" / "pairs.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    with gzip.open(data / "sheepdog" / "politifact_train_restyled.jsonl.gz", "wt") as fh:
+        fh.write("")
+
+
+def test_eval_families_on_a_tiny_fixture(tmp_path: Path) -> None:
+    from retold.eval.families import adjusted_rand, eval_families, pairwise
+
+    assert adjusted_rand(["a", "a", "b"], [1, 1, 2]) == 1.0
+    assert pairwise(["a", "a", "b"], [1, 2, 3])["recall"] == 0.0
+    _write_fixture(tmp_path)
+    r = eval_families(tmp_path, "heuristic", Settings(), choose=False)
+    for key in ("pairwise_precision", "pairwise_recall", "pairwise_f1", "ari", "source_accuracy"):
+        assert 0.0 <= r[key] <= 1.0
+    assert r["n"] > 0 and r["n_dev"] > 0
+    assert r["ari"] > 0.8
+
+
+def test_library_call(corpus: Path) -> None:
+    import retold
+
+    result = retold.families(_demo(corpus, ("source", "faithful")))
+    assert result.families[0].size == 2
+    assert retold.families.families is families
