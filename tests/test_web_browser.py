@@ -43,11 +43,15 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory) -> Iterator[str]:
+def db_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("web") / "web.db"
+
+
+@pytest.fixture(scope="module")
+def base_url(db_path: Path) -> Iterator[str]:
     import uvicorn
 
-    db = tmp_path_factory.mktemp("web") / "web.db"
-    app = create_app(Settings(), db=str(db))
+    app = create_app(Settings(), db=str(db_path))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -174,3 +178,26 @@ def test_ingest_upload_shows_job_progress_to_the_end(page, base_url: str, tmp_pa
     page.click("table.list a")
     assert "Velmar" in page.inner_text("article.text")
     shot(page, "article")
+
+
+def test_family_pages_group_audit_and_plot(page, base_url: str, db_path: Path, corpus) -> None:
+    from tests.test_web_families import stored_demo
+
+    ids = stored_demo(corpus, db_path)
+    page.goto(base_url + "/families")
+    page.click("#families-update")
+    page.wait_for_url("**/jobs/*")
+    sync_api.expect(page.locator("#job-state")).to_have_text("done", timeout=60_000)
+    page.goto(base_url + "/families")
+    page.click("#families a")
+    page.wait_for_url("**/families/*")
+    page.click("#family-audit")
+    page.wait_for_url("**/jobs/*")
+    sync_api.expect(page.locator("#job-state")).to_have_text("done", timeout=120_000)
+    page.click("text=Family #")
+    page.wait_for_selector("svg.plot")
+    assert page.locator("svg.plot rect").count() >= 3  # one bar per audited retelling
+    shot(page, "family")
+    page.click(f'a[href$="/audits/{ids["numbers"]}"]')
+    page.wait_for_selector("article.f-change")
+    shot(page, "family-member-report")

@@ -18,31 +18,13 @@ from rich.table import Table
 
 from retold.cli_store import ConfigOpt, DbOpt, _open, _settings, _stdout
 from retold.errors import RetoldError
+from retold.families.summary import sites_line, time_span
 
 
 class FamiliesFormat(StrEnum):
     table = "table"
     json = "json"
     parquet = "parquet"
-
-
-def _span(dates: list[str]) -> str:
-    from retold.families.source import parse_date
-
-    parsed = sorted(d for d in (parse_date(x) for x in dates) if d is not None)
-    if not parsed:
-        return "no dates"
-    first, last = parsed[0], parsed[-1]
-    hours = (last - first).total_seconds() / 3600
-    return f"{first:%Y-%m-%d %H:%M} +{hours:.1f} h"
-
-
-def _sites(members: list[Any]) -> str:
-    from collections import Counter
-
-    counts = Counter(m.site or "?" for m in members)
-    shown = ", ".join(f"{s}" + (f" x{n}" if n > 1 else "") for s, n in counts.most_common(3))
-    return shown + (f" (+{len(counts) - 3})" if len(counts) > 3 else "")
 
 
 def families_cmd(
@@ -149,7 +131,7 @@ def _print_list(result: Any) -> None:
         else:
             source = f"#{src.id} {src.title or src.path or src.url} ({f.source_status})"
         dates = [m.published for m in f.members if m.published]
-        table.add_row(str(f.id), str(f.size), source, _span(dates), _sites(f.members))
+        table.add_row(str(f.id), str(f.size), source, time_span(dates), sites_line(f.members))
     out.print(table, markup=False)
     if result.excluded:
         from collections import Counter

@@ -87,7 +87,7 @@ def create_app(
     files_root: str | Path | None = None,
 ) -> Any:
     """The ASGI app (FastAPI wrapped in the request guard)."""
-    from retold.web import api, pages
+    from retold.web import api, families, pages
 
     settings = settings or Settings()
     state = WebState(
@@ -115,6 +115,7 @@ def create_app(
     )
     app.state.retold = state
     app.include_router(api.router)
+    app.include_router(families.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)

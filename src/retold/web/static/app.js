@@ -20,9 +20,14 @@
           var p = job.result || job.progress || {};
           document.getElementById("job-state").textContent = job.state;
           document.getElementById("job-seconds").textContent = job.seconds;
-          document.getElementById("job-counts").textContent =
-            "read " + (p.read || 0) + ", new " + (p.new || 0) + ", duplicates " +
-            (p.duplicates || 0) + ", skipped " + (p.skipped || 0);
+          var parts = [];
+          Object.keys(p).forEach(function (k) {
+            var v = p[k];
+            if (typeof v === "number" || typeof v === "string") parts.push(k.replace(/_/g, " ") + " " + v);
+          });
+          document.getElementById("job-counts").textContent = parts.join(", ");
+          var bar = document.getElementById("job-progress");
+          if (typeof p.done === "number" && p.total) { bar.max = p.total; bar.value = p.done; }
           if (job.state === "done" || job.state === "failed") {
             window.location.reload();  // the server renders the final summary
           } else {

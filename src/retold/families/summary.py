@@ -1,0 +1,27 @@
+"""Short human descriptions of a family for listings (CLI table, web pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def time_span(dates: list[str | None]) -> str:
+    """First publication time and how long the family kept growing, e.g. "2024-03-01 09:00
+    +5.5 h" ("no dates" when none parses)."""
+    from retold.families.source import parse_date
+
+    parsed = sorted(d for d in (parse_date(x) for x in dates) if d is not None)
+    if not parsed:
+        return "no dates"
+    first, last = parsed[0], parsed[-1]
+    hours = (last - first).total_seconds() / 3600
+    return f"{first:%Y-%m-%d %H:%M} +{hours:.1f} h"
+
+
+def sites_line(members: list[Any]) -> str:
+    """The three commonest sites of ``members`` with counts, and how many more there are."""
+    from collections import Counter
+
+    counts = Counter(m.site or "?" for m in members)
+    shown = ", ".join(f"{s}" + (f" x{n}" if n > 1 else "") for s, n in counts.most_common(3))
+    return shown + (f" (+{len(counts) - 3})" if len(counts) > 3 else "")

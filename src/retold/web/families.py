@@ -1,0 +1,249 @@
+"""Story families in the web app: REST endpoints under ``/api/families`` and the pages
+``/families`` (list) and ``/families/{id}`` (members, their audit summaries, a fidelity
+plot, source override, audit job). Grouping and auditing are background jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from retold.errors import RetoldError
+from retold.families.summary import sites_line, time_span
+from retold.web.api import state_of
+from retold.web.app import ApiError, WebState
+
+router = APIRouter()
+
+
+# --------------------------------------------------------------------------- library side
+
+
+def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
+    """One family as a dict (``retold families --family ID --format json`` shape) with each
+    member's audit summary when the family was audited."""
+    from retold.families.audit import member_summary
+    from retold.families.run import load_from_store
+
+    with st.store() as store:
+        result = load_from_store(store, family_id)
+        if not result.families:
+            raise ApiError(404, f"no family {family_id} (group articles first)")
+        audits = store.family_audits(family_id, judge)
+    fam = result.families[0]
+    data = fam.to_dict()
+    data["time_span"] = time_span([m.published for m in fam.members])
+    data["sites"] = sites_line(fam.members)
+    for m in data["members"]:
+        if m["id"] in audits:
+            stored, marks = audits[m["id"]]
+            m["audit"] = member_summary(family_id, m["id"], stored, marks)
+    return data
+
+
+def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
+    from retold.families.run import load_from_store
+
+    with st.store() as store:
+        result = load_from_store(store)
+    rows = []
+    for f in result.families[offset : offset + limit]:
+        src = next((m for m in f.members if m.id == f.source), None)
+        rows.append(
+            {
+                **f.to_dict(),
+                "source_title": src.title if src else "",
+                "time_span": time_span([m.published for m in f.members]),
+                "sites": sites_line(f.members),
+            }
+        )
+    return {
+        "total": len(result.families),
+        "singletons": len(result.singletons),
+        "excluded": len(result.excluded),
+        "families": rows,
+    }
+
+
+def start_update(st: WebState) -> Any:
+    from retold.families.run import update_store
+
+    def job(progress: Any) -> dict[str, Any]:
+        def step(stage: str, done: int, total: int) -> None:
+            progress({"stage": stage, "done": done, "total": total})
+
+        with st.store() as store:
+            return update_store(store, st.settings, progress=step)
+
+    return st.jobs.submit("families", job)
+
+
+def start_audit(st: WebState, family_id: int, judge: str) -> Any:
+    from retold.families.audit import audit_families
+    from retold.judges.base import JUDGES
+
+    if judge not in JUDGES:
+        raise RetoldError(f"judge: unknown judge {judge[:40]!r} (available: {', '.join(JUDGES)})")
+
+    def job(progress: Any) -> dict[str, Any]:
+        with st.store() as store:
+            rows = audit_families(
+                store,
+                st.settings,
+                judge,
+                family_id,
+                progress=lambda n, total: progress({"done": n, "total": total}),
+            )
+        return {"family": family_id, "audited": len(rows), "members": rows}
+
+    return st.jobs.submit("audit", job)
+
+
+def set_source(st: WebState, family_id: int, article_id: int) -> None:
+    with st.store() as store:
+        rows = store.families(family_id)
+        if not rows or rows[0].source_status == "excluded":
+            raise ApiError(404, f"no family {family_id}")
+        if article_id not in {m[0] for m in rows[0].members}:
+            raise ApiError(422, f"article {article_id} is not a member of family {family_id}")
+        store.set_family_source(family_id, article_id)
+
+
+def _accepted(job: Any) -> JSONResponse:
+    url = f"/api/jobs/{job.id}"
+    return JSONResponse(
+        {"job": job.to_dict(), "status_url": url}, status_code=202, headers={"Location": url}
+    )
+
+
+# --------------------------------------------------------------------------- API
+
+
+class SourceIn(BaseModel):
+    article: int = Field(..., description="Stored id of the member to make the source.")
+
+
+class AuditIn(BaseModel):
+    judge: str | None = None
+
+
+@router.get("/api/families")
+def families_api(
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Story families, largest first: id, source, members (id, path or url, site,
+    membership confidence), time span and sites."""
+    return families_list(state_of(request), limit, offset)
+
+
+@router.get("/api/families/{family_id}")
+def family_api(
+    family_id: int, request: Request, judge: str | None = Query(None, max_length=40)
+) -> dict[str, Any]:
+    """One family with each member's audit summary (after an audit job)."""
+    st = state_of(request)
+    return family_view(st, family_id, judge or st.settings.judge)
+
+
+@router.post("/api/families/update", status_code=202)
+def families_update_api(request: Request) -> JSONResponse:
+    """Place articles ingested since the last run into families (a background job)."""
+    return _accepted(start_update(state_of(request)))
+
+
+@router.post("/api/families/{family_id}/audit", status_code=202)
+def family_audit_api(family_id: int, body: AuditIn, request: Request) -> JSONResponse:
+    """Audit every member against the family's source (a background job)."""
+    st = state_of(request)
+    family_view(st, family_id, st.settings.judge)  # 404 before queueing
+    return _accepted(start_audit(st, family_id, body.judge or st.settings.judge))
+
+
+@router.post("/api/families/{family_id}/source")
+def family_source_api(family_id: int, body: SourceIn, request: Request) -> dict[str, Any]:
+    """Override the family's source with one of its members."""
+    st = state_of(request)
+    set_source(st, family_id, body.article)
+    return family_view(st, family_id, st.settings.judge)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@router.get("/families", response_class=HTMLResponse)
+def families_page(request: Request, page_no: int = 1) -> HTMLResponse:
+    from retold.web.pages import page
+
+    per_page = 50
+    page_no = max(page_no, 1)
+    data = families_list(state_of(request), per_page, (page_no - 1) * per_page)
+    pages = max((data["total"] + per_page - 1) // per_page, 1)
+    return page("families.html.j2", data=data, page_no=page_no, pages=pages)
+
+
+@router.post("/families/update")
+def families_update_page(request: Request) -> Response:
+    job = start_update(state_of(request))
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/families/{family_id}", response_class=HTMLResponse)
+def family_page(family_id: int, request: Request) -> HTMLResponse:
+    from retold.web.pages import page
+    from retold.web.plots import bars
+
+    st = state_of(request)
+    fam = family_view(st, family_id, st.settings.judge)
+    audited = [m for m in fam["members"] if "audit" in m]
+    plot = (
+        bars(
+            [
+                (
+                    f"#{m['id']} {m.get('site') or m.get('title') or ''}".strip(),
+                    m["audit"]["fidelity"],
+                )
+                for m in audited
+            ],
+            title="Fidelity to the source per retelling",
+        )
+        if audited
+        else None
+    )
+    return page("family.html.j2", fam=fam, plot=plot, judge=st.settings.judge)
+
+
+@router.post("/families/{family_id}/audit")
+def family_audit_page(family_id: int, request: Request) -> Response:
+    st = state_of(request)
+    family_view(st, family_id, st.settings.judge)
+    job = start_audit(st, family_id, st.settings.judge)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/families/{family_id}/source")
+async def family_source_page(family_id: int, request: Request) -> Response:
+    form = await request.form()
+    raw = form.get("article")
+    if not isinstance(raw, str) or not raw.isdigit():
+        raise ApiError(422, "article: a stored article id is needed")
+    set_source(state_of(request), family_id, int(raw))
+    return RedirectResponse(f"/families/{family_id}", status_code=303)
+
+
+@router.get("/families/{family_id}/audits/{article_id}", response_class=HTMLResponse)
+def member_audit_page(family_id: int, article_id: int, request: Request) -> HTMLResponse:
+    """The stored audit of one member against the family's source, as the full report."""
+    from retold.report.html import render_html, script_csp
+
+    st = state_of(request)
+    with st.store() as store:
+        audits = store.family_audits(family_id, st.settings.judge)
+    if article_id not in audits:
+        raise ApiError(404, f"article {article_id} of family {family_id} is not audited yet")
+    links = [("retold", "/"), (f"Family {family_id}", f"/families/{family_id}")]
+    html = render_html(audits[article_id][0], links=links)
+    return HTMLResponse(html, headers={"Content-Security-Policy": script_csp()})
