@@ -191,6 +191,19 @@ def test_cli_audit_family_stores_audits(tmp_path: Path, corpus: Path) -> None:
     assert all("audit" in m for m in members if m["id"] != 1)
     with Store.open(db) as store:
         assert store.get_audit(1, 3, "heuristic") is not None
+    report = tmp_path / "family-1"
+    res = run_cli("families", "--db", db, "--family", "1", "--html", str(report), "--no-update")
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in report.iterdir()) == [
+        "index.html",
+        "member-2.html",
+        "member-3.html",
+    ]
+    index = (report / "index.html").read_text()
+    assert 'href="member-3.html"' in index and "<svg" in index and "<script" not in index
+    assert "/static/" not in index and "make source" not in index  # offline, read-only
+    bad = run_cli("families", "--db", db, "--html", str(report))
+    assert bad.returncode == 2 and b"--html needs --family" in bad.stderr
 
 
 def _write_fixture(data: Path) -> None:

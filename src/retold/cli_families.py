@@ -44,6 +44,14 @@ def families_cmd(
         bool, typer.Option(help="Place articles ingested since the last run first.")
     ] = True,
     judge: Annotated[str | None, typer.Option(help="Judge whose audits --family shows.")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="With --family: write a family report folder (index.html + one audit report "
+            "per audited member).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Group stored articles into story families and pick each family's source."""
@@ -51,6 +59,8 @@ def families_cmd(
 
     if fmt is FamiliesFormat.parquet and output is None:
         raise RetoldError("--format parquet needs --output FILE")
+    if html is not None and family is None:
+        raise RetoldError("--html needs --family ID (one report folder per family)")
     settings = _settings(config)
     err = Console(stderr=True, highlight=False)
     store = _open(db, settings)
@@ -69,6 +79,16 @@ def families_cmd(
         if family is not None and not result.families:
             raise RetoldError(f"no family with id {family} in {store.location}")
         audits = store.family_audits(family, judge or settings.judge) if family else {}
+        view = None
+        if family is not None and fmt is FamiliesFormat.json:
+            from retold.families.summary import family_view
+
+            view = family_view(store, family, judge or settings.judge)
+        if html is not None and family is not None:
+            from retold.report.family import write_family_report
+
+            files = write_family_report(store, family, html, judge or settings.judge)
+            err.print(f"family report written to {files[0]} ({len(files)} files)", markup=False)
     finally:
         store.close()
     if fmt is FamiliesFormat.parquet and output is not None:
@@ -79,13 +99,8 @@ def families_cmd(
         return
     if fmt is FamiliesFormat.json:
         data = result.to_dict()
-        if family is not None:
-            from retold.families.audit import member_summary
-
-            for m in data["families"][0]["members"]:
-                if m["id"] in audits:
-                    stored, marks = audits[m["id"]]
-                    m["audit"] = member_summary(family, m["id"], stored, marks)
+        if view is not None:
+            data["families"] = [view]
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         if output:
             from retold.report.files import write_text_atomic

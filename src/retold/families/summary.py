@@ -25,3 +25,25 @@ def sites_line(members: list[Any]) -> str:
     counts = Counter(m.site or "?" for m in members)
     shown = ", ".join(f"{s}" + (f" x{n}" if n > 1 else "") for s, n in counts.most_common(3))
     return shown + (f" (+{len(counts) - 3})" if len(counts) > 3 else "")
+
+
+def family_view(store: Any, family_id: int, judge: str) -> dict[str, Any] | None:
+    """One stored family as a dict (``Family.to_dict`` plus ``time_span`` and ``sites``),
+    each audited member with its audit summary under ``audit``; None if there is no such
+    family."""
+    from retold.families.audit import member_summary
+    from retold.families.run import load_from_store
+
+    result = load_from_store(store, family_id)
+    if not result.families:
+        return None
+    audits = store.family_audits(family_id, judge)
+    fam = result.families[0]
+    data = fam.to_dict()
+    data["time_span"] = time_span([m.published for m in fam.members])
+    data["sites"] = sites_line(fam.members)
+    for m in data["members"]:
+        if m["id"] in audits:
+            stored, marks = audits[m["id"]]
+            m["audit"] = member_summary(family_id, m["id"], stored, marks)
+    return data

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from retold.errors import RetoldError
 from retold.families.summary import sites_line, time_span
+from retold.report.family import fidelity_plot
 from retold.web.api import state_of
 from retold.web.app import ApiError, WebState
 
@@ -22,24 +23,13 @@ router = APIRouter()
 
 
 def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
-    """One family as a dict (``retold families --family ID --format json`` shape) with each
-    member's audit summary when the family was audited."""
-    from retold.families.audit import member_summary
-    from retold.families.run import load_from_store
+    """``retold.families.summary.family_view`` over the server's store; 404 when missing."""
+    from retold.families.summary import family_view as view
 
     with st.store() as store:
-        result = load_from_store(store, family_id)
-        if not result.families:
-            raise ApiError(404, f"no family {family_id} (group articles first)")
-        audits = store.family_audits(family_id, judge)
-    fam = result.families[0]
-    data = fam.to_dict()
-    data["time_span"] = time_span([m.published for m in fam.members])
-    data["sites"] = sites_line(fam.members)
-    for m in data["members"]:
-        if m["id"] in audits:
-            stored, marks = audits[m["id"]]
-            m["audit"] = member_summary(family_id, m["id"], stored, marks)
+        data = view(store, family_id, judge)
+    if data is None:
+        raise ApiError(404, f"no family {family_id} (group articles first)")
     return data
 
 
@@ -194,26 +184,15 @@ def families_update_page(request: Request) -> Response:
 @router.get("/families/{family_id}", response_class=HTMLResponse)
 def family_page(family_id: int, request: Request) -> HTMLResponse:
     from retold.web.pages import page
-    from retold.web.plots import bars
 
     st = state_of(request)
     fam = family_view(st, family_id, st.settings.judge)
-    audited = [m for m in fam["members"] if "audit" in m]
-    plot = (
-        bars(
-            [
-                (
-                    f"#{m['id']} {m.get('site') or m.get('title') or ''}".strip(),
-                    m["audit"]["fidelity"],
-                )
-                for m in audited
-            ],
-            title="Fidelity to the source per retelling",
-        )
-        if audited
-        else None
+    return page(
+        "family.html.j2",
+        fam=fam,
+        plot=fidelity_plot(fam),
+        member_href=lambda mid: f"/families/{family_id}/audits/{mid}",
     )
-    return page("family.html.j2", fam=fam, plot=plot, judge=st.settings.judge)
 
 
 @router.post("/families/{family_id}/audit")

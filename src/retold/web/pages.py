@@ -7,44 +7,24 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import UploadFile
 
-from retold import __version__
 from retold.errors import RetoldError
 from retold.web.api import get_result, read_pair, run_compare, start_ingest, state_of, style_of
+from retold.web.render import render
 from retold.web.security import COOKIE, session_value
 
 router = APIRouter()
-TEMPLATES = Path(__file__).parent / "templates"
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet")
-
-
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-    )
-
-
-def render(template: str, **context: Any) -> str:
-    context.setdefault("version", __version__)
-    context.setdefault("logged_in", False)
-    return _env().get_template(template).render(**context)
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,0 +1,57 @@
+"""Family reports as files: ``write_family_report(store, family_id, folder, judge)`` writes
+``index.html`` (the family: source, members, their audit summaries, a fidelity plot) and one
+``member-<id>.html`` audit report per audited member, each self-contained and offline (inline
+CSS, no script in the family page, strict CSP). The web app's family page uses the same
+template and plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from retold.errors import RetoldError
+
+
+def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
+    """Bars of each audited member's fidelity to the source (None before any audit)."""
+    from retold.web.plots import bars
+
+    audited = [m for m in fam["members"] if "audit" in m]
+    if not audited:
+        return None
+    items = [
+        (f"#{m['id']} {m.get('site') or m.get('title') or ''}".strip(), m["audit"]["fidelity"])
+        for m in audited
+    ]
+    return bars(items, title="Fidelity to the source per retelling")
+
+
+def write_family_report(store: Any, family_id: int, folder: Path, judge: str) -> list[Path]:
+    from retold.families.summary import family_view
+    from retold.report.files import write_text_atomic
+    from retold.report.html import write_html
+    from retold.web.render import STATIC, render
+
+    fam = family_view(store, family_id, judge)
+    if fam is None:
+        raise RetoldError(f"no family with id {family_id} in {store.location}")
+    audits = store.family_audits(family_id, judge)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for member_id, (data, _marks) in sorted(audits.items()):
+        written.append(write_html(data, folder / f"member-{member_id}.html"))
+    css = Markup((STATIC / "app.css").read_text("utf-8"))
+    html = render(
+        "family.html.j2",
+        fam=fam,
+        plot=fidelity_plot(fam),
+        member_href=lambda mid: f"member-{mid}.html",
+        standalone=True,
+        css=css,
+        status=200,
+    )
+    index = folder / "index.html"
+    write_text_atomic(index, html)
+    return [index, *written]
