@@ -165,7 +165,9 @@ def train(
 
 @app.command()
 def style(
-    files: list[str] = typer.Argument(..., help="Articles: .txt/.md/.html paths, or - for stdin."),
+    files: list[str] = typer.Argument(
+        ..., metavar="FILE", help="Articles: .txt/.md/.html paths, or - for stdin."
+    ),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every span."),
     config: Path | None = ConfigOpt,

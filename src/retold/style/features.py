@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from retold.style.lexicon import CATEGORIES, lexicon_hits
+from retold.style.lexicon import CATEGORIES, lexicon_hits, machine_rewrite_terms
 
 TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
 # sentence ends: a line break, or . ! ? (and a closing quote) before a capital or opening quote
@@ -307,8 +307,6 @@ def doc_features(
 
 # --- machine-rewrite rows: which stock phrases occur, and how often
 def machine_phrases() -> tuple[str, ...]:
-    from retold.style.lexicon import machine_rewrite_terms
-
     return machine_rewrite_terms()
 
 
