@@ -149,6 +149,25 @@ def test_content_farm_scores_clearly_above_source_and_paraphrase(corpus_articles
     assert "stunning" in new_text and "pivotal moment" in new_text
 
 
+def test_long_texts_are_scored_in_sentence_aligned_chunks(corpus_articles):
+    # bounded memory on long inputs: chunked feature rows give the same token probabilities
+    import numpy as np
+
+    from retold.style.features import chunks, part, token_features, tokenize
+
+    model = load_model()
+    tok = tokenize("\n\n".join([corpus_articles["contentfarm"].text] * 3))
+    pieces = chunks(tok, size=200)
+    assert len(pieces) > 3 and pieces[0][0] == 0 and pieces[-1][1] == len(tok.words)
+    for (_, j), (i, _) in zip(pieces, pieces[1:], strict=False):
+        assert j == i and tok.sentence[i] != tok.sentence[i - 1]  # cuts between sentences
+    whole = model.si.prob(token_features(tok, model.si_dims))
+    parts = np.concatenate(
+        [model.si.prob(token_features(part(tok, i, j), model.si_dims)) for i, j in pieces]
+    )
+    assert np.allclose(whole, parts, atol=1e-5)
+
+
 def test_empty_text_is_an_input_error():
     with pytest.raises(InputError, match="no article text"):
         analyse("   \n ")

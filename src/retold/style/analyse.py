@@ -18,9 +18,11 @@ from retold.style.features import (
     DIM,
     MACHINE_EXTRA,
     Tokens,
+    chunks,
     doc_features,
     headline_features,
     machine_features,
+    part,
     span_features,
     token_features,
     tokenize,
@@ -93,7 +95,9 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
 def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]:
     if not tok.words:
         return []
-    probs = model.si.prob(token_features(tok, model.si_dims))
+    probs = np.concatenate(
+        [model.si.prob(token_features(part(tok, i, j), model.si_dims)) for i, j in chunks(tok)]
+    )
     found = decode_spans(tok, probs, st.style_span_threshold or model.si_threshold)
     if not found:
         return []
