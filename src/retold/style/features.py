@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from retold.style.lexicon import CATEGORIES, lexicon_hits, machine_rewrite_terms
 
@@ -176,6 +175,8 @@ def token_features(tok: Tokens, dims: int = DIM, window: int = 3) -> np.ndarray:
     if n == 0:
         return np.zeros((0, 3 * dims + N_CAT + len(TOKEN_EXTRA)), np.float32)
     vec = tok.vectors[:, :dims] * tok.is_word[:, None]
+    import scipy.sparse as sp  # here, not at module level: the claim judge imports the lexicon
+
     # context and sentence means as sparse products (a banded neighbour matrix and a
     # sentence-membership matrix): one pass over the vectors, linear in the article length
     first = np.searchsorted(tok.sentence, tok.sentence, side="left")
