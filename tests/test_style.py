@@ -374,3 +374,22 @@ def test_train_and_eval_on_a_tiny_fixture(tmp_path):
     assert 0.0 <= p["tc_micro_f1"] <= 1.0
     assert s["n"] == 12 and s["auroc"] > 0.8  # 6 articles x 2 distinct variants
     assert c["n"] > 0 and c["f1"] > 0.9
+
+
+def test_compare_json_carries_the_style_scores_and_validates(corpus):
+    from retold.audit.compare import compare
+    from retold.report.jsonout import audit_to_dict, validate
+
+    src = read_article(str(corpus / "source.txt"))
+    data = audit_to_dict(compare(src, read_article(str(corpus / "contentfarm.txt"))))
+    validate(data)  # the schema (additionalProperties: false) knows every new field
+    style = data["style"]
+    assert style["method"] == "learned"
+    assert style["retelling_score"] == style["retelling_scores"]["sensationalism"]
+    assert style["delta"]["sensationalism"] == data["summary"]["style_delta"]
+    assert style["more_sensational"] is data["summary"]["more_sensational"] is True
+    assert style["new_techniques"] and all(v > 0 for v in style["new_techniques"].values())
+    text = data["retelling"]["text"]
+    for s in style["spans"]:
+        side_text = text if s["side"] == "retelling" else data["source"]["text"]
+        assert side_text[s["start"] : s["end"]] == s["text"]
