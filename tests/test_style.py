@@ -103,6 +103,12 @@ def test_machine_rewrite_markers_are_evidence():
     assert all(s.confidence < 1.0 + 1e-9 for s in marks)
 
 
+def test_reworded_source_words_are_not_new():
+    src = "The minister said the government would not compromise on safety."
+    ret = "Safety would not be compromised, the minister said."
+    assert not [s for s in compare_style(src, ret).spans if s.new]
+
+
 def test_spans_present_in_the_source_are_not_new():
     # the source itself is dramatic: the retelling keeps its wording and adds one new phrase
     added = " Critics called it a jaw-dropping scandal."
@@ -126,7 +132,9 @@ def test_faithful_paraphrase_is_not_flagged(corpus_articles):
     )
     assert not cmp.more_sensational
     assert abs(cmp.retelling_score - cmp.source_score) < 5
-    assert not [s for s in cmp.spans if s.new and s.kind == "sensational" and s.confidence > 0.5]
+    # nothing the paraphrase says is blamed on it: every span it has, the source has too
+    assert not [s for s in cmp.spans if s.new], [s.text for s in cmp.spans if s.new]
+    assert cmp.new_techniques == {}
 
 
 def test_content_farm_scores_clearly_above_source_and_paraphrase(corpus_articles):
@@ -139,6 +147,25 @@ def test_content_farm_scores_clearly_above_source_and_paraphrase(corpus_articles
     cmp = compare_style(src.text, cf.text, source_title=src.title, retelling_title=cf.title)
     new_text = " ".join(s.text for s in cmp.spans if s.new)
     assert "stunning" in new_text and "pivotal moment" in new_text
+
+
+def test_long_texts_are_scored_in_sentence_aligned_chunks(corpus_articles):
+    # bounded memory on long inputs: chunked feature rows give the same token probabilities
+    import numpy as np
+
+    from retold.style.features import chunks, part, token_features, tokenize
+
+    model = load_model()
+    tok = tokenize("\n\n".join([corpus_articles["contentfarm"].text] * 3))
+    pieces = chunks(tok, size=200)
+    assert len(pieces) > 3 and pieces[0][0] == 0 and pieces[-1][1] == len(tok.words)
+    for (_, j), (i, _) in zip(pieces, pieces[1:], strict=False):
+        assert j == i and tok.sentence[i] != tok.sentence[i - 1]  # cuts between sentences
+    whole = model.si.prob(token_features(tok, model.si_dims))
+    parts = np.concatenate(
+        [model.si.prob(token_features(part(tok, i, j), model.si_dims)) for i, j in pieces]
+    )
+    assert np.allclose(whole, parts, atol=1e-5)
 
 
 def test_empty_text_is_an_input_error():
@@ -347,3 +374,22 @@ def test_train_and_eval_on_a_tiny_fixture(tmp_path):
     assert 0.0 <= p["tc_micro_f1"] <= 1.0
     assert s["n"] == 12 and s["auroc"] > 0.8  # 6 articles x 2 distinct variants
     assert c["n"] > 0 and c["f1"] > 0.9
+
+
+def test_compare_json_carries_the_style_scores_and_validates(corpus):
+    from retold.audit.compare import compare
+    from retold.report.jsonout import audit_to_dict, validate
+
+    src = read_article(str(corpus / "source.txt"))
+    data = audit_to_dict(compare(src, read_article(str(corpus / "contentfarm.txt"))))
+    validate(data)  # the schema (additionalProperties: false) knows every new field
+    style = data["style"]
+    assert style["method"] == "learned"
+    assert style["retelling_score"] == style["retelling_scores"]["sensationalism"]
+    assert style["delta"]["sensationalism"] == data["summary"]["style_delta"]
+    assert style["more_sensational"] is data["summary"]["more_sensational"] is True
+    assert style["new_techniques"] and all(v > 0 for v in style["new_techniques"].values())
+    text = data["retelling"]["text"]
+    for s in style["spans"]:
+        side_text = text if s["side"] == "retelling" else data["source"]["text"]
+        assert side_text[s["start"] : s["end"]] == s["text"]

@@ -175,7 +175,7 @@ def train(
 @app.command()
 def style(
     files: list[str] = typer.Argument(
-        ..., help="Articles: .txt/.md/.html paths, http(s) URLs, or - for stdin."
+        ..., metavar="FILE", help="Articles: .txt/.md/.html paths, http(s) URLs, or - for stdin."
     ),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every span."),

@@ -50,7 +50,8 @@ def summary(audit: Audit) -> dict[str, Any]:
         "quotes": quotes,
         "changes": len(audit.changes),
         "omissions": len(audit.omissions),
-        "style_delta": round(audit.style.retelling_score - audit.style.source_score, 2),
+        # + 0.0: no "-0.0" when the two scores differ by less than the rounding
+        "style_delta": round(audit.style.retelling_score - audit.style.source_score, 2) + 0.0,
         "more_sensational": audit.style.more_sensational,
     }
 
@@ -62,7 +63,7 @@ def _style_scores(audit: Audit) -> dict[str, Any]:
         return {}
     src, ret = st.source, st.retelling
     cb = (
-        round(ret.clickbait - src.clickbait, 2)
+        round(ret.clickbait - src.clickbait, 2) + 0.0
         if ret.clickbait is not None and src.clickbait is not None
         else None
     )
@@ -70,8 +71,8 @@ def _style_scores(audit: Audit) -> dict[str, Any]:
         "source_scores": src.to_dict(),
         "retelling_scores": ret.to_dict(),
         "delta": {
-            "sensationalism": round(ret.sensationalism - src.sensationalism, 2),
-            "machine_rewrite": round(ret.machine_rewrite - src.machine_rewrite, 2),
+            "sensationalism": round(ret.sensationalism - src.sensationalism, 2) + 0.0,
+            "machine_rewrite": round(ret.machine_rewrite - src.machine_rewrite, 2) + 0.0,
             "clickbait": cb,
             "propaganda_spans": ret.propaganda_spans - src.propaganda_spans,
         },

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from retold.analyze.words import STOPWORDS
 from retold.errors import InputError
 from retold.model import StyleAnalysis, StyleComparison, StyleScores, StyleSpan
 from retold.settings import Settings
@@ -17,9 +18,11 @@ from retold.style.features import (
     DIM,
     MACHINE_EXTRA,
     Tokens,
+    chunks,
     doc_features,
     headline_features,
     machine_features,
+    part,
     span_features,
     token_features,
     tokenize,
@@ -92,7 +95,9 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
 def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]:
     if not tok.words:
         return []
-    probs = model.si.prob(token_features(tok, model.si_dims))
+    probs = np.concatenate(
+        [model.si.prob(token_features(part(tok, i, j), model.si_dims)) for i, j in chunks(tok)]
+    )
     found = decode_spans(tok, probs, st.style_span_threshold or model.si_threshold)
     if not found:
         return []
@@ -170,16 +175,40 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _in_source(span: StyleSpan, source_norm: str, min_ratio: float) -> bool:
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 2 and w not in STOPWORDS]
+
+
+def _word_key(word: str) -> str:
+    """A crude stem: inflections of one word share it (compromised / compromise)."""
+    return word[: max(4, len(word) - 3)]
+
+
+@dataclass(frozen=True)
+class _Source:
+    norm: str  # the words of the source, lower case, single-spaced
+    prefixes: frozenset[str]  # every prefix (4+ letters) of every source word
+
+    @classmethod
+    def of(cls, text: str) -> _Source:
+        words = set(re.findall(r"\w+", text.lower()))
+        return cls(_norm(text), frozenset(w[:k] for w in words for k in range(4, len(w) + 1)))
+
+
+def _in_source(span: StyleSpan, source: _Source, min_ratio: float) -> bool:
+    """A span is the source's, not the retelling's, when its words occur there as they stand,
+    when it brings no content word the source lacks (a reworded "would not compromise" is
+    not a new "compromised"), or, for a long propaganda span, when it is near-verbatim."""
     words = _norm(span.text)
-    if not words or f" {words} " in f" {source_norm} ":
+    if not words or f" {words} " in f" {source.norm} ":
+        return True
+    if not any(_word_key(w) not in source.prefixes for w in _content_words(span.text)):
         return True
     if span.kind != "propaganda" or len(words) < 12:
         return False
-    # a long propaganda span lightly reworded from the source is the source's, not new
     from rapidfuzz import fuzz
 
-    return fuzz.partial_ratio(words, source_norm) >= min_ratio
+    return fuzz.partial_ratio(words, source.norm) >= min_ratio
 
 
 def compare_style(
@@ -195,9 +224,9 @@ def compare_style(
     st = settings or Settings()
     src = analyse(source_text, source_title or None, st)
     ret = analyse(retelling_text, retelling_title or None, st)
-    source_norm = _norm(src.text)
+    source = _Source.of(src.text)
     new_ret = [
-        replace(s, side="retelling", new=not _in_source(s, source_norm, st.style_same_span_ratio))
+        replace(s, side="retelling", new=not _in_source(s, source, st.style_same_span_ratio))
         for s in ret.spans
     ]
     new_techniques: dict[str, int] = {}

@@ -16,9 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from retold.style.lexicon import CATEGORIES, lexicon_hits
+from retold.style.lexicon import CATEGORIES, lexicon_hits, machine_rewrite_terms
 
 TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*|[^\w\s]")
 # sentence ends: a line break, or . ! ? (and a closing quote) before a capital or opening quote
@@ -81,6 +80,7 @@ class Tokens:
     cats: np.ndarray  # (n, N_CAT) 0/1: lexicon categories covering the token
     vectors: np.ndarray  # (n, DIM)
     hits: list[tuple[int, int, str]]  # lexicon cues (start, end, category)
+    quoted: np.ndarray  # 0/1: inside quotation marks (parity of the quote marks before it)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -112,7 +112,40 @@ def tokenize(text: str) -> Tokens:
             i, j = np.searchsorted(ends, a, side="right"), np.searchsorted(starts, b, side="left")
             cats[i:j, CATEGORIES.index(cat)] = 1.0
     vectors = word_vectors(words)
-    return Tokens(text, starts, ends, words, sentence, sents, is_word, cats, vectors, hits)
+    quoted = (np.cumsum([w in _QUOTE_CHARS for w in words], dtype=np.int64) % 2).astype(bool)
+    return Tokens(text, starts, ends, words, sentence, sents, is_word, cats, vectors, hits, quoted)
+
+
+def chunks(tok: Tokens, size: int = 4000) -> list[tuple[int, int]]:
+    """Token ranges of about ``size`` tokens that start at sentence starts, so feature rows
+    (which look only within a sentence) can be built piece by piece in bounded memory."""
+    out, i, n = [], 0, len(tok.words)
+    while i < n:
+        j = min(n, i + size)
+        if j < n:  # move the cut back to the start of the sentence holding token j
+            cut = int(np.searchsorted(tok.sentence, tok.sentence[j], side="left"))
+            j = cut if cut > i else int(np.searchsorted(tok.sentence, tok.sentence[j], "right"))
+        out.append((i, j))
+        i = j
+    return out
+
+
+def part(tok: Tokens, i: int, j: int) -> Tokens:
+    """Tokens i..j of ``tok`` (whole sentences), sentence ids renumbered from 0."""
+    s0 = int(tok.sentence[i]) if j > i else 0
+    return Tokens(
+        tok.text,
+        tok.starts[i:j],
+        tok.ends[i:j],
+        tok.words[i:j],
+        tok.sentence[i:j] - s0,
+        tok.sentences[s0 : int(tok.sentence[j - 1]) + 1] if j > i else [],
+        tok.is_word[i:j],
+        tok.cats[i:j],
+        tok.vectors[i:j],
+        [],
+        tok.quoted[i:j],
+    )
 
 
 # --- token rows (propaganda span identification)
@@ -142,6 +175,8 @@ def token_features(tok: Tokens, dims: int = DIM, window: int = 3) -> np.ndarray:
     if n == 0:
         return np.zeros((0, 3 * dims + N_CAT + len(TOKEN_EXTRA)), np.float32)
     vec = tok.vectors[:, :dims] * tok.is_word[:, None]
+    import scipy.sparse as sp  # here, not at module level: the claim judge imports the lexicon
+
     # context and sentence means as sparse products (a banded neighbour matrix and a
     # sentence-membership matrix): one pass over the vectors, linear in the article length
     first = np.searchsorted(tok.sentence, tok.sentence, side="left")
@@ -175,7 +210,7 @@ def token_features(tok: Tokens, dims: int = DIM, window: int = 3) -> np.ndarray:
     extra[:, 1] = [len(w) > 1 and w.isupper() for w in words]
     extra[:, 2] = ~tok.is_word
     extra[:, 3] = [any(c.isdigit() for c in w) for w in words]
-    extra[:, 4] = np.cumsum(quoted) % 2
+    extra[:, 4] = tok.quoted
     extra[:, 5] = (k - first) / np.maximum(1, last - first - 1)
     extra[:, 6] = np.log1p(np.maximum(1, n_sent_words))
     extra[:, 7] = per_sentence([w == "!" for w in words])
@@ -226,7 +261,9 @@ def span_features(tok: Tokens, spans: list[tuple[int, int]]) -> np.ndarray:
         if words_idx:
             rows[r, :DIM] = tok.vectors[words_idx].mean(axis=0)
         sid = int(tok.sentence[min(i, len(tok.words) - 1)]) if tok.words else 0
-        sidx = np.flatnonzero((tok.sentence == sid) & tok.is_word)
+        lo = int(np.searchsorted(tok.sentence, sid, side="left"))
+        hi = int(np.searchsorted(tok.sentence, sid, side="right"))
+        sidx = lo + np.flatnonzero(tok.is_word[lo:hi])
         if sidx.size:
             rows[r, DIM : 2 * DIM] = tok.vectors[sidx].mean(axis=0)
         rows[r, 2 * DIM : 2 * DIM + N_CAT] = tok.cats[i:j].max(axis=0) if j > i else 0
@@ -307,8 +344,6 @@ def doc_features(
 
 # --- machine-rewrite rows: which stock phrases occur, and how often
 def machine_phrases() -> tuple[str, ...]:
-    from retold.style.lexicon import machine_rewrite_terms
-
     return machine_rewrite_terms()
 
 
