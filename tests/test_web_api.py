@@ -374,3 +374,14 @@ def test_style_api_and_article_page(tmp_path: Path) -> None:
     page = c.get(f"/articles/{row['id']}").text
     assert "How it is told" in page and "<svg" in page and "sensationalism" in page
     assert "&lt;i&gt;Hype&lt;/i&gt;" in page
+
+
+def test_serve_refuses_unsafe_options() -> None:
+    from tests.conftest import run_cli
+
+    open_host = run_cli("serve", "--host", "0.0.0.0", "--port", "1")
+    assert open_host.returncode == 2 and b"give --token" in open_host.stderr
+    short = run_cli("serve", "--host", "0.0.0.0", "--token", "abc")
+    assert short.returncode == 2 and b"at least 16 characters" in short.stderr
+    no_dir = run_cli("serve", "--files", "/nonexistent/dir")
+    assert no_dir.returncode == 2 and b"not a folder" in no_dir.stderr
