@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,6 +228,10 @@ class _TorchBackend:
                 f"{_INSTALL_HINT}"
             ) from None
         self._torch = torch
+        import retold
+
+        if "OMP_NUM_THREADS" in retold.PINNED_THREAD_VARS:  # a model this size wants them all
+            torch.set_num_threads(os.cpu_count() or 1)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         with _quiet_transformers():
             model = AutoModelForSequenceClassification.from_pretrained(
