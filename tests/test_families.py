@@ -241,3 +241,25 @@ def test_library_call(corpus: Path) -> None:
     result = retold.families(_demo(corpus, ("source", "faithful")))
     assert result.families[0].size == 2
     assert retold.families.families is families
+
+
+def test_huge_near_copy_bucket_is_capped() -> None:
+    """A wire story copied 80 times: each copy verifies at most the closest copies."""
+    import numpy as np
+
+    from retold.families.candidates import CandidateIndex
+    from retold.families.signature import signatures
+
+    st = Settings()
+    text = " ".join(f"Minister Alda Vrenn said {n} new depots open in Korsa." for n in range(12))
+    sigs = signatures([f"{text} Copy {i} by Site{i}." for i in range(80)], st)
+    ids = np.arange(80, dtype=np.uint64)
+    mh = np.stack([s.minhash for s in sigs])
+    em = np.stack([s.embedding for s in sigs])
+    index = CandidateIndex(st, em.shape[1])
+    index.add(ids, mh, em)
+    cands = index.query(ids, mh, em)
+    assert all(len(c) <= st.families_max_candidates + st.families_ann_k for c in cands.values())
+    assert all(k not in c and len(c) >= st.families_max_candidates for k, c in cands.items())
+    (fam,) = families([Article(f"{text} Copy {i} by Site{i}.") for i in range(80)]).families
+    assert fam.size == 80  # a real story copied widely is one family, not boilerplate
