@@ -83,5 +83,5 @@ class CandidateIndex:
 
     def nbytes(self) -> int:
         """Approximate memory of both indexes."""
-        lsh = len(self.lsh) * self.lsh.b * 24 + self._mh.nbytes + len(self._row) * 100
+        lsh = len(self.lsh) * self.lsh.b * 12 + self._mh.nbytes + len(self._row) * 100
         return self.ann.nbytes() + lsh
