@@ -254,3 +254,49 @@ def test_library_call(corpus: Path) -> None:
     result = retold.families(_demo(corpus, ("source", "faithful")))
     assert result.families[0].size == 2
     assert retold.families.families is families
+
+
+def test_huge_near_copy_bucket_is_capped() -> None:
+    """A wire story copied 80 times: each copy verifies at most the closest copies."""
+    import numpy as np
+
+    from retold.families.candidates import CandidateIndex
+    from retold.families.signature import signatures
+
+    st = Settings()
+    text = " ".join(f"Minister Alda Vrenn said {n} new depots open in Korsa." for n in range(12))
+    sigs = signatures([f"{text} Copy {i} by Site{i}." for i in range(80)], st)
+    ids = np.arange(80, dtype=np.uint64)
+    mh = np.stack([s.minhash for s in sigs])
+    em = np.stack([s.embedding for s in sigs])
+    index = CandidateIndex(st, em.shape[1])
+    index.add(ids, mh, em)
+    cands = index.query(ids, mh, em)
+    assert all(len(c) <= st.families_max_candidates + st.families_ann_k for c in cands.values())
+    assert all(k not in c and len(c) >= st.families_max_candidates for k, c in cands.items())
+    (fam,) = families([Article(f"{text} Copy {i} by Site{i}.") for i in range(80)]).families
+    assert fam.size == 80  # a real story copied widely is one family, not boilerplate
+
+
+def test_band_index_matches_brute_force_banding() -> None:
+    import numpy as np
+
+    from retold.families.lsh import BandIndex
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64)
+    copies = base.copy()
+    copies[:, ::4] = rng.integers(0, 2**32, size=(40, 32), dtype=np.uint64)  # 75% kept
+    index = BandIndex(0.3, 128)
+    index.add(np.arange(20, dtype=np.uint64), base[:20])
+    index.add(np.arange(40, 60, dtype=np.uint64), copies[:20])  # added in a second call
+    index.add(np.arange(20, 40, dtype=np.uint64), base[20:])
+    bands = index.band_hashes(np.concatenate([base[:20], copies[:20], base[20:]]))
+    all_keys = index.keys  # in the order added, like ``bands``
+    for q, found in zip(copies[:20], index.query(copies[:20]), strict=True):
+        qb = index.band_hashes(q[None, :])[0]
+        expected = {int(k) for k, b in zip(all_keys, bands, strict=True) if (b == qb).any()}
+        assert set(found.tolist()) == expected
+    # a copy sharing 75% of its MinHash finds its original
+    assert all(i in index.query(copies[i : i + 1])[0] for i in range(20))
+    assert all(i + 20 not in index.query(copies[i : i + 1])[0] for i in range(20))

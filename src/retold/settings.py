@@ -131,12 +131,12 @@ class Settings:
     # verification: a logistic model over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""
-    families_same_story: float = 0.5
+    families_same_story: float = 0.4
     families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
     families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified
     # (possible links per article are capped at families_ann_k): stops chaining
-    families_min_link_share: float = 0.34
+    families_min_link_share: float = 0.2
     # boilerplate: share of words from cookie-wall/paywall/sign-in vocabulary at which a
     # page is not a story, and how many near-identical pages make a template
     families_boilerplate_share: float = 0.06
@@ -146,7 +146,7 @@ class Settings:
     # numbers contained, content words the others also tell, quoted words held, and the
     # retelling's added sensational language (per 100 words)
     families_direction_anchors: float = 1.0
-    families_direction_support: float = 0.5
+    families_direction_support: float = 0.0
     families_direction_quotes: float = 0.5
     families_direction_style: float = 0.2
     # direction score margin under which the source is "no clear source"

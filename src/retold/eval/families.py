@@ -62,8 +62,9 @@ def adjusted_rand(gold: list[str], pred: list[int]) -> float:
     return (index - expected) / (top - expected) if top != expected else 1.0
 
 
-def source_accuracy(items: list[Item], result: FamiliesResult) -> tuple[float, int, int]:
-    """(accuracy, gold families with a source and 2+ members, picked 'no clear source')."""
+def source_accuracy(items: list[Item], result: FamiliesResult) -> tuple[float, int, int, int]:
+    """(accuracy, gold families with a source and 2+ members, of those: picked 'no clear
+    source', picked right)."""
     fam_of = {m.id: f for f in result.families for m in f.members}
     sizes = Counter(i.family for i in items)
     total = correct = unclear = 0
@@ -75,7 +76,7 @@ def source_accuracy(items: list[Item], result: FamiliesResult) -> tuple[float, i
         if f is not None and f.source is None:
             unclear += 1
         correct += int(f is not None and f.source == pos)
-    return (correct / total if total else 0.0), total, unclear
+    return (correct / total if total else 0.0), total, unclear, correct
 
 
 def score(items: list[Item], settings: Settings) -> dict[str, Any]:
@@ -84,13 +85,15 @@ def score(items: list[Item], settings: Settings) -> dict[str, Any]:
     gold = [i.family for i in items]
     pred = labels_of(result, len(items))
     pw = pairwise(gold, pred)
-    acc, n_src, unclear = source_accuracy(items, result)
+    acc, n_src, unclear, correct = source_accuracy(items, result)
     return {
         "pairwise_precision": round(pw["precision"], 4),
         "pairwise_recall": round(pw["recall"], 4),
         "pairwise_f1": round(pw["f1"], 4),
         "ari": round(adjusted_rand(gold, pred), 4),
         "source_accuracy": round(acc, 4),
+        # right among the families where a source was picked (abstentions left out)
+        "source_precision": round(correct / max(1, n_src - unclear), 4),
         "n": len(items),
         "gold_families": len(set(gold)),
         "families": len(result.families),

@@ -276,7 +276,8 @@ def print_families(r: dict[str, Any], console: Console) -> None:
     t = r.get("thresholds", {})
     console.print(
         f"families: {r['gold_families']} gold families, {r['families']} found, "
-        f"{r['no_clear_source']} with no clear source, {r['excluded']} excluded; "
+        f"{r['no_clear_source']} with no clear source (right on {r['source_precision']:.3f} "
+        f"of the picked ones), {r['excluded']} excluded; "
         f"dev ({r['n_dev']} articles) ARI {r['dev']['ari']:.3f}; thresholds from dev: "
         + ", ".join(f"{k}={v}" for k, v in t.items())
     )

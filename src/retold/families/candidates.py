@@ -54,19 +54,19 @@ class CandidateIndex:
         out: dict[int, list[int]] = {}
         k = min(st.families_ann_k + 1, max(len(self.ann), 1))
         if len(ids) and len(self.ann):
-            keys, sims = self.ann.search(embeddings, k)
+            keys, cosines = self.ann.search(embeddings, k)
         buckets = self.lsh.query(minhashes)
         for row, (key, mh) in enumerate(zip(ids.tolist(), minhashes, strict=True)):
             near = [int(c) for c in buckets[row].tolist() if c != key]
             if len(near) > st.families_max_candidates:
                 # a huge bucket (templates, boilerplate): keep the closest copies only
                 rows = np.array([self._row[c] for c in near])
-                sims = (self._mh[rows] == mh).mean(axis=1)
-                near = [near[i] for i in np.argsort(-sims, kind="stable")]
+                jaccard = (self._mh[rows] == mh).mean(axis=1)
+                near = [near[i] for i in np.argsort(-jaccard, kind="stable")]
             cands = near[: st.families_max_candidates]
             if len(ids) and len(self.ann):
                 seen = set(cands)
-                for c, cos in zip(keys[row].tolist(), sims[row].tolist(), strict=True):
+                for c, cos in zip(keys[row].tolist(), cosines[row].tolist(), strict=True):
                     if c >= 0 and c != key and c not in seen and cos >= st.families_ann_min_cos:
                         cands.append(int(c))
                         seen.add(c)
@@ -83,5 +83,5 @@ class CandidateIndex:
 
     def nbytes(self) -> int:
         """Approximate memory of both indexes."""
-        lsh = len(self.lsh) * self.lsh.b * 24 + self._mh.nbytes + len(self._row) * 100
+        lsh = len(self.lsh) * self.lsh.b * 12 + self._mh.nbytes + len(self._row) * 100
         return self.ann.nbytes() + lsh

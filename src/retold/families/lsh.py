@@ -1,8 +1,8 @@
 """MinHash LSH as sorted numpy arrays: the banding of datasketch's ``MinHashLSH`` (same
 band count and rows per band for a threshold, from datasketch itself) without its Python
 dict-of-sets buckets, which cost ~8 KB per article (8 GB at a million articles). Here an
-article costs ``bands * 16`` bytes, lookups are ``searchsorted`` per band, vectorised over
-all queries.
+article costs ``bands * 12`` bytes (sorted band hashes and their int32 rows); lookups are
+``searchsorted`` per band, vectorised over all queries.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ class BandIndex:
     def __init__(self, threshold: float, num_perm: int) -> None:
         self.b, self.r = band_params(threshold, num_perm)
         self.keys = np.zeros(0, dtype=np.uint64)
-        self._bands = np.zeros((0, self.b), dtype=np.uint64)
-        self._order = np.zeros((0, self.b), dtype=np.int64)
-        self._sorted = np.zeros((0, self.b), dtype=np.uint64)
+        self._order = np.zeros((0, self.b), dtype=np.int32)  # row of each sorted entry
+        self._sorted = np.zeros((0, self.b), dtype=np.uint64)  # band hashes, sorted per band
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -44,10 +43,15 @@ class BandIndex:
     def add(self, keys: np.ndarray, minhashes: np.ndarray) -> None:
         if not len(keys):
             return
+        # the unsorted bands are not kept: rebuilt from the sorted ones when rows are added
+        old = np.empty_like(self._sorted)
+        np.put_along_axis(old, self._order.astype(np.int64), self._sorted, axis=0)
+        bands = np.concatenate([old, self.band_hashes(minhashes)])
+        del old
         self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.uint64)])
-        self._bands = np.concatenate([self._bands, self.band_hashes(minhashes)])
-        self._order = np.argsort(self._bands, axis=0, kind="stable")
-        self._sorted = np.take_along_axis(self._bands, self._order, axis=0)
+        order = np.argsort(bands, axis=0, kind="stable")
+        self._sorted = np.take_along_axis(bands, order, axis=0)
+        self._order = order.astype(np.int32)
 
     def query(self, minhashes: np.ndarray) -> list[np.ndarray]:
         """Keys sharing at least one band with each query (unique, unsorted)."""
