@@ -102,6 +102,21 @@ def direction_scores(
     return out
 
 
+def is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
+    """One text holds nearly all the other's content words and names/numbers: the same
+    article (re-read with other whitespace, or cut at a length limit)."""
+    need = settings.families_source_copy_cover
+
+    def within(x: Signature, y: Signature) -> bool:
+        return (
+            len(x.words) > 0
+            and coverage(x.words, y.words) >= need
+            and coverage(x.anchors, y.anchors) >= need
+        )
+
+    return within(a, b) or within(b, a)
+
+
 def pick_source(
     members: list[int],
     sigs: dict[int, Signature],
@@ -134,7 +149,16 @@ def pick_source(
     if len(pool) == 1:
         return SourcePick(pool[0], "earliest", 0.8, reasons, scores)
     ranked = sorted(pool, key=lambda m: (-scores[m], m))
-    margin = scores[ranked[0]] - scores[ranked[1]]
+    # copies of the best (the same article read twice, or cut short) are no competitors:
+    # the margin is to the best member that is not one of them
+    best = sigs[ranked[0]]
+    rivals = [m for m in ranked[1:] if not is_copy(best, sigs[m], settings)]
+    if not rivals:
+        reasons.append(f"the other candidates are copies of article {ranked[0]}")
+        return SourcePick(ranked[0], "direction", 0.8, reasons, scores)
+    if len(rivals) < len(ranked) - 1:
+        reasons.append(f"{len(ranked) - 1 - len(rivals)} copies of it left out of the margin")
+    margin = scores[ranked[0]] - scores[rivals[0]]
     if margin < settings.families_source_margin:
         reasons.append(
             f"direction evidence is weak (best two differ by {margin:.3f}, "
