@@ -6,7 +6,7 @@ Per gold dev family with a source: each member's mean direction features against
 members (as in ``families.source.direction_scores``); a logistic model without intercept
 on (source - other member) differences. Prints the weights scaled to anchors = 1 (the
 ``families_direction_*`` settings) and, per "no clear source" margin, the share of dev
-families whose source ranks first. The held-out part is never read.
+families whose source (or a copy of it) ranks first. The held-out part is never read.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def main() -> int:
     for per in feats.values():
         src = next(k for k in per if items[k].is_source)
         for s in per:
-            if s != src:
+            # another copy of the original is no "other member": same article, same features
+            if not items[s].source_copy:
                 d = per[src] - per[s]
                 x += [d, -d]
                 y += [1, 0]
@@ -76,7 +77,7 @@ def main() -> int:
             if float((per[ranked[0]] - per[ranked[1]]) @ w) < margin:
                 unclear += 1
             else:
-                right += items[ranked[0]].is_source
+                right += items[ranked[0]].source_copy
         print(
             f"margin {margin:.2f}: source first {right / len(feats):.3f}, no clear source {unclear}"
         )

@@ -148,10 +148,10 @@ class Settings:
     # Fitted as a logistic model on the dev part of the families eval (source vs other
     # member, scaled to anchors = 1; scripts/fit_family_direction.py)
     families_direction_anchors: float = 1.0
-    families_direction_support: float = 0.75
+    families_direction_support: float = 0.67
     families_direction_quotes: float = 0.4
     families_direction_style: float = 0.03
-    families_direction_machine: float = 0.6
+    families_direction_machine: float = 0.57
     # direction score margin under which the source is "no clear source"
     families_source_margin: float = 0.02
     # a member holding this share of another's content words and of its names/numbers is a

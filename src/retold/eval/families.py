@@ -28,7 +28,7 @@ LINK_SHARE_GRID = (0.2, 0.34, 0.5)
 # the weight of "content words the others also tell" in the direction score; the "no clear
 # source" margin is not searched: abstaining always costs accuracy here, so it is a product
 # choice (Settings.families_source_margin) and abstentions are reported
-SUPPORT_GRID = (0.0, 0.4, 0.75)
+SUPPORT_GRID = (0.0, 0.35, 0.67)
 
 
 def labels_of(result: FamiliesResult, n: int) -> list[int]:
