@@ -300,3 +300,49 @@ def test_band_index_matches_brute_force_banding() -> None:
     # a copy sharing 75% of its MinHash finds its original
     assert all(i in index.query(copies[i : i + 1])[0] for i in range(20))
     assert all(i + 20 not in index.query(copies[i : i + 1])[0] for i in range(20))
+
+
+def test_machine_rewrite_cues_point_away_from_the_source() -> None:
+    from retold.families.signature import pack, signatures, unpack
+    from retold.families.source import direction_scores
+
+    source = (
+        "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
+        "repairs. Engineers found cracks in two of the steel girders last month, mayor Dana "
+        "Pruitt said. The bridge carries about 12,000 cars a day."
+    )
+    rewrite = (
+        "In a pivotal decision that underscores growing concerns, the Harwick council voted "
+        "7 to 2 on Monday to close the Elm Street bridge for repairs. Engineers found cracks "
+        "in two steel girders last month, mayor Dana Pruitt said. The bridge carries about "
+        "12,000 cars a day.\nAs the situation continues to unfold, residents await updates."
+    )
+    st = Settings()
+    sigs = signatures([source, rewrite], st)
+    assert sigs[0].machine == 0.0 and sigs[1].machine > 0.0
+    assert unpack(pack(sigs[1])).machine == sigs[1].machine
+    scores = direction_scores([0, 1], dict(enumerate(sigs)), st)
+    assert scores[0] > scores[1]
+
+
+def test_a_copy_of_the_source_is_no_rival_for_the_margin() -> None:
+    from retold.families.signature import signatures
+    from retold.families.source import pick_source
+
+    source = (
+        "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
+        "repairs. Engineers found cracks in two of the steel girders last month, mayor Dana "
+        "Pruitt said. The bridge carries about 12,000 cars a day, and the detour adds 20 "
+        "minutes. Repairs will cost 4.5 million dollars, paid by the county."
+    )
+    copy = "  ".join(source.split(". "))  # the same page read with other whitespace
+    rewrite = (
+        "In a pivotal move, Harwick's council voted to shut the Elm Street bridge, underscoring "
+        "safety concerns after engineers found cracked girders. As the work continues, "
+        "drivers face a long detour."
+    )
+    st = Settings()
+    sigs = dict(enumerate(signatures([source, copy, rewrite], st)))
+    pick = pick_source([0, 1, 2], sigs, {}, st)
+    assert pick.source in (0, 1) and pick.status == "direction"
+    assert any("copies" in r for r in pick.reasons)

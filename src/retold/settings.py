@@ -142,15 +142,21 @@ class Settings:
     families_boilerplate_share: float = 0.06
     families_boilerplate_copies: int = 20
     families_min_anchors: int = 3  # a template copy with fewer names/numbers is boilerplate
-    # source pick: direction evidence weights (chosen on dev, see families.source): names and
-    # numbers contained, content words the others also tell, quoted words held, and the
-    # retelling's added sensational language (per 100 words)
+    # source pick: direction evidence weights (see families.source): names and numbers
+    # contained, content words the others also tell, quoted words held, the retelling's
+    # added sensational language and its added machine-rewrite cues (both per 100 words).
+    # Fitted as a logistic model on the dev part of the families eval (source vs other
+    # member, scaled to anchors = 1; scripts/fit_family_direction.py)
     families_direction_anchors: float = 1.0
-    families_direction_support: float = 0.0
-    families_direction_quotes: float = 0.5
-    families_direction_style: float = 0.2
+    families_direction_support: float = 0.67
+    families_direction_quotes: float = 0.4
+    families_direction_style: float = 0.03
+    families_direction_machine: float = 0.57
     # direction score margin under which the source is "no clear source"
-    families_source_margin: float = 0.04
+    families_source_margin: float = 0.02
+    # a member holding this share of another's content words and of its names/numbers is a
+    # copy of it (the same article): copies of the best candidate are left out of the margin
+    families_source_copy_cover: float = 0.95
     families_future_tolerance_h: float = 24.0  # dates later than now + this are ignored
     families_time_margin_h: float = 0.0  # earliest date must lead the next by more than this
     # audit: a retelling claim counts as told by a sibling when a sibling sentence holds this

@@ -28,6 +28,8 @@ class Item:
     family: str  # gold family id ("noise:<key>" for unrelated singletons)
     is_source: bool
     dev: bool  # in the dev part (threshold choice); else held out
+    # the family's original as read from any set (the source and its duplicates)
+    source_copy: bool = False
 
 
 SAME_ORIGINAL = 0.6
@@ -114,11 +116,12 @@ def load_corpus(data: Path, limit: int | None = None) -> list[Item]:
     source_taken: set[str] = set()
     for key, text, fam, is_source in raw:
         gold = canon.get(fam, fam)
+        copy = is_source
         if is_source:
             # the same original read from two sets is one source plus an exact duplicate
             is_source = gold not in source_taken
             source_taken.add(gold)
-        items.append(Item(key, text, gold, is_source, dev_split(gold)))
+        items.append(Item(key, text, gold, is_source, dev_split(gold), copy))
     # a fixed pseudo-random order: sources must not be recognisable by position
     items.sort(key=lambda i: hashlib.sha1(i.key.encode()).hexdigest())
     if limit:

@@ -277,7 +277,8 @@ def print_families(r: dict[str, Any], console: Console) -> None:
     console.print(
         f"families: {r['gold_families']} gold families, {r['families']} found, "
         f"{r['no_clear_source']} with no clear source (right on {r['source_precision']:.3f} "
-        f"of the picked ones), {r['excluded']} excluded; "
+        f"of the picked ones; {r.get('source_accuracy_copies', 0.0):.3f} of the sources "
+        f"when a copy of the original counts), {r['excluded']} excluded; "
         f"dev ({r['n_dev']} articles) ARI {r['dev']['ari']:.3f}; thresholds from dev: "
         + ", ".join(f"{k}={v}" for k, v in t.items())
     )

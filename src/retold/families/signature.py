@@ -18,7 +18,7 @@ from datasketch import MinHash
 from retold.analyze.words import STOPWORDS, content_words, words
 from retold.settings import Settings
 
-SIGNATURE_VERSION = 1
+SIGNATURE_VERSION = 2
 _PERMS: dict[tuple[int, int], tuple[tuple[np.ndarray, np.ndarray], str]] = {}
 
 # A capitalised run not at a sentence start: "Maria Keller", "Lessmark", "Meridian Press".
@@ -47,6 +47,7 @@ class Signature:
     n_shingles: int = 0
     boilerplate: float = 0.0  # share of words that are boilerplate vocabulary
     style: float = 0.0  # sensational / loaded language per 100 words (style.lexicon)
+    machine: float = 0.0  # machine-rewrite cues per 100 words (style.lexicon)
 
     @property
     def ok(self) -> bool:
@@ -117,7 +118,7 @@ def empty(status: str, settings: Settings, dim: int) -> Signature:
 def signatures(texts: list[str], settings: Settings | None = None) -> list[Signature]:
     """One signature per text; texts too short for a story get a status saying so."""
     from retold.analyze.embed import embed
-    from retold.style.lexicon import cue_density
+    from retold.style.lexicon import cue_density, machine_cue_density
 
     st = settings or Settings()
     vecs = embed([t if t.strip() else "." for t in texts], st.embedding_model) if texts else None
@@ -145,6 +146,7 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
                 n_shingles=len(shingles),
                 boilerplate=round(boiler, 4),
                 style=round(cue_density(text), 4),
+                machine=round(machine_cue_density(text), 4),
             )
         )
     return out
@@ -161,6 +163,7 @@ def pack(sig: Signature) -> dict[str, bytes | int | float | str]:
         "n_shingles": sig.n_shingles,
         "boilerplate": sig.boilerplate,
         "style": sig.style,
+        "machine": sig.machine,
     }
 
 
@@ -178,4 +181,5 @@ def unpack(row: dict) -> Signature:
         n_shingles=int(row["n_shingles"]),
         boilerplate=float(row["boilerplate"]),
         style=float(row["style"]),
+        machine=float(row.get("machine") or 0.0),
     )

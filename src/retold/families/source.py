@@ -72,8 +72,10 @@ def direction_scores(
     """Mean over the other members m of: names/numbers of m that s holds minus those of s
     that m holds (containment: a retelling keeps part of the source's specifics), the share
     of s's content words that m tells too (a source has few claims no one repeats), m's
-    quoted words that s holds (quotes are closest to verbatim at the source) and how much
-    more sensational m is than s (retellings drift toward outrage)."""
+    quoted words that s holds (quotes are closest to verbatim at the source), how much
+    more sensational m is than s (retellings drift toward outrage) and how many more
+    machine-rewrite cues m carries ("underscores", "pivotal", a closing "As ... continues":
+    a language model's retelling)."""
     st = settings
     out: dict[int, float] = {}
     # a compute budget, not a threshold: a wire story copied 5,000 times is compared with
@@ -94,9 +96,25 @@ def direction_scores(
                 + st.families_direction_support * dw
                 + st.families_direction_quotes * dq
                 + st.families_direction_style * (b.style - a.style)
+                + st.families_direction_machine * (b.machine - a.machine)
             )
         out[s] = float(np.mean(diffs)) if diffs else 0.0
     return out
+
+
+def is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
+    """One text holds nearly all the other's content words and names/numbers: the same
+    article (re-read with other whitespace, or cut at a length limit)."""
+    need = settings.families_source_copy_cover
+
+    def within(x: Signature, y: Signature) -> bool:
+        return (
+            len(x.words) > 0
+            and coverage(x.words, y.words) >= need
+            and coverage(x.anchors, y.anchors) >= need
+        )
+
+    return within(a, b) or within(b, a)
 
 
 def pick_source(
@@ -131,7 +149,16 @@ def pick_source(
     if len(pool) == 1:
         return SourcePick(pool[0], "earliest", 0.8, reasons, scores)
     ranked = sorted(pool, key=lambda m: (-scores[m], m))
-    margin = scores[ranked[0]] - scores[ranked[1]]
+    # copies of the best (the same article read twice, or cut short) are no competitors:
+    # the margin is to the best member that is not one of them
+    best = sigs[ranked[0]]
+    rivals = [m for m in ranked[1:] if not is_copy(best, sigs[m], settings)]
+    if not rivals:
+        reasons.append(f"the other candidates are copies of article {ranked[0]}")
+        return SourcePick(ranked[0], "direction", 0.8, reasons, scores)
+    if len(rivals) < len(ranked) - 1:
+        reasons.append(f"{len(ranked) - 1 - len(rivals)} copies of it left out of the margin")
+    margin = scores[ranked[0]] - scores[rivals[0]]
     if margin < settings.families_source_margin:
         reasons.append(
             f"direction evidence is weak (best two differ by {margin:.3f}, "

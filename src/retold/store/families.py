@@ -30,6 +30,7 @@ SIGNATURE_COLUMNS = (
     "n_shingles",
     "boilerplate",
     "style",
+    "machine",
 )
 
 

@@ -129,6 +129,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 4: machine-rewrite cue density in family signatures (source direction); signatures
+    # are derived data: the old ones are dropped and recomputed by the next family run
+    (
+        "DELETE FROM family_signatures",
+        "ALTER TABLE family_signatures ADD COLUMN machine DOUBLE PRECISION NOT NULL DEFAULT 0",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

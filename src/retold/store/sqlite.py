@@ -113,6 +113,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (family_id, retelling_id, judge)
     );
     """,
+    # 4: machine-rewrite cue density in family signatures (source direction); signatures
+    # are derived data: the old ones are dropped and recomputed by the next family run
+    """
+    DELETE FROM family_signatures;
+    ALTER TABLE family_signatures ADD COLUMN machine REAL NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

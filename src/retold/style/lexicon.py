@@ -273,6 +273,13 @@ def cue_density(text: str) -> float:
     return 100.0 * len(lexicon_hits(text)) / max(1, len(text.split()))
 
 
+def machine_cue_density(text: str) -> float:
+    """Machine-rewrite cues (stock LLM phrases, a closing "As ... continues" line) per 100
+    words: a retelling by a language model carries more of them than its source."""
+    n = sum(cat in ("machine-rewrite", "closing-as") for _, _, cat in lexicon_hits(text))
+    return 100.0 * n / max(1, len(text.split()))
+
+
 def machine_rewrite_terms() -> tuple[str, ...]:
     """The stock phrases of machine rewriting, one feature column each (fixed order)."""
     return tuple(
