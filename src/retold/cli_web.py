@@ -40,7 +40,7 @@ def serve_cmd(
         Path | None, typer.Option("--config", help="TOML settings file (see retold.settings).")
     ] = None,
 ) -> None:
-    """Serve the web app (compare, articles, ingest) and the REST API under /api."""
+    """Serve the web app (compare, articles, ingest, families) and the REST API under /api."""
     import uvicorn
 
     from retold.web.app import create_app
