@@ -360,3 +360,10 @@ def test_version_1_database_is_migrated_keeping_its_articles(tmp_path: Path) -> 
         assert (old.title, old.author) == ("Old", "")
         store.add_articles([art(2, author="A. Byline")])
         assert {a.author for a in store.list()} == {"", "A. Byline"}
+
+
+def test_ids_beyond_64_bits_are_not_found(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "ids.db") as store:
+        store.add_articles([art(1)])
+        assert store.get(2**70) is None and store.get(-(2**70)) is None
+        assert store.get(store.list()[0].id) is not None

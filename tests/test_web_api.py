@@ -223,6 +223,7 @@ def test_ingest_job_articles_and_sql_metacharacters(tmp_path: Path) -> None:
     one = c.get(f"/api/articles/{found['articles'][0]['id']}").json()
     assert one["text"] == SOURCE and one["author"] == "A. Writer"
     assert c.get("/api/articles/99999").status_code == 404
+    assert c.get(f"/api/articles/{2**70}").status_code == 404  # beyond a 64-bit id
     assert c.get("/api/articles", params={"limit": 100000}).status_code == 422
     page = c.get("/articles", params={"q": evil})
     assert page.status_code == 200 and "Robert&#39;); DROP TABLE" in page.text

@@ -9,6 +9,7 @@ the same sources is idempotent.
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -228,6 +229,90 @@ def article_row(article: Article) -> tuple[Any, ...]:
         article.origin,
         author,
     )
+
+
+class SqlDialect:
+    """What differs between the stores' SQL, for the queries they share: queries are written
+    with ``?`` placeholders (``_q`` rewrites them), text parameters go through ``_param``
+    (PostgreSQL cannot hold NUL), and ``_LIKE`` is the case-insensitive match."""
+
+    _conn: Any
+    _LIKE = "LIKE"  # case-insensitive for ASCII in SQLite
+
+    def _q(self, sql: str) -> str:
+        return sql
+
+    def _param(self, value: Any) -> Any:
+        return value
+
+
+class ArticleReads(SqlDialect):
+    """The read side of ``ArticleStore``, once for every store."""
+
+    _SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
+
+    def get(self, article_id: int) -> StoredArticle | None:
+        if not -(2**63) <= article_id < 2**63:  # ids are 64-bit in both stores
+            return None
+        row = self._conn.execute(self._q(f"{self._SELECT} WHERE id = ?"), (article_id,)).fetchone()
+        return StoredArticle(*row) if row else None
+
+    def list(
+        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
+    ) -> list[StoredArticle]:
+        """Newest first. ``site``: exact match; ``query``: case-insensitive substring of the
+        title or text (``%`` and ``_`` match themselves)."""
+        where, params = self._filters(site, query)
+        sql = self._q(f"{self._SELECT}{where} ORDER BY id DESC LIMIT ? OFFSET ?")
+        rows = self._conn.execute(sql, (*params, max(limit, 0), max(offset, 0))).fetchall()
+        return [StoredArticle(*r) for r in rows]
+
+    def count(self, site: str | None = None, query: str | None = None) -> int:
+        where, params = self._filters(site, query)
+        sql = self._q(f"SELECT COUNT(*) FROM articles{where}")
+        return self._conn.execute(sql, params).fetchone()[0]
+
+    def _filters(self, site: str | None, query: str | None) -> tuple[str, tuple[Any, ...]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if site:
+            clauses.append("site = ?")
+            params.append(self._param(site))
+        if query:
+            query = self._param(query)
+            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern += "%"
+            # one backslash escapes: SQLite, and PostgreSQL with standard_conforming_strings
+            # (the default since 9.1)
+            like = self._LIKE
+            clauses.append(f"(title {like} ? ESCAPE '\\' OR text {like} ? ESCAPE '\\')")
+            params.extend([pattern, pattern])
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]:
+        """Every article in id order, read in chunks (keyset pagination: memory stays flat
+        and no transaction is held between chunks)."""
+        sql = self._q(f"{self._SELECT} WHERE id > ? ORDER BY id LIMIT ?")
+        last = 0
+        while True:
+            rows = self._conn.execute(sql, (last, chunk_size)).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield StoredArticle(*r)
+            last = rows[-1][0]
+
+    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None:
+        row = self._conn.execute(
+            self._q(
+                "SELECT id, source_id, retelling_id, judge, schema_version, json, created_at"
+                " FROM audits WHERE source_id = ? AND retelling_id = ? AND judge = ?"
+            ),
+            (source_id, retelling_id, self._param(judge)),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredAudit(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
 
 
 class BatchWriter:

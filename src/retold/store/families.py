@@ -6,8 +6,8 @@ one family per article (singletons included, so a run knows what it has seen);
 ``family_audits``: which audit of the ``audits`` table belongs to which family, and which
 of its claims no sibling tells (``only_here``).
 
-A store supplies ``_q`` (placeholder style), ``_tx`` (run a function in one write
-transaction) and ``_conn``.
+A store supplies ``_q`` (placeholder style, see ``base.SqlDialect``), ``_tx`` (run a
+function in one write transaction) and ``_conn``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+
+from retold.store.base import SqlDialect
 
 T = TypeVar("T")
 
@@ -61,12 +63,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class FamilyTables:
-    _conn: Any
-
-    def _q(self, sql: str) -> str:
-        return sql
-
+class FamilyTables(SqlDialect):
     def _tx(self, fn: Callable[[], T]) -> T:  # pragma: no cover - each store overrides
         raise NotImplementedError
 

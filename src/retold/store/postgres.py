@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -32,11 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 from retold.errors import RetoldError
 from retold.model import Article
 from retold.store.base import (
-    ARTICLE_COLUMNS,
+    ArticleReads,
     BatchWriter,
     IngestStats,
-    StoredArticle,
-    StoredAudit,
     article_row,
 )
 from retold.store.families import FamilyTables
@@ -185,7 +183,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-class PostgresStore(BatchWriter, FamilyTables):
+class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
     """An article store in a PostgreSQL database. Use ``PostgresStore.open(url)``; close
     with ``close()`` or a ``with`` block."""
 
@@ -299,9 +297,14 @@ class PostgresStore(BatchWriter, FamilyTables):
 
     # ------------------------------------------------------------------ writing
 
+    _LIKE = "ILIKE"
+
     def _q(self, sql: str) -> str:
-        # the family queries are written with "?" placeholders and contain no literal "?"
+        # the shared queries are written with "?" placeholders and contain no literal "?"
         return sql.replace("?", "%s")
+
+    def _param(self, value: Any) -> Any:
+        return _clean(value)
 
     def _tx(self, fn: Callable[[], T]) -> T:
         def run() -> T:
@@ -372,68 +375,6 @@ class PostgresStore(BatchWriter, FamilyTables):
             ) from None
 
     # ------------------------------------------------------------------ reading
-
-    _SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
-
-    def get(self, article_id: int) -> StoredArticle | None:
-        if not -(2**63) <= article_id < 2**63:
-            return None
-        row = self._conn.execute(f"{self._SELECT} WHERE id = %s", (article_id,)).fetchone()
-        return StoredArticle(*row) if row else None
-
-    def list(
-        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
-    ) -> list[StoredArticle]:
-        """Newest first. ``site``: exact match; ``query``: case-insensitive substring of the
-        title or text (``%`` and ``_`` match themselves)."""
-        where, params = self._filters(site, query)
-        sql = f"{self._SELECT}{where} ORDER BY id DESC LIMIT %s OFFSET %s"
-        rows = self._conn.execute(sql, (*params, max(limit, 0), max(offset, 0))).fetchall()
-        return [StoredArticle(*r) for r in rows]
-
-    def count(self, site: str | None = None, query: str | None = None) -> int:
-        where, params = self._filters(site, query)
-        return self._conn.execute(f"SELECT COUNT(*) FROM articles{where}", params).fetchone()[0]
-
-    @staticmethod
-    def _filters(site: str | None, query: str | None) -> tuple[str, tuple[Any, ...]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if site:
-            clauses.append("site = %s")
-            params.append(_clean(site))
-        if query:
-            query = _clean(query)
-            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern += "%"
-            # standard_conforming_strings is on (the default since 9.1): '\' is one backslash
-            clauses.append("(title ILIKE %s ESCAPE '\\' OR text ILIKE %s ESCAPE '\\')")
-            params.extend([pattern, pattern])
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
-
-    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]:
-        """Every article in id order, read in chunks (keyset pagination: memory stays flat
-        and no transaction is held between chunks)."""
-        last = 0
-        while True:
-            rows = self._conn.execute(
-                f"{self._SELECT} WHERE id > %s ORDER BY id LIMIT %s", (last, chunk_size)
-            ).fetchall()
-            if not rows:
-                return
-            for r in rows:
-                yield StoredArticle(*r)
-            last = rows[-1][0]
-
-    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None:
-        row = self._conn.execute(
-            "SELECT id, source_id, retelling_id, judge, schema_version, json, created_at"
-            " FROM audits WHERE source_id = %s AND retelling_id = %s AND judge = %s",
-            (source_id, retelling_id, _clean(judge)),
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredAudit(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
 
     def integrity_check(self) -> str:
         """ "ok" when both article keys are still unique and every audit points at stored

@@ -21,18 +21,16 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from retold.errors import RetoldError
 from retold.store.base import (
-    ARTICLE_COLUMNS,
+    ArticleReads,
     BatchWriter,
     IngestStats,
-    StoredArticle,
-    StoredAudit,
 )
 from retold.store.families import FamilyTables
 
@@ -137,7 +135,7 @@ def _is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-class Store(BatchWriter, FamilyTables):
+class Store(BatchWriter, ArticleReads, FamilyTables):
     """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
     or a ``with`` block."""
 
@@ -336,64 +334,6 @@ class Store(BatchWriter, FamilyTables):
             ) from None
 
     # ------------------------------------------------------------------ reading
-
-    _SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
-
-    def get(self, article_id: int) -> StoredArticle | None:
-        row = self._conn.execute(f"{self._SELECT} WHERE id = ?", (article_id,)).fetchone()
-        return StoredArticle(*row) if row else None
-
-    def list(
-        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
-    ) -> list[StoredArticle]:
-        """Newest first. ``site``: exact match; ``query``: case-insensitive substring of the
-        title or text (``%`` and ``_`` match themselves)."""
-        where, params = self._filters(site, query)
-        sql = f"{self._SELECT}{where} ORDER BY id DESC LIMIT ? OFFSET ?"
-        rows = self._conn.execute(sql, (*params, max(limit, 0), max(offset, 0))).fetchall()
-        return [StoredArticle(*r) for r in rows]
-
-    def count(self, site: str | None = None, query: str | None = None) -> int:
-        where, params = self._filters(site, query)
-        return self._conn.execute(f"SELECT COUNT(*) FROM articles{where}", params).fetchone()[0]
-
-    @staticmethod
-    def _filters(site: str | None, query: str | None) -> tuple[str, tuple[Any, ...]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if site:
-            clauses.append("site = ?")
-            params.append(site)
-        if query:
-            pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern += "%"
-            clauses.append("(title LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\')")
-            params.extend([pattern, pattern])
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
-
-    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]:
-        """Every article in id order, read in chunks (keyset pagination: memory stays flat
-        and no read transaction is held between chunks)."""
-        last = 0
-        while True:
-            rows = self._conn.execute(
-                f"{self._SELECT} WHERE id > ? ORDER BY id LIMIT ?", (last, chunk_size)
-            ).fetchall()
-            if not rows:
-                return
-            for r in rows:
-                yield StoredArticle(*r)
-            last = rows[-1][0]
-
-    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None:
-        row = self._conn.execute(
-            "SELECT id, source_id, retelling_id, judge, schema_version, json, created_at"
-            " FROM audits WHERE source_id = ? AND retelling_id = ? AND judge = ?",
-            (source_id, retelling_id, judge),
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredAudit(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
 
     def integrity_check(self) -> str:
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
