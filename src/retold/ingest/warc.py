@@ -40,7 +40,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from retold.errors import InputError
-from retold.ingest.files import _article_from_text, decode_bytes, format_size
+from retold.ingest.files import _article_from_text, _read_limited, decode_bytes, format_size
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
@@ -230,7 +230,7 @@ def _record_item(record: Any, origin: str, settings: Settings) -> Item | None:
         return None
     limit = settings.max_input_bytes
     try:
-        data = _read_body(record, limit)
+        data = _read_limited(record.content_stream(), limit)
     except (OSError, zlib.error, ValueError) as exc:
         return Skipped(origin, f"cannot decode the HTTP body ({_one_line(exc)})")
     if not mime:
@@ -261,20 +261,6 @@ def _record_item(record: Any, origin: str, settings: Settings) -> Item | None:
         site=_site(url),
         published=_published(http.get_header("Last-Modified"), _header(record, "WARC-Date")),
     )
-
-
-def _read_body(record: Any, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of the decoded HTTP body."""
-    stream = record.content_stream()
-    chunks: list[bytes] = []
-    remaining = limit + 1
-    while remaining > 0:
-        chunk = stream.read(min(remaining, _READ_CHUNK))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 def _decode(data: bytes, content_type: str, origin: str) -> str:
