@@ -315,12 +315,12 @@ class ArticleReads(SqlDialect):
         return StoredAudit(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
 
 
-class BatchWriter:
+class BatchWriter(SqlDialect):
     """``add_articles`` for every store: batching, counting and the commit-what-was-read rule
-    live here once; a store supplies ``_row`` and ``_write_batch`` (one transaction)."""
+    live here once; a store supplies ``_write_batch`` (one transaction)."""
 
     def _row(self, article: Article) -> tuple[Any, ...]:
-        return article_row(article)
+        return tuple(self._param(v) for v in article_row(article))
 
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         raise NotImplementedError  # each store writes a batch in its own dialect

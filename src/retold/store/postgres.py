@@ -30,12 +30,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from retold.errors import RetoldError
-from retold.model import Article
 from retold.store.base import (
     ArticleReads,
     BatchWriter,
     IngestStats,
-    article_row,
 )
 from retold.store.families import FamilyTables
 
@@ -304,6 +302,7 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
         return sql.replace("?", "%s")
 
     def _param(self, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL bytes or lone surrogates
         return _clean(value)
 
     def _tx(self, fn: Callable[[], T]) -> T:
@@ -312,10 +311,6 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
                 return fn()
 
         return self._retry(run)
-
-    def _row(self, article: Article) -> tuple[Any, ...]:
-        # PostgreSQL text cannot hold NUL bytes or lone surrogates
-        return tuple(_clean(v) for v in article_row(article))
 
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:
