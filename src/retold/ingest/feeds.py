@@ -33,7 +33,6 @@ from retold.ingest.fetch import (
     Fetched,
     HostLimiter,
     Robots,
-    _strip_name,
     accept_page,
     article_from_fetched,
     decompress_limited,
@@ -42,7 +41,7 @@ from retold.ingest.fetch import (
     is_url,
     make_client,
 )
-from retold.ingest.files import _error
+from retold.ingest.files import _error, problem_of
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import Skipped
@@ -331,7 +330,7 @@ class _Follow:
         try:
             return article_from_fetched(fetched, self.settings)
         except InputError as exc:
-            return Skipped(fetched.url, _strip_name(exc, fetched.url))
+            return Skipped(fetched.url, problem_of(exc, fetched.url))
 
     def feed_items(self, fetched: Fetched, body: bytes, limit: int | None) -> Iterator[Item]:
         """Articles behind an already fetched feed/sitemap (index)."""
@@ -341,7 +340,7 @@ class _Follow:
         try:
             feed = parse_feed(body, fetched.final_url, settings, name=name)
         except InputError as exc:
-            yield Skipped(name, _strip_name(exc, name))
+            yield Skipped(name, problem_of(exc, name))
             return
         urls = feed.urls
         more = len(urls) > limit
@@ -361,7 +360,7 @@ class _Follow:
                 try:
                     sub = parse_feed(child.body, child.final_url, settings, name=child.url)
                 except InputError as exc:
-                    yield Skipped(child.url, _strip_name(exc, child.url))
+                    yield Skipped(child.url, problem_of(exc, child.url))
                     continue
                 if sub.kind == "sitemapindex":
                     yield Skipped(child.url, "nested sitemap index not followed")
@@ -388,7 +387,7 @@ class _Follow:
         try:
             is_feed, body = _looks_like_feed(fetched, self.settings)
         except InputError as exc:
-            yield Skipped(fetched.url, _strip_name(exc, fetched.url))
+            yield Skipped(fetched.url, problem_of(exc, fetched.url))
             return
         if is_feed:
             yield from self.feed_items(fetched, body, limit)
@@ -425,13 +424,13 @@ def iter_feed_articles(
                 accept=_feed_accept,
             )
         except InputError as exc:
-            yield Skipped(url.strip(), _strip_name(exc, url.strip()))
+            yield Skipped(url.strip(), problem_of(exc, url.strip()))
             return
         body = fetched.body
         try:
             body = _maybe_gunzip(body, fetched.url, settings)
         except InputError as exc:
-            yield Skipped(fetched.url, _strip_name(exc, fetched.url))
+            yield Skipped(fetched.url, problem_of(exc, fetched.url))
             return
         yield from follow.feed_items(fetched, body, limit)
     finally:

@@ -63,6 +63,7 @@ from retold.ingest.files import (
     decode_bytes,
     detect_format,
     format_size,
+    problem_of,
     read_text_input,
     sniff_binary,
 )
@@ -660,11 +661,6 @@ def _read_body(response: httpx.Response, name: str, settings: Settings, deadline
 # --------------------------------------------------------------------------- many
 
 
-def _strip_name(exc: InputError, name: str) -> str:
-    msg = str(exc)
-    return msg[len(name) + 2 :] if msg.startswith(f"{name}: ") else msg
-
-
 def _fetch_or_skip(
     url: str, settings: Settings, robots: Robots | None = None, **kwargs: Any
 ) -> Fetched | Skipped:
@@ -674,7 +670,7 @@ def _fetch_or_skip(
             return Skipped(url.strip(), refusal)
         return fetch(url, settings, **kwargs)
     except InputError as exc:
-        return Skipped(url.strip(), _strip_name(exc, url.strip()))
+        return Skipped(url.strip(), problem_of(exc, url.strip()))
     except Exception as exc:  # nothing one URL does may stop the others
         return Skipped(url.strip(), f"fetch failed ({type(exc).__name__}: {exc})"[:300])
 

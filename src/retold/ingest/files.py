@@ -65,6 +65,14 @@ def _error(name: str, problem: str) -> InputError:
     return InputError("".join("?" if unicodedata.category(c) == "Cc" else c for c in line))
 
 
+def problem_of(exc: InputError, name: str) -> str:
+    """What an ``_error(name, ...)`` says, without its ``name: `` prefix (a ``Skipped``
+    names its origin itself)."""
+    msg = str(exc)
+    prefix = f"{name}: "
+    return msg[len(prefix) :] if msg.startswith(prefix) else msg
+
+
 def format_size(n: int) -> str:
     """Decimal units, matching the ``max_input_bytes`` default of 10_000_000 = "10.0 MB"."""
     if n < 1000:

@@ -48,6 +48,7 @@ from retold.ingest.files import (
     extract_html,
     format_size,
     normalise_text,
+    problem_of,
     read_article,
     sniff_binary,
 )
@@ -160,7 +161,7 @@ def record_article(
             return Skipped(origin, "text is empty")
         check_english(text, origin, settings)
     except InputError as exc:
-        return Skipped(origin, _reason(exc, origin))
+        return Skipped(origin, problem_of(exc, origin))
     words = len(text.split())
     if words < settings.min_words:
         return Skipped(
@@ -179,12 +180,6 @@ def record_article(
         published=_as_str(_value(row, mapping.date)),
         author=_as_str(_value(row, mapping.author)),
     )
-
-
-def _reason(exc: InputError, name: str) -> str:
-    msg = str(exc)
-    prefix = f"{name}: "
-    return msg[len(prefix) :] if msg.startswith(prefix) else msg
 
 
 def _sniff_dataset(path: str) -> str | None:
@@ -366,7 +361,7 @@ def _read_one(path: str, settings: Settings, mapping: ColumnMapping, name: str) 
         try:
             yield read_article(path, settings)
         except InputError as exc:
-            yield Skipped(name, _reason(exc, path))
+            yield Skipped(name, problem_of(exc, path))
 
 
 def _walk(root: Path, settings: Settings, mapping: ColumnMapping) -> Iterator[Item]:
@@ -431,7 +426,7 @@ def iter_sources(
             try:
                 yield read_article("-", settings)
             except InputError as exc:
-                yield Skipped("<stdin>", _reason(exc, "<stdin>"))
+                yield Skipped("<stdin>", problem_of(exc, "<stdin>"))
             continue
         path = Path(os.path.expanduser(spec))
         if not path.exists() and not path.is_symlink() and _GLOB_CHARS & set(spec):

@@ -40,7 +40,13 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from retold.errors import InputError
-from retold.ingest.files import _article_from_text, _read_limited, decode_bytes, format_size
+from retold.ingest.files import (
+    _article_from_text,
+    _read_limited,
+    decode_bytes,
+    format_size,
+    problem_of,
+)
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
@@ -249,9 +255,7 @@ def _record_item(record: Any, origin: str, settings: Settings) -> Item | None:
         text = _decode(data, ctype, origin)
         article = _article_from_text(text, origin, settings, ".html", "html", "page")
     except InputError as exc:
-        msg = str(exc)
-        prefix = f"{origin}: "
-        return Skipped(origin, msg[len(prefix) :] if msg.startswith(prefix) else msg)
+        return Skipped(origin, problem_of(exc, origin))
     return SourceArticle(
         text=article.text,
         title=article.title,
