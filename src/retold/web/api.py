@@ -18,7 +18,7 @@ from retold import __version__
 from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.web.app import ApiError, WebState
-from retold.web.inputs import article_from_parts
+from retold.web.inputs import article_from_parts, http_urls
 
 router = APIRouter(prefix="/api")
 _ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -220,15 +220,16 @@ def ingest_api(body: IngestIn, request: Request) -> JSONResponse:
     st = state_of(request)
     if not (body.urls or body.articles or body.paths):
         raise ApiError(422, "give at least one of urls, articles or paths")
-    for u in body.urls:
-        if not u.strip().lower().startswith(("http://", "https://")):
-            raise ApiError(422, f"urls: only http(s) URLs are fetched, not {u[:80]!r}")
-    sources = [u.strip() for u in body.urls] + resolve_paths(st, body.paths)
+    sources = http_urls("urls", body.urls) + resolve_paths(st, body.paths)
     job = start_ingest(st, sources, [a.model_dump() for a in body.articles], body.map)
+    return accepted(job)
+
+
+def accepted(job: Any) -> JSONResponse:
+    """202 with the job and where to poll it."""
+    url = f"/api/jobs/{job.id}"
     return JSONResponse(
-        {"job": job.to_dict(), "status_url": f"/api/jobs/{job.id}"},
-        status_code=202,
-        headers={"Location": f"/api/jobs/{job.id}"},
+        {"job": job.to_dict(), "status_url": url}, status_code=202, headers={"Location": url}
     )
 
 

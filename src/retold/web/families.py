@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from retold.errors import RetoldError
 from retold.families.summary import sites_line, time_span
 from retold.report.family import fidelity_plot
-from retold.web.api import state_of
+from retold.web.api import accepted, state_of
 from retold.web.app import ApiError, WebState
 
 router = APIRouter()
@@ -101,13 +101,6 @@ def set_source(st: WebState, family_id: int, article_id: int) -> None:
         store.set_family_source(family_id, article_id)
 
 
-def _accepted(job: Any) -> JSONResponse:
-    url = f"/api/jobs/{job.id}"
-    return JSONResponse(
-        {"job": job.to_dict(), "status_url": url}, status_code=202, headers={"Location": url}
-    )
-
-
 # --------------------------------------------------------------------------- API
 
 
@@ -142,7 +135,7 @@ def family_api(
 @router.post("/api/families/update", status_code=202)
 def families_update_api(request: Request) -> JSONResponse:
     """Place articles ingested since the last run into families (a background job)."""
-    return _accepted(start_update(state_of(request)))
+    return accepted(start_update(state_of(request)))
 
 
 @router.post("/api/families/{family_id}/audit", status_code=202)
@@ -150,7 +143,7 @@ def family_audit_api(family_id: int, body: AuditIn, request: Request) -> JSONRes
     """Audit every member against the family's source (a background job)."""
     st = state_of(request)
     family_view(st, family_id, st.settings.judge)  # 404 before queueing
-    return _accepted(start_audit(st, family_id, body.judge or st.settings.judge))
+    return accepted(start_audit(st, family_id, body.judge or st.settings.judge))
 
 
 @router.post("/api/families/{family_id}/source")

@@ -9,6 +9,16 @@ from retold.model import Article
 from retold.settings import Settings
 
 
+def http_urls(field: str, urls: list[str]) -> list[str]:
+    """``urls`` stripped; the first that is not http(s) is an ``InputError`` naming ``field``
+    (the fetcher would refuse it too, but only once the job runs)."""
+    out = [u.strip() for u in urls]
+    for u in out:
+        if not u.lower().startswith(("http://", "https://")):
+            raise InputError(f"{field}: only http(s) URLs are fetched, not {u[:80]!r}")
+    return out
+
+
 def article_from_parts(
     field: str,
     settings: Settings,
@@ -30,9 +40,7 @@ def article_from_parts(
     if len(given) > 1:
         raise InputError(f"{field}: give only one of text, file or URL (got {', '.join(given)})")
     if url is not None and url.strip():
-        url = url.strip()
-        if not url.lower().startswith(("http://", "https://")):
-            raise InputError(f"{field}: only http(s) URLs can be fetched, not {url[:80]!r}")
+        (url,) = http_urls(field, [url])
         return read_input(url, settings, allow_private=allow_private)
     if upload:
         if len(upload) > settings.max_input_bytes:

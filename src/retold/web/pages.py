@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from retold.errors import RetoldError
+from retold.errors import InputError, RetoldError
 from retold.web.api import get_result, read_pair, run_compare, start_ingest, state_of, style_of
+from retold.web.inputs import http_urls
 from retold.web.render import render
 from retold.web.security import COOKIE, session_value
 
@@ -165,15 +166,10 @@ async def ingest_submit(request: Request) -> Response:
     st = state_of(request)
     form = await _form(request)
     urls_text = _field(form, "urls")
-    urls = [u.strip() for u in urls_text.split() if u.strip()]
-    bad = [u for u in urls if not u.lower().startswith(("http://", "https://"))]
-    if bad:
-        return page(
-            "ingest.html.j2",
-            status=422,
-            error=f"urls: only http(s) URLs are fetched, not {bad[0][:80]!r}",
-            urls=urls_text,
-        )
+    try:
+        urls = http_urls("urls", urls_text.split())
+    except InputError as exc:
+        return page("ingest.html.j2", status=422, error=str(exc), urls=urls_text)
     folder = Path(tempfile.mkdtemp(prefix="retold-upload-"))
     paths = []
     for value in form.getlist("files"):
