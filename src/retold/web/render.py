@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from retold import __version__
+from retold.judges.base import JUDGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -29,4 +30,5 @@ def _env() -> Environment:
 def render(template: str, **context: Any) -> str:
     context.setdefault("version", __version__)
     context.setdefault("standalone", False)
+    context.setdefault("judges", JUDGES)
     return _env().get_template(template).render(**context)
