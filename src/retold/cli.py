@@ -131,6 +131,7 @@ def eval_cmd(
 class TrainWhat(StrEnum):
     judge = "judge"
     style = "style"
+    cross_encoder = "cross-encoder"
 
 
 @app.command()
@@ -142,13 +143,26 @@ def train(
     seed: int = typer.Option(13, "--seed"),
     config: Path | None = ConfigOpt,
 ) -> None:
-    """Train a model on training splits only (CPU, a few minutes): the learned claim-support
-    judge, or the style models (propaganda spans, sensationalism, machine rewrite, clickbait)."""
+    """Train a model on training splits only (CPU): the learned claim-support judge or the
+    style models (propaganda spans, sensationalism, machine rewrite, clickbait), a few minutes
+    each; or a claim-support cross-encoder fine-tuned from the packaged MiniLM (about an hour;
+    --out DIR, then use it with --judge nli and nli_model = DIR)."""
     from importlib import resources
 
     from retold.eval.data import find_data_dir
 
     folder = find_data_dir(data)
+    if what is TrainWhat.cross_encoder:
+        from retold.judges.train_cross import train as train_cross
+
+        needed = ("ptc", "polnear", "sheepdog")
+        if folder is None or not all((folder / n).is_dir() for n in needed):
+            raise RetoldError("train: ../shared/data/{ptc,polnear,sheepdog} not found (set --data)")
+        if out is None:
+            raise RetoldError("train --what cross-encoder: give --out DIR for the model folder")
+        stats = train_cross(folder, out, _settings(config, {}), seed=seed, log=err.print)
+        err.print(f"wrote {out}: {json.dumps(stats)}")
+        return
     if what is TrainWhat.style:
         from retold.style.model import packaged_model_path
         from retold.style.train import train as train_style

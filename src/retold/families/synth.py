@@ -2,7 +2,7 @@
 
 Every word is invented here: names are built from syllables, stories from sentence
 templates. A family is one source story plus rewrites made with the project's own
-perturbations (``judges.train._perturb``: changed numbers, swapped names, negations, added
+perturbations (``judges.train.perturb``: changed numbers, swapped names, negations, added
 clauses, escalations), sentence drops and reordering; dates follow the source by hours,
 some are missing. Noise: unrelated stories on the same topics (the hard negatives), and
 cookie-wall pages copied across sites.
@@ -127,7 +127,7 @@ def story(rng: random.Random, topic: str) -> Story:
 
 
 def _analyzed(s: Story) -> AnalyzedArticle:
-    """The analysis ``_perturb`` needs, from the generator's own slot positions."""
+    """The analysis ``perturb`` needs, from the generator's own slot positions."""
     sents, ents, quants, pos = [], [], [], 0
     for i, text in enumerate(s.sentences):
         sents.append(Sentence(i, pos, pos + len(text), text))
@@ -142,7 +142,7 @@ def _analyzed(s: Story) -> AnalyzedArticle:
 
 
 def rewrite(s: Story, rng: random.Random, foreign: list[str]) -> str:
-    from retold.judges.train import _perturb
+    from retold.judges.train import perturb
 
     doc = _analyzed(s)
     pool: dict[str, list[str]] = {
@@ -154,7 +154,7 @@ def rewrite(s: Story, rng: random.Random, foreign: list[str]) -> str:
         if rng.random() < 0.15:
             continue  # dropped
         if rng.random() < 0.35:
-            options = _perturb(sent, doc, i, pool, foreign, rng)
+            options = perturb(sent, doc, i, pool, foreign, rng)
             if options:
                 sent = rng.choice(options)[0]
         out.append(sent)

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from retold.eval.data import read_jsonl
+from retold.errors import RetoldError
 from retold.eval.metrics import auroc, balanced_accuracy
-from retold.model import AnalyzedArticle, Article
+from retold.model import AnalyzedArticle
 from retold.settings import Settings
 
 _AUX = re.compile(r"\b(is|are|was|were|will|has|have|had|can|could|would|should|does|did)\b")
@@ -44,7 +44,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text)
 
 
-def _perturb(
+def perturb(
     sent: str,
     doc: AnalyzedArticle,
     sidx: int,
@@ -110,66 +110,16 @@ def _perturb(
 def build_examples(
     data: Path, settings: Settings, max_articles: int = 240, seed: int = 13, log: Any = print
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
-    """Feature rows, labels (1 = supported), corruption kinds and article groups."""
-    from retold.analyze.article import analyze, analyze_many
-    from retold.audit.align import align
-    from retold.audit.changes import diff_all
-    from retold.judges.heuristic import heuristic_probability
-    from retold.judges.learned import features
-    from retold.judges.signals import claim_signals, source_index
+    """Feature rows, labels (1 = supported), corruption kinds and article groups: the
+    restyling examples of ``judges.synth``."""
+    from retold.judges.synth import build
 
-    rng = random.Random(seed)
-    rows = [
-        r
-        for r in read_jsonl(data / "sheepdog" / "politifact_train_restyled.jsonl.gz")
-        if r["style"] in ("objective", "neutral") and r["split"] == "train"
-    ]
-    rng.shuffle(rows)
-    rows = rows[:max_articles]
-    restyled = analyze_many([Article(r["text"][:6000], origin=r["id"]) for r in rows], settings)
-    pool: dict[str, list[str]] = {}
-    all_sents: list[tuple[int, str]] = []
-    for k, doc in enumerate(restyled):
-        for e in doc.entities:
-            if e.label in _SWAP_LABELS:
-                pool.setdefault(e.label, []).append(e.text)
-        all_sents += [(k, s.text) for s in doc.sentences if 8 <= len(s.text.split()) <= 45]
-    X, y, kinds, groups = [], [], [], []
-    t0 = time.perf_counter()
-    for k, (r, ret) in enumerate(zip(rows, restyled, strict=True)):
-        source = analyze(Article(r["original_text"][:6000], origin=r["article_id"]), settings)
-        foreign = [s for g, s in rng.sample(all_sents, 60) if g != k]
-        claims: list[tuple[str, str, int]] = []
-        for s in ret.sentences:
-            if len(s.text.split()) < 6:
-                continue
-            claims.append((s.text, "original", 1))
-            for text, kind in _perturb(s.text, ret, s.index, pool, foreign, rng):
-                claims.append((text, kind, 0))
-        rng.shuffle(claims)
-        claims = claims[:60]
-        if not claims:
-            continue
-        # one analysed "retelling" per article holding all its claims, one per line
-        doc = analyze(Article("\n".join(c[0] for c in claims), origin="claims"), settings)
-        al = align(source, doc, settings)
-        diffs = diff_all(source, doc, al, settings)
-        index = source_index(source, al)
-        for i, sent in enumerate(doc.sentences):
-            owner = next((c for c in claims if sent.text in c[0]), None)
-            if owner is None:
-                continue
-            sig = claim_signals(i, source, doc, al, diffs[i], index, settings)
-            if owner[2] == 1 and sig.best < 0.4 and sig.recall < 0.4:
-                continue  # a restyling sentence with no counterpart: likely added, not a positive
-            hp, _ = heuristic_probability(sig, settings)
-            X.append(features(sig, hp))
-            y.append(owner[2])
-            kinds.append(owner[1])
-            groups.append(k)
-        if log and (k + 1) % 40 == 0:
-            log(f"  {k + 1}/{len(rows)} articles, {len(y)} claims, {time.perf_counter() - t0:.0f}s")
-    return np.vstack(X), np.asarray(y), kinds, groups
+    examples = build(data, settings, 0, max_articles, seed, log)
+    if not examples:
+        raise RetoldError(f"train: no training examples could be built from {data}")
+    X = np.vstack([e.x for e in examples])
+    y = np.asarray([e.label for e in examples])
+    return X, y, [e.kind for e in examples], [e.group for e in examples]
 
 
 def fit_logistic(
