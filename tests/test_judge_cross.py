@@ -102,6 +102,7 @@ def test_fine_tune_export_and_score(tmp_path: Path) -> None:
     stats = fine_tune(ex, tmp_path / "fp32", epochs=12, batch_size=8, lr=3e-3, base=base, log=None)
     assert stats["steps"] == 48 and stats["examples"] == 32
     size = export_int8(tmp_path / "fp32", tmp_path / "ce")
+    assert export_int8(tmp_path / "fp32", tmp_path / "ce") == size  # our own folder: replaced
     out = tmp_path / "ce"
     assert size == (out / "model.onnx").stat().st_size > 0
     assert {"model.onnx", "tokenizer.json", "config.json"} <= {p.name for p in out.iterdir()}
@@ -122,6 +123,19 @@ def test_fine_tune_export_and_score(tmp_path: Path) -> None:
     assert support_logits(out, [pairs[1]])[0] == pytest.approx(
         support_logits(out, [long, pairs[1]])[1], abs=0.05
     )
+
+
+def test_export_refuses_a_foreign_folder(tmp_path: Path) -> None:
+    from retold.errors import RetoldError
+    from retold.judges.train_cross import check_out_dir
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(RetoldError, match="not a cross-encoder folder"):
+        check_out_dir(tmp_path)
+    with pytest.raises(RetoldError, match="not a cross-encoder folder"):
+        check_out_dir(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    check_out_dir(tmp_path / "new")  # a new folder is fine
 
 
 def test_cli_needs_out_and_data(tmp_path: Path) -> None:

@@ -9,11 +9,13 @@ Input: (premise = the claim's top aligned source sentences, claim) pairs from
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,21 @@ def fine_tune(
     return {"steps": steps, "examples": len(train), "seconds": round(time.perf_counter() - t0, 1)}
 
 
+_OUR_FILES = frozenset({*_TOKENIZER_FILES, "config.json", "model.onnx", "training.json"})
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace anything but an earlier model folder of ours (checked before an
+    hour of training, and again before the swap)."""
+    if out_dir.exists() and (
+        not out_dir.is_dir() or not {p.name for p in out_dir.iterdir()} <= _OUR_FILES
+    ):
+        raise RetoldError(
+            f"{out_dir}: exists and is not a cross-encoder folder written by retold; "
+            "choose a new --out"
+        )
+
+
 def export_int8(model_dir: Path, out_dir: Path) -> int:
     """ONNX export + dynamic int8 quantisation; writes model.onnx, config and tokenizer files
     into ``out_dir`` (atomically: a temp folder renamed in place). Returns the model bytes."""
@@ -124,6 +141,7 @@ def export_int8(model_dir: Path, out_dir: Path) -> int:
 
     # eager attention and a padded dummy batch: the traced graph must keep the attention-mask
     # path, or padded pairs in a batch would be scored differently from the same pair alone
+    check_out_dir(out_dir)
     model = AutoModelForSequenceClassification.from_pretrained(
         str(model_dir), attn_implementation="eager"
     ).eval()
@@ -140,17 +158,23 @@ def export_int8(model_dir: Path, out_dir: Path) -> int:
         }
         fp32 = tmp / "model-fp32.onnx"
         axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(
-            model,
-            (dummy["input_ids"], dummy["attention_mask"], dummy["token_type_ids"]),
-            str(fp32),
-            input_names=list(dummy),
-            output_names=["logits"],
-            dynamic_axes={**{k: axes for k in dummy}, "logits": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantize_dynamic(str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8)
+        with warnings.catch_warnings():  # tracer chatter about constants, not our errors
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model,
+                (dummy["input_ids"], dummy["attention_mask"], dummy["token_type_ids"]),
+                str(fp32),
+                input_names=list(dummy),
+                output_names=["logits"],
+                dynamic_axes={**{k: axes for k in dummy}, "logits": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        logging.disable(logging.WARNING)  # "consider pre-processing" advice on every run
+        try:
+            quantize_dynamic(str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
         fp32.unlink()
         for name in (*_TOKENIZER_FILES, "config.json"):
             if (model_dir / name).is_file():
@@ -186,6 +210,7 @@ def train(
     from retold.judges.crossenc import support_logits
     from retold.judges.synth import build
 
+    check_out_dir(out)
     t0 = time.perf_counter()
     examples = build(data, settings, summary_articles, restyle_articles, seed, log)
     fit = [e for e in examples if e.group % 5 != 0]
