@@ -160,9 +160,11 @@ class Settings:
     families_direction_machine: float = 0.57
     # direction score margin under which the source is "no clear source"
     families_source_margin: float = 0.02
-    # a member holding this share of another's content words and of its names/numbers is a
-    # copy of it (the same article): copies of the best candidate are left out of the margin
+    # a member holding this share of another's content words and `_anchors` of its
+    # names/numbers is a copy of it (the same article): copies of the best candidate are
+    # left out of the margin
     families_source_copy_cover: float = 0.95
+    families_source_copy_anchors: float = 0.85
     families_future_tolerance_h: float = 24.0  # dates later than now + this are ignored
     families_time_margin_h: float = 0.0  # earliest date must lead the next by more than this
     # audit: a retelling claim counts as told by a sibling when a sibling sentence holds this

@@ -121,9 +121,11 @@ def _overlaps(
     (|a∩b| / sqrt(|a||b|) and / min), and the shared count."""
     if len(a) == 0 or len(b) == 0:
         return 0.0, 0.0, 0.0, 0.0, 0
-    _, ia, _ = np.intersect1d(a, b, assume_unique=True, return_indices=True)
-    n = len(ia)
-    shared, ta, tb = float(wa[ia].sum()), float(wa.sum()), float(wb.sum())
+    # both sorted and unique: a binary search per element of a finds the shared ones
+    pos = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    held = b[pos] == a
+    n = int(np.count_nonzero(held))
+    shared, ta, tb = float(wa[held].sum()), float(wa.sum()), float(wb.sum())
     return (
         n / float(np.sqrt(len(a) * len(b))),
         n / min(len(a), len(b)),
@@ -140,10 +142,9 @@ def _both(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return n / float(np.sqrt(len(a) * len(b))), n / min(len(a), len(b))
 
 
-def shingles_contained(a: Signature, b: Signature) -> float:
+def shingles_contained(a: Signature, b: Signature, jac: float) -> float:
     """Share of the shorter text's shingles in the longer one, from the MinHash Jaccard J
     and the shingle counts: |a∩b| = J (|a| + |b|) / (1 + J)."""
-    jac = float(np.mean(a.minhash == b.minhash))
     na, nb = max(a.n_shingles, 1), max(b.n_shingles, 1)
     return min(1.0, jac * (na + nb) / (1 + jac) / min(na, nb))
 
@@ -172,7 +173,7 @@ def features(
     q, _ = _both(a.quotes, b.quotes)
     jac = float(np.mean(a.minhash == b.minhash))
     small = min(len(a.words), len(b.words))
-    plain = (cos, w, wc, an, ac, q, jac, jac * ac, shingles_contained(a, b))
+    plain = (cos, w, wc, an, ac, q, jac, jac * ac, shingles_contained(a, b, jac))
     return plain + (float(np.log1p(n_anchors)), float(np.log1p(small)), wi, wic, ai, aic)
 
 
