@@ -143,6 +143,8 @@ class Settings:
     # two groups merge only if this share of the possible links between them is verified
     # (possible links per article are capped at families_ann_k): stops chaining
     families_min_link_share: float = 0.2
+    # ... but an article left alone joins the group of its surest link if at least this sure
+    families_join_link: float = 0.95
     # boilerplate: share of words from cookie-wall/paywall/sign-in vocabulary at which a
     # page is not a story, and how many near-identical pages make a template
     families_boilerplate_share: float = 0.06
