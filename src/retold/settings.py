@@ -137,7 +137,7 @@ class Settings:
     families_idf_sample: int = 50_000
     families_idf_prior: float = 100.0
     families_idf_prior_share: float = 0.01
-    families_same_story: float = 0.4
+    families_same_story: float = 0.6
     families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
     families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified
