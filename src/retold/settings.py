@@ -131,13 +131,14 @@ class Settings:
     # verification: a logistic model over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""
+    families_same_story: float = 0.6
     # rarity weights of shared words (verify.DocFreq): document frequencies from at most
     # this many articles of the corpus, smoothed by this many pseudo-articles in which every
-    # word occurs at the prior share (a small corpus gives near-equal weights)
+    # word occurs at the prior share (so in a small corpus a word seen once does not weigh
+    # far more than one seen twice)
     families_idf_sample: int = 50_000
     families_idf_prior: float = 100.0
     families_idf_prior_share: float = 0.01
-    families_same_story: float = 0.6
     families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
     families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified

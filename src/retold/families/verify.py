@@ -107,7 +107,9 @@ class DocFreq:
         if len(self.keys) and len(hashes):
             pos = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
             df = np.where(self.keys[pos] == hashes, self.counts[pos], 0)
-        return np.log((self.docs + self.prior) / (df + self.prior * self.prior_share))
+        # float32: a batch of pairs keeps the weights of every article in it
+        idf = np.log((self.docs + self.prior) / (df + self.prior * self.prior_share))
+        return idf.astype(np.float32)
 
     def weights(self, sig: Signature) -> tuple[np.ndarray, np.ndarray]:
         """Rarity weight of each content word and of each name/number of ``sig``."""
