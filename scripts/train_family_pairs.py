@@ -36,10 +36,15 @@ def main() -> int:
     st = Settings()
     dev = [i for i in load_corpus(data) if i.dev]
     synth = list(generate(args.synthetic, seed=SYNTH_SEED))
-    texts = [i.text for i in dev] + [a.text for a, _, _ in synth]
-    gold = [i.family for i in dev] + [f"synth:{f or n}" for n, (_, f, _) in enumerate(synth)]
-    sigs = signatures(texts, st)
-    model, stats = fit_pair_model(sigs, gold, st)
+    # each corpus grouped on its own (own candidates and word rarities), as a run would
+    corpora = [
+        (signatures([i.text for i in dev], st), [i.family for i in dev]),
+        (
+            signatures([a.text for a, _, _ in synth], st),
+            [f"synth:{f or n}" for n, (_, f, _) in enumerate(synth)],
+        ),
+    ]
+    model, stats = fit_pair_model(corpora, st)
     write_model(model, stats, args.out)
     print(f"wrote {args.out}: {stats}")
     return 0

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
+import pytest
 
 from retold.families import families, load_from_store, update_store
 from retold.families.audit import only_here
+from retold.families.signature import Signature
 from retold.families.synth import BOILERPLATE, generate
 from retold.model import Article
 from retold.settings import Settings
@@ -346,3 +351,97 @@ def test_a_copy_of_the_source_is_no_rival_for_the_margin() -> None:
     pick = pick_source([0, 1, 2], sigs, {}, st)
     assert pick.source in (0, 1) and pick.status == "direction"
     assert any("copies" in r for r in pick.reasons)
+
+
+# Invented for this test: an LLM-style retelling of the demo wire story that changed the
+# minister's name, every number and the cost share, and dropped most of the quotes.
+CHANGED_SPECIFICS = (
+    "Karvenia and Lessmark have agreed to build a 310-kilometre electric railway between "
+    "their capitals, in a deal worth €2 billion. Transport Minister Anna Velt said work "
+    "would start in 2027 and that the first trains could run by 2033. The line will have 14 "
+    "stations and a bridge over the Drovna river. Lessmark will pay half of the cost, with "
+    "the rest split between Karvenia and the Northern Development Bank. The railway workers' "
+    "union said it had not been consulted on staffing for the new trains. It is unclear "
+    "whether freight is covered; travellers now change trains at the border."
+)
+
+
+def test_a_rewrite_that_changed_names_and_numbers_is_still_the_same_story(corpus: Path) -> None:
+    arts = _demo(corpus, ("source",))
+    arts += [Article(CHANGED_SPECIFICS), Article(SAME_TOPIC_OTHER_STORY)]
+    result = families(arts)
+    (fam,) = result.families
+    assert {m.id for m in fam.members} == {0, 1} and fam.source == 0
+    assert result.singletons == [2]  # the other rail deal on the same topic stays out
+
+
+def _sig(words: list[int], anchors: list[int]) -> Signature:
+    u = np.uint32
+    return Signature(
+        "ok",
+        np.arange(128, dtype=u),
+        np.zeros(4, dtype=np.float16),
+        np.unique(np.array(words, dtype=u)),
+        np.unique(np.array(anchors, dtype=u)),
+        np.zeros(0, dtype=u),
+    )
+
+
+def test_rare_shared_words_weigh_more_than_common_ones() -> None:
+    from retold.families.verify import FEATURES, DocFreq, features
+
+    common = list(range(1, 11))  # words every article of the corpus uses
+    corpus = [_sig(common + [1000 + i, 2000 + i], [5000 + i]) for i in range(300)]
+    # the same plain overlap (4 of 14 words): a and b share rare words, c and d common ones
+    a = _sig(common[:8] + [90, 91, 92, 93, 94, 95], [7])
+    b = _sig(common[8:] + [90, 91, 92, 93, 80, 81, 82, 83, 84, 85, 86, 87], [8])
+    c = _sig(common[:4] + [60, 61, 62, 63, 64, 65, 66, 67, 68, 69], [7])
+    d = _sig(common[:4] + [70, 71, 72, 73, 74, 75, 76, 77, 78, 79], [8])
+    df = DocFreq.of([*corpus, a, b, c, d], Settings())
+    assert df.idf(np.array([90], np.uint32))[0] > df.idf(np.array([1], np.uint32))[0]
+    fab, fcd = features(a, b, df), features(c, d, df)
+    i, w = FEATURES.index("words"), FEATURES.index("words_idf")
+    assert fab[i] == pytest.approx(fcd[i], abs=0.02)
+    assert fab[w] > fcd[w] + 0.1
+    # without a corpus every word weighs the same: the weighted overlap is the plain one
+    assert features(a, b)[w] == pytest.approx(features(a, b)[i])
+
+
+def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
+    from retold.families.cluster import Link, cluster
+
+    st = Settings()
+    family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
+    # article 6 is linked to one member only (its other candidates were other stories)
+    alone = cluster(list(range(7)), [*family, Link(0, 6, 0.97)], st)
+    assert alone[0] == list(range(7))
+    weak = cluster(list(range(7)), [*family, Link(0, 6, 0.6)], st)
+    assert weak[0] == list(range(6)) and [6] in weak
+    # two families of six joined by one sure link stay apart
+    other = [Link(a, b, 0.99) for a in range(10, 16) for b in range(a + 1, 16)]
+    two = cluster([*range(6), *range(10, 16)], [*family, *other, Link(0, 10, 0.99)], st)
+    assert sorted(two) == [list(range(6)), list(range(10, 16))]
+
+
+def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:
+    from retold.families.signature import signatures
+    from retold.families.source import is_copy
+
+    sents = [
+        "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge.",
+        "Engineers found cracks in two of the steel girders last month, mayor Dana Pruitt said.",
+        "The bridge carries about 12,000 cars a day, and the detour adds 20 minutes.",
+        "Repairs will cost 4.5 million dollars, paid by the county.",
+        "Residents of Harwick said they were worried about the closure.",
+        "Traffic police from Lanford will guide drivers around the site.",
+        "Officials expect the work to last a year.",
+        "Shops on Elm Street fear losing customers.",
+        "The Harwick county board will review the plan in May.",
+    ]
+    # one page scraped twice, each time with sentences glued together in other places:
+    # "said.The" reads "The" as a name, so their names differ while their words do not
+    first = "".join(sents[:3]) + " " + " ".join(sents[3:])
+    second = " ".join(sents[:6]) + "".join(sents[6:])
+    a, b = signatures([first, second], Settings())
+    assert is_copy(a, b, Settings())
+    assert not is_copy(a, b, replace(Settings(), families_source_copy_anchors=0.95))

@@ -131,12 +131,21 @@ class Settings:
     # verification: a logistic model over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""
-    families_same_story: float = 0.4
+    families_same_story: float = 0.6
+    # rarity weights of shared words (verify.DocFreq): document frequencies from at most
+    # this many articles of the corpus, smoothed by this many pseudo-articles in which every
+    # word occurs at the prior share (so in a small corpus a word seen once does not weigh
+    # far more than one seen twice)
+    families_idf_sample: int = 50_000
+    families_idf_prior: float = 100.0
+    families_idf_prior_share: float = 0.01
     families_near_copy: float = 0.6  # shingle Jaccard that links two articles on its own,
     families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified
     # (possible links per article are capped at families_ann_k): stops chaining
     families_min_link_share: float = 0.2
+    # ... but an article left alone joins the group of its surest link if at least this sure
+    families_join_link: float = 0.95
     # boilerplate: share of words from cookie-wall/paywall/sign-in vocabulary at which a
     # page is not a story, and how many near-identical pages make a template
     families_boilerplate_share: float = 0.06
@@ -154,9 +163,11 @@ class Settings:
     families_direction_machine: float = 0.57
     # direction score margin under which the source is "no clear source"
     families_source_margin: float = 0.02
-    # a member holding this share of another's content words and of its names/numbers is a
-    # copy of it (the same article): copies of the best candidate are left out of the margin
+    # a member holding this share of another's content words and `_anchors` of its
+    # names/numbers is a copy of it (the same article): copies of the best candidate are
+    # left out of the margin
     families_source_copy_cover: float = 0.95
+    families_source_copy_anchors: float = 0.85
     families_future_tolerance_h: float = 24.0  # dates later than now + this are ignored
     families_time_margin_h: float = 0.0  # earliest date must lead the next by more than this
     # audit: a retelling claim counts as told by a sibling when a sibling sentence holds this

@@ -66,6 +66,23 @@ def cluster(
         if drop in locked:
             locked.discard(drop)
             locked.add(keep)
+    # an article still alone joins the group of its surest link: its candidates may hold
+    # only one member of a large family. After the pass, so that lone articles joining one
+    # by one cannot chain two families together
+    best: dict[int, Link] = {}
+    for link in links:
+        for n, m in ((link.a, link.b), (link.b, link.a)):
+            if n not in group_of or m not in group_of or len(members[group_of[n]]) > 1:
+                continue
+            if n not in best or link.probability > best[n].probability:
+                best[n] = Link(n, m, link.probability)
+    for n, link in sorted(best.items()):
+        g, target = group_of[n], group_of[link.b]
+        sure = link.probability >= settings.families_join_link
+        if sure and g != target and len(members[target]) > 1 and g not in locked:
+            members[target].append(n)
+            del members[g]
+            group_of[n] = target
     return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
 
 

@@ -22,7 +22,7 @@ from retold.families.candidates import CandidateIndex
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import verify
+from retold.families.verify import DocFreq, verify
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -178,6 +178,8 @@ def group(
     index.add(arr, mh, em)
     timer.add("index", t)
     links: dict[tuple[int, int], float] = {}
+    # rarity of words in the whole corpus (old and new articles)
+    df = DocFreq.of(list(sigs.values()), st)
     # in chunks, so memory for candidate lists and pair features stays bounded at 1M
     for lo in range(0, len(ok), _CHUNK):
         chunk = ok[lo : lo + _CHUNK]
@@ -203,7 +205,7 @@ def group(
                 if b not in excluded and b in sigs and (min(a, b), max(a, b)) not in links
             }
         )
-        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st)
+        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st, df)
         for p, e in zip(pairs, evidence, strict=True):
             if e.linked(st):
                 # a near-copy link counts as certain

@@ -103,15 +103,18 @@ def direction_scores(
 
 
 def is_copy(a: Signature, b: Signature, settings: Settings) -> bool:
-    """One text holds nearly all the other's content words and names/numbers: the same
-    article (re-read with other whitespace, or cut at a length limit)."""
+    """One text holds nearly all the other's content words and most of its names/numbers:
+    the same article (re-read with other whitespace, or cut at a length limit). Names are
+    read from capitalisation, which a page glued together without spaces ("country.According")
+    changes, so they need a lower share than the content words."""
     need = settings.families_source_copy_cover
+    need_anchors = settings.families_source_copy_anchors
 
     def within(x: Signature, y: Signature) -> bool:
         return (
             len(x.words) > 0
             and coverage(x.words, y.words) >= need
-            and coverage(x.anchors, y.anchors) >= need
+            and coverage(x.anchors, y.anchors) >= need_anchors
         )
 
     return within(a, b) or within(b, a)

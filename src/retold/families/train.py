@@ -1,7 +1,9 @@
 """Fit the pair model (``families/pair_model.json``) on the dev part of the families
 evaluation corpus only: candidate pairs from the real LSH + ANN stage, labelled by gold
 family, features from ``verify.features``; an L2-regularised logistic regression (the same
-Newton fit as the learned judge). ``scripts/train_family_pairs.py`` runs it."""
+Newton fit as the learned judge). ``scripts/train_family_pairs.py`` runs it. Each corpus
+(the dev part, the synthetic one) is grouped on its own, with its own word rarities, as a
+``retold families`` run over it would."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from retold.families.candidates import CandidateIndex
 from retold.families.signature import Signature
-from retold.families.verify import FEATURES, PairModel, features
+from retold.families.verify import FEATURES, DocFreq, PairModel, features
 from retold.settings import Settings
 
 
@@ -31,18 +33,29 @@ def candidate_pairs(sigs: list[Signature], settings: Settings) -> list[tuple[int
     return sorted({(min(a, b), max(a, b)) for a, cs in cands.items() for b in cs})
 
 
+def labelled_pairs(
+    corpora: list[tuple[list[Signature], list[str]]], settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and same-family labels of every candidate pair, corpus by corpus."""
+    xs, ys = [], []
+    for sigs, gold in corpora:
+        df = DocFreq.of(sigs, settings)
+        pairs = candidate_pairs(sigs, settings)
+        xs += [features(sigs[a], sigs[b], df) for a, b in pairs]
+        ys += [int(gold[a] == gold[b]) for a, b in pairs]
+    return np.array(xs, dtype=float).reshape(-1, len(FEATURES)), np.array(ys, dtype=int)
+
+
 def fit_pair_model(
-    sigs: list[Signature], gold: list[str], settings: Settings, l2: float = 1.0
+    corpora: list[tuple[list[Signature], list[str]]], settings: Settings, l2: float = 1.0
 ) -> tuple[PairModel, dict[str, Any]]:
     from retold.judges.train import fit_logistic
 
-    pairs = candidate_pairs(sigs, settings)
-    x = np.array([features(sigs[a], sigs[b]) for a, b in pairs], dtype=float)
-    y = np.array([int(gold[a] == gold[b]) for a, b in pairs])
+    x, y = labelled_pairs(corpora, settings)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     w, b = fit_logistic((x - mean) / std, y, l2=l2)
     model = PairModel(mean, std, w, b)
-    stats = {"pairs": len(pairs), "positives": int(y.sum())}
+    stats = {"pairs": len(y), "positives": int(y.sum())}
     stats["weights"] = dict(zip(FEATURES, [round(v, 3) for v in w.tolist()], strict=True))
     return model, stats
 

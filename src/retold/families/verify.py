@@ -4,6 +4,10 @@ transcript "contains" the words of any short piece on its topic. So the evidence
 overlaps normalised both ways, and the decision is a logistic model over them
 (``pair_model.json``, fitted by ``retold.families.train`` on the dev part of the families
 evaluation only).
+
+Shared words also count weighted by rarity in the corpus being grouped (``DocFreq``): a
+machine rewrite that changed a story's names and numbers still keeps its rare words
+("payroll", "mega-rich"), while two stories on one topic share its common ones.
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ FEATURES = (
     # shared word runs count only with shared specifics: templated stories (results,
     # weather, notices) share phrasing but not names and numbers
     "jaccard_x_anchors",
+    # shingles of the shorter text found in the longer (MinHash Jaccard and the shingle
+    # counts): a short rewrite that keeps a few of the source's phrases
+    "shingles_contained",
+    "log_shared_anchors",  # how many names/numbers are shared: 1 of 2 is weak evidence
+    "log_words",  # content words of the shorter text: containment of tiny texts is weak
+    "words_idf",  # content words weighted by rarity in the corpus, both-way normalised
+    "words_idf_contained",
+    "anchors_idf",
+    "anchors_idf_contained",
 )
 MODEL_FILE = "families/pair_model.json"
 
@@ -64,6 +77,66 @@ def coverage(part: np.ndarray, whole: np.ndarray) -> float:
     return _inter(part, whole) / len(part) if len(part) else 0.0
 
 
+@dataclass(frozen=True)
+class DocFreq:
+    """Document frequencies of word and anchor hashes in the corpus being grouped, smoothed
+    by ``prior`` pseudo-documents in which every hash occurs at ``prior_share``: a handful of
+    articles gives (almost) equal weights, a large corpus its own rarity."""
+
+    keys: np.ndarray  # sorted unique hashes (words and anchors hash apart: "n:"/"p:")
+    counts: np.ndarray
+    docs: int
+    prior: float = 500.0
+    prior_share: float = 0.01
+
+    @classmethod
+    def of(cls, sigs: list[Signature], settings: Settings) -> DocFreq:
+        ok = [s for s in sigs if s.ok]
+        # a compute budget: frequencies from an evenly spread sample of a huge corpus
+        step = max(1, len(ok) // settings.families_idf_sample)
+        ok = ok[::step]
+        parts = [s.words for s in ok] + [s.anchors for s in ok]
+        allh = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
+        keys, counts = np.unique(allh, return_counts=True)
+        return cls(
+            keys, counts, len(ok), settings.families_idf_prior, settings.families_idf_prior_share
+        )
+
+    def idf(self, hashes: np.ndarray) -> np.ndarray:
+        df = np.zeros(len(hashes))
+        if len(self.keys) and len(hashes):
+            pos = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
+            df = np.where(self.keys[pos] == hashes, self.counts[pos], 0)
+        # float32: a batch of pairs keeps the weights of every article in it
+        idf = np.log((self.docs + self.prior) / (df + self.prior * self.prior_share))
+        return idf.astype(np.float32)
+
+    def weights(self, sig: Signature) -> tuple[np.ndarray, np.ndarray]:
+        """Rarity weight of each content word and of each name/number of ``sig``."""
+        return self.idf(sig.words), self.idf(sig.anchors)
+
+
+def _overlaps(
+    a: np.ndarray, b: np.ndarray, wa: np.ndarray, wb: np.ndarray
+) -> tuple[float, float, float, float, int]:
+    """Plain and rarity-weighted overlap of two hash sets, each normalised both ways
+    (|a∩b| / sqrt(|a||b|) and / min), and the shared count."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0
+    # both sorted and unique: a binary search per element of a finds the shared ones
+    pos = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    held = b[pos] == a
+    n = int(np.count_nonzero(held))
+    shared, ta, tb = float(wa[held].sum()), float(wa.sum()), float(wb.sum())
+    return (
+        n / float(np.sqrt(len(a) * len(b))),
+        n / min(len(a), len(b)),
+        shared / float(np.sqrt(ta * tb)),
+        shared / min(ta, tb),
+        n,
+    )
+
+
 def _both(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     if len(a) == 0 or len(b) == 0:
         return 0.0, 0.0
@@ -71,13 +144,39 @@ def _both(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return n / float(np.sqrt(len(a) * len(b))), n / min(len(a), len(b))
 
 
-def features(a: Signature, b: Signature) -> tuple[float, ...]:
+def shingles_contained(a: Signature, b: Signature, jac: float) -> float:
+    """Share of the shorter text's shingles in the longer one, from the MinHash Jaccard J
+    and the shingle counts: |a∩b| = J (|a| + |b|) / (1 + J)."""
+    na, nb = max(a.n_shingles, 1), max(b.n_shingles, 1)
+    return min(1.0, jac * (na + nb) / (1 + jac) / min(na, nb))
+
+
+_UNIFORM = DocFreq(np.zeros(0, np.uint32), np.zeros(0, np.int64), 0)
+
+
+Weights = tuple[np.ndarray, np.ndarray]
+
+
+def features(
+    a: Signature,
+    b: Signature,
+    df: DocFreq | None = None,
+    wa: Weights | None = None,
+    wb: Weights | None = None,
+) -> tuple[float, ...]:
+    """The pair's evidence (``FEATURES``); ``wa``/``wb``: ``df.weights`` of a and b when the
+    caller has them already."""
+    df = df or _UNIFORM
+    wa = wa or df.weights(a)
+    wb = wb or df.weights(b)
     cos = float(np.dot(a.embedding.astype(np.float32), b.embedding.astype(np.float32)))
-    w, wc = _both(a.words, b.words)
-    an, ac = _both(a.anchors, b.anchors)
+    w, wc, wi, wic, _ = _overlaps(a.words, b.words, wa[0], wb[0])
+    an, ac, ai, aic, n_anchors = _overlaps(a.anchors, b.anchors, wa[1], wb[1])
     q, _ = _both(a.quotes, b.quotes)
     jac = float(np.mean(a.minhash == b.minhash))
-    return (cos, w, wc, an, ac, q, jac, jac * ac)
+    small = min(len(a.words), len(b.words))
+    plain = (cos, w, wc, an, ac, q, jac, jac * ac, shingles_contained(a, b, jac))
+    return plain + (float(np.log1p(n_anchors)), float(np.log1p(small)), wi, wic, ai, aic)
 
 
 @dataclass(frozen=True)
@@ -118,11 +217,20 @@ def load_model(path: str = "") -> PairModel:
     )
 
 
-def verify(pairs: list[tuple[Signature, Signature]], settings: Settings) -> list[PairEvidence]:
-    """Evidence and same-story probability for each pair (vectorised over pairs)."""
+def verify(
+    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
+) -> list[PairEvidence]:
+    """Evidence and same-story probability for each pair (vectorised over pairs); ``df``:
+    the corpus's document frequencies (None: every word weighs the same)."""
     if not pairs:
         return []
-    x = np.array([features(a, b) for a, b in pairs], dtype=float)
+    df = df or _UNIFORM
+    # each article's weights once per batch (an article sits in many pairs)
+    w: dict[int, Weights] = {}
+    for s in (s for pair in pairs for s in pair):
+        if id(s) not in w:
+            w[id(s)] = df.weights(s)
+    x = np.array([features(a, b, df, w[id(a)], w[id(b)]) for a, b in pairs], dtype=float)
     p = load_model(settings.families_pair_model).probability(x)
     return [
         PairEvidence(tuple(round(float(v), 4) for v in row), float(pr))
