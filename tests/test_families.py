@@ -330,6 +330,39 @@ def test_machine_rewrite_cues_point_away_from_the_source() -> None:
     assert scores[0] > scores[1]
 
 
+def test_a_sensational_retelling_is_not_picked_as_the_source() -> None:
+    """A tabloid restyling that adds outrage (and some content of its own) to the same facts:
+    the learned sensationalism score tells which is the retelling."""
+    from retold.families.signature import pack, signatures, unpack
+    from retold.families.source import direction_scores
+
+    source = (
+        "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
+        "repairs. Engineers found cracks in two of the steel girders last month, mayor Dana "
+        "Pruitt said. The bridge carries about 12,000 cars a day. Repairs are expected to take "
+        "four months and cost 3.1 million dollars, according to a council report."
+    )
+    tabloid = (
+        "SHOCKING: Harwick's crumbling Elm Street bridge is a DISASTER waiting to happen! The "
+        "council voted 7 to 2 on Monday to shut it down after terrified engineers found cracks "
+        "in two of the steel girders last month, mayor Dana Pruitt admitted. Outraged drivers, "
+        "12,000 cars a day, are furious! Repairs will take four months and cost a staggering "
+        "3.1 million dollars, a damning council report reveals. How did officials let it come "
+        "to this? Residents are demanding answers as fears grow!"
+    )
+    st = Settings()
+    sigs = signatures([source, tabloid], st)
+    assert 0.0 <= sigs[0].style < 30.0 < sigs[1].style <= 100.0
+    assert unpack(pack(sigs[1])).style == sigs[1].style
+    scores = direction_scores([0, 1], dict(enumerate(sigs)), st)
+    assert scores[0] > scores[1]
+    # the sensationalism term is what widens the gap
+    flat = direction_scores(
+        [0, 1], dict(enumerate(sigs)), st.with_overrides(families_direction_style=0.0)
+    )
+    assert scores[0] - scores[1] > flat[0] - flat[1]
+
+
 def test_a_copy_of_the_source_is_no_rival_for_the_margin() -> None:
     from retold.families.signature import signatures
     from retold.families.source import pick_source

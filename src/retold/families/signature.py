@@ -18,7 +18,7 @@ from datasketch import MinHash
 from retold.analyze.words import STOPWORDS, content_words, words
 from retold.settings import Settings
 
-SIGNATURE_VERSION = 2
+SIGNATURE_VERSION = 3
 _PERMS: dict[tuple[int, int], tuple[tuple[np.ndarray, np.ndarray], str]] = {}
 
 # A capitalised run not at a sentence start: "Maria Keller", "Lessmark", "Meridian Press".
@@ -46,7 +46,7 @@ class Signature:
     quotes: np.ndarray  # sorted unique uint32 hashes of word 3-grams inside quotation marks
     n_shingles: int = 0
     boilerplate: float = 0.0  # share of words that are boilerplate vocabulary
-    style: float = 0.0  # sensational / loaded language per 100 words (style.lexicon)
+    style: float = 0.0  # learned sensationalism, 0-100 (style.analyse.sensationalism)
     machine: float = 0.0  # machine-rewrite cues per 100 words (style.lexicon)
 
     @property
@@ -118,7 +118,8 @@ def empty(status: str, settings: Settings, dim: int) -> Signature:
 def signatures(texts: list[str], settings: Settings | None = None) -> list[Signature]:
     """One signature per text; texts too short for a story get a status saying so."""
     from retold.analyze.embed import embed
-    from retold.style.lexicon import cue_density, machine_cue_density
+    from retold.style.analyse import sensationalism
+    from retold.style.lexicon import machine_cue_density
 
     st = settings or Settings()
     vecs = embed([t if t.strip() else "." for t in texts], st.embedding_model) if texts else None
@@ -145,7 +146,7 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
                 _h(quote_grams(text)),
                 n_shingles=len(shingles),
                 boilerplate=round(boiler, 4),
-                style=round(cue_density(text), 4),
+                style=round(sensationalism(text, st), 3),
                 machine=round(machine_cue_density(text), 4),
             )
         )

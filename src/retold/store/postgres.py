@@ -131,6 +131,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DELETE FROM family_signatures",
         "ALTER TABLE family_signatures ADD COLUMN machine DOUBLE PRECISION NOT NULL DEFAULT 0",
     ),
+    # 5: the style column becomes the learned sensationalism score; recomputed next run
+    ("DELETE FROM family_signatures",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -117,6 +117,11 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM family_signatures;
     ALTER TABLE family_signatures ADD COLUMN machine REAL NOT NULL DEFAULT 0;
     """,
+    # 5: the signature's style column becomes the learned sensationalism score (a far
+    # better sign of which member is the retelling); recomputed by the next family run
+    """
+    DELETE FROM family_signatures;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

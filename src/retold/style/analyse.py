@@ -63,8 +63,7 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
     n_words = max(1, int(tok.is_word.sum()))
 
     spans = _propaganda(tok, model, st)
-    sens_x = doc_features(tok, pad=model.sens_baseline)
-    sensationalism = 100.0 * float(model.sens.prob(sens_x)[0])
+    sensationalism = _sensationalism(tok, model)
     spans += _sensational_drivers(tok, model)
     mach_x = machine_features(tok)
     machine = 100.0 * float(model.machine.prob(mach_x)[0])
@@ -90,6 +89,17 @@ def analyse(text: str, title: str | None = None, settings: Settings | None = Non
     )
     spans.sort(key=lambda s: (s.start, -s.end, s.kind))
     return StyleAnalysis(full, head, n_words, scores, spans)
+
+
+def _sensationalism(tok: Tokens, model: StyleModel) -> float:
+    return 100.0 * float(model.sens.prob(doc_features(tok, pad=model.sens_baseline))[0])
+
+
+def sensationalism(text: str, settings: Settings | None = None) -> float:
+    """The sensationalism score (0-100) alone: no spans, a few ms per article (used as
+    source-direction evidence for whole corpora)."""
+    st = settings or Settings()
+    return _sensationalism(tokenize(text), load_model(st.style_model))
 
 
 def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]:

@@ -267,12 +267,6 @@ def lexicon_hits(text: str) -> list[tuple[int, int, str]]:
     return hits
 
 
-def cue_density(text: str) -> float:
-    """Lexicon cues per 100 words: a cheap tone signal where the learned analyser would cost
-    too much (story families compare it between an article and its retellings)."""
-    return 100.0 * len(lexicon_hits(text)) / max(1, len(text.split()))
-
-
 def machine_cue_density(text: str) -> float:
     """Machine-rewrite cues (stock LLM phrases, a closing "As ... continues" line) per 100
     words: a retelling by a language model carries more of them than its source."""
