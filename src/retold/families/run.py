@@ -335,6 +335,24 @@ def ann_path_for(store: Any) -> Path | None:
     return Path(f"{path}.families.faiss") if path else None
 
 
+def sign_new(
+    store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
+) -> int:
+    """Store a signature for every article that has none; returns how many were made."""
+    done = 0
+    while True:
+        batch = store.articles_without_signature(batch_size)
+        if not batch:
+            return done
+        sig_list = signatures([a.text for a in batch], settings)
+        store.save_signatures(
+            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
+        )
+        done += len(batch)
+        if progress:
+            progress("signature", done, done)
+
+
 def update_store(
     store: Any,
     settings: Settings | None = None,
@@ -347,19 +365,8 @@ def update_store(
     articles join them); sources set by the user are kept."""
     st = settings or Settings()
     timer = _Timer()
-    done = 0
     t = time.perf_counter()
-    while True:
-        batch = store.articles_without_signature(batch_size)
-        if not batch:
-            break
-        sig_list = signatures([a.text for a in batch], st)
-        store.save_signatures(
-            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
-        )
-        done += len(batch)
-        if progress:
-            progress("signature", done, done)
+    done = sign_new(store, st, progress, batch_size)
     timer.add("signature", t)
     t = time.perf_counter()
     sigs: dict[int, Signature] = {i: unpack(row) for i, row in store.iter_signatures()}
