@@ -187,12 +187,15 @@ def group(
         t = time.perf_counter()
         for i in chunk:
             # templates: many near-identical pages with (almost) no names or numbers
-            near = [c for c in cands[i] if np.mean(sigs[c].minhash == sigs[i].minhash) >= 0.9]
             if (
-                len(near) + 1 >= st.families_boilerplate_copies
-                and len(sigs[i].anchors) < 2 * st.families_min_anchors
+                len(cands[i]) + 1 < st.families_boilerplate_copies
+                or len(sigs[i].anchors) >= 2 * st.families_min_anchors
             ):
-                excluded[i] = f"boilerplate: {len(near) + 1}+ near-identical pages with no story"
+                continue  # cannot be a template copy: skip the MinHash comparisons
+            other = np.stack([sigs[c].minhash for c in cands[i]])
+            near = int(((other == sigs[i].minhash).mean(axis=1) >= 0.9).sum())
+            if near + 1 >= st.families_boilerplate_copies:
+                excluded[i] = f"boilerplate: {near + 1}+ near-identical pages with no story"
         # a pair proposed from both sides is verified once per chunk, at most twice in all
         pairs = sorted(
             {

@@ -33,6 +33,7 @@ FEATURES = (
     "jaccard_x_anchors",
 )
 MODEL_FILE = "families/pair_model.json"
+_BATCH = 20_000  # pairs whose features are computed at a time
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,63 @@ def load_model(path: str = "") -> PairModel:
     )
 
 
+def _inter_counts(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
+    """``_inter(left[k], right[k])`` for every k in one sort: a value in both arrays of a
+    pair (each sorted and unique) appears twice under that pair's number."""
+    n = len(left)
+    # pair by pair, so the keys come as two sorted runs per pair (a cheap stable sort)
+    arrays = [x for ab in zip(left, right, strict=True) for x in ab]
+    lens = np.fromiter((len(x) for x in arrays), dtype=np.int64, count=2 * n)
+    if not lens.sum():
+        return np.zeros(n, dtype=np.int64)
+    pair = np.repeat(np.repeat(np.arange(n, dtype=np.uint64), 2), lens)
+    keys = (pair << np.uint64(32)) | np.concatenate(arrays).astype(np.uint64)
+    keys.sort(kind="stable")
+    both = keys[1:][keys[1:] == keys[:-1]] >> np.uint64(32)
+    return np.bincount(both.astype(np.int64), minlength=n)
+
+
+def _both_batch(left: list[np.ndarray], right: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """``_both`` for every pair, with the same float operations."""
+    la = np.fromiter((len(x) for x in left), dtype=np.int64, count=len(left))
+    lb = np.fromiter((len(x) for x in right), dtype=np.int64, count=len(right))
+    n = _inter_counts(left, right).astype(float)
+    some = (la > 0) & (lb > 0)
+    norm, contained = np.zeros(len(left)), np.zeros(len(left))
+    norm[some] = n[some] / np.sqrt(la[some] * lb[some])
+    contained[some] = n[some] / np.minimum(la[some], lb[some])
+    return norm, contained
+
+
+def features_batch(pairs: list[tuple[Signature, Signature]]) -> np.ndarray:
+    """``features(a, b)`` for every pair, one row each (identical values, ~10x faster at
+    scale: one sort per overlap instead of an ``intersect1d`` per pair)."""
+    first = [a for a, _ in pairs]
+    second = [b for _, b in pairs]
+    ea = np.stack([a.embedding for a in first]).astype(np.float32)
+    eb = np.stack([b.embedding for b in second]).astype(np.float32)
+    # np.dot per pair: a batched product sums in another order (last-bit differences)
+    cos = np.fromiter((np.dot(x, y) for x, y in zip(ea, eb, strict=True)), float, len(pairs))
+    w, wc = _both_batch([a.words for a in first], [b.words for b in second])
+    an, ac = _both_batch([a.anchors for a in first], [b.anchors for b in second])
+    q, _ = _both_batch([a.quotes for a in first], [b.quotes for b in second])
+    ma = np.stack([a.minhash for a in first])
+    mb = np.stack([b.minhash for b in second])
+    jac = (ma == mb).mean(axis=1)
+    return np.stack([cos, w, wc, an, ac, q, jac, jac * ac], axis=1)
+
+
 def verify(pairs: list[tuple[Signature, Signature]], settings: Settings) -> list[PairEvidence]:
     """Evidence and same-story probability for each pair (vectorised over pairs)."""
     if not pairs:
         return []
-    x = np.array([features(a, b) for a, b in pairs], dtype=float)
+    # in batches: the stacked vectors of a whole chunk's pairs would take gigabytes
+    x = np.concatenate(
+        [features_batch(pairs[lo : lo + _BATCH]) for lo in range(0, len(pairs), _BATCH)]
+    )
     p = load_model(settings.families_pair_model).probability(x)
+    # python floats: rounding numpy scalars one by one costs more than the features
     return [
-        PairEvidence(tuple(round(float(v), 4) for v in row), float(pr))
-        for row, pr in zip(x, p, strict=True)
+        PairEvidence(tuple([round(v, 4) for v in row]), pr)
+        for row, pr in zip(x.tolist(), p.tolist(), strict=True)
     ]
