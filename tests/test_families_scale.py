@@ -110,3 +110,23 @@ def test_real_signatures_batched_features_equal_pairwise() -> None:
     pairs = [(a, b) for a in sigs for b in sigs]
     expected = np.array([features(a, b) for a, b in pairs], dtype=float)
     assert np.array_equal(features_batch(pairs), expected)
+
+
+def test_link_strengths_make_the_decisions_of_verify() -> None:
+    from retold.families.verify import link_strengths
+
+    rng = np.random.default_rng(11)
+    sigs = [_sig(rng, 40, 12, 5) for _ in range(30)]
+    for s in sigs[10:20]:  # near-copies of the first ten: same MinHash, names, words
+        s.minhash, s.anchors, s.words = sigs[0].minhash, sigs[0].anchors, sigs[0].words
+    pairs = [(a, b) for a in sigs for b in sigs]
+    st = Settings(families_same_story=0.3)
+    evidence = verify(pairs, st)
+    expected = [
+        (max(e.probability, 0.99) if e.near_copy(st) else e.probability) if e.linked(st) else 0
+        for e in evidence
+    ]
+    got = link_strengths(pairs, st).tolist()
+    assert got == expected
+    assert 0 < sum(v > 0 for v in got) < len(got)  # both kinds of pair are present
+    assert any(e.near_copy(st) for e in evidence)

@@ -22,7 +22,7 @@ from retold.families.candidates import CandidateIndex
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import verify
+from retold.families.verify import link_strengths
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -206,11 +206,10 @@ def group(
                 if b not in excluded and b in sigs and (min(a, b), max(a, b)) not in links
             }
         )
-        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st)
-        for p, e in zip(pairs, evidence, strict=True):
-            if e.linked(st):
-                # a near-copy link counts as certain
-                links[p] = max(e.probability, 0.99) if e.near_copy(st) else e.probability
+        # a near-copy link counts as certain (0.99 at least)
+        strength = link_strengths([(sigs[a], sigs[b]) for a, b in pairs], st)
+        for k in np.flatnonzero(strength).tolist():
+            links[pairs[k]] = float(strength[k])
         timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
@@ -393,6 +392,12 @@ def update_store(
     groups = [[m[0] for m in f.members] for f in existing]
     g = group(new_ids, sigs, index, st, groups=groups, timer=timer)
     t = time.perf_counter()
+    # saved and freed before the metadata of every article is loaded: at a million
+    # articles the indexes hold ~2 GB. (Saved before the families are written: articles
+    # indexed but not written are placed again by the next run, their vectors kept.)
+    index.save()
+    index_bytes = index.nbytes()
+    del index
     meta = store.article_meta()
     by_id = {i: Doc(i, "", m[4], m[0], m[1], m[2], m[3]) for i, m in meta.items()}
     family_of = {m[0]: f for f in existing for m in f.members}
@@ -427,7 +432,6 @@ def update_store(
         # the next run does not look at them again
         writes.append(FamilyWrite(None, [(i, 0.0, reason)], None, "excluded", 0.0, [reason]))
     store.write_families(writes, delete=[])
-    index.save()
     timer.add("write", t)
     return {
         "new_articles": len(new_ids),
@@ -435,7 +439,7 @@ def update_store(
         "families_written": len(writes),
         "excluded": len(g.excluded),
         "timings": {k: round(v, 3) for k, v in timer.t.items()},
-        "index_bytes": index.nbytes(),
+        "index_bytes": index_bytes,
     }
 
 

@@ -165,17 +165,41 @@ def features_batch(pairs: list[tuple[Signature, Signature]]) -> np.ndarray:
     return np.stack([cos, w, wc, an, ac, q, jac, jac * ac], axis=1)
 
 
-def verify(pairs: list[tuple[Signature, Signature]], settings: Settings) -> list[PairEvidence]:
-    """Evidence and same-story probability for each pair (vectorised over pairs)."""
-    if not pairs:
-        return []
+def _features_and_probability(
+    pairs: list[tuple[Signature, Signature]], settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
     # in batches: the stacked vectors of a whole chunk's pairs would take gigabytes
     x = np.concatenate(
         [features_batch(pairs[lo : lo + _BATCH]) for lo in range(0, len(pairs), _BATCH)]
     )
-    p = load_model(settings.families_pair_model).probability(x)
+    return x, load_model(settings.families_pair_model).probability(x)
+
+
+def verify(pairs: list[tuple[Signature, Signature]], settings: Settings) -> list[PairEvidence]:
+    """Evidence and same-story probability for each pair (vectorised over pairs)."""
+    if not pairs:
+        return []
+    x, p = _features_and_probability(pairs, settings)
     # python floats: rounding numpy scalars one by one costs more than the features
     return [
         PairEvidence(tuple([round(v, 4) for v in row]), pr)
         for row, pr in zip(x.tolist(), p.tolist(), strict=True)
     ]
+
+
+def link_strengths(pairs: list[tuple[Signature, Signature]], settings: Settings) -> np.ndarray:
+    """Per pair, what ``verify`` makes of it as a link: 0 when not ``linked``, else its
+    probability (at least 0.99 for a near-copy). The same decisions without building a
+    ``PairEvidence`` per pair, which at a million articles costs as much as the features."""
+    if not pairs:
+        return np.zeros(0)
+    x, p = _features_and_probability(pairs, settings)
+
+    def rounded(name: str) -> np.ndarray:  # PairEvidence keeps features rounded
+        return np.array([round(v, 4) for v in x[:, FEATURES.index(name)].tolist()])
+
+    near = (rounded("jaccard") >= settings.families_near_copy) & (
+        rounded("anchors_contained") >= settings.families_near_copy_anchors
+    )
+    linked = (p >= settings.families_same_story) | near
+    return np.where(linked, np.where(near, np.maximum(p, 0.99), p), 0.0)
