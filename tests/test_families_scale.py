@@ -4,6 +4,8 @@ simple ones."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from retold.families.candidates import CandidateIndex
@@ -130,3 +132,18 @@ def test_link_strengths_make_the_decisions_of_verify() -> None:
     assert got == expected
     assert 0 < sum(v > 0 for v in got) < len(got)  # both kinds of pair are present
     assert any(e.near_copy(st) for e in evidence)
+
+
+def test_signing_walks_the_table_once(tmp_path: Path) -> None:
+    from retold.families.run import sign_new
+    from retold.families.synth import generate
+    from retold.store.sqlite import Store
+
+    with Store.open(tmp_path / "s.db") as store:
+        store.add_articles(a for a, _, _ in generate(40))
+        first = [a.id for a in store.articles_without_signature(8)]
+        after = store.articles_without_signature(5, after=first[2])
+        assert [a.id for a in after] == first[3:8]
+        assert sign_new(store, Settings(), batch_size=7) == 40
+        assert store.articles_without_signature(100) == []
+        assert sign_new(store, Settings(), batch_size=7) == 0

@@ -341,11 +341,12 @@ def sign_new(
     store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
 ) -> int:
     """Store a signature for every article that has none; returns how many were made."""
-    done = 0
+    done = last = 0
     while True:
-        batch = store.articles_without_signature(batch_size)
+        batch = store.articles_without_signature(batch_size, after=last)
         if not batch:
             return done
+        last = batch[-1].id
         sig_list = signatures([a.text for a in batch], settings)
         store.save_signatures(
             [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
