@@ -51,8 +51,6 @@ def run_one(
             for f in folder.glob("bench.db*"):
                 f.unlink()
         cut = int(n * (1 - incremental_share))
-        # streamed twice (the generator is deterministic): the bench holds no corpus
-        url_of = {a.url: (fam, src) for a, fam, src in generate(n)}
         gold = {}
         with Store.open(db) as store:
             if "ingest_s" not in state:
@@ -78,6 +76,8 @@ def run_one(
             second = update_store(store, settings)
             incr_s = time.perf_counter() - t
             result = load_from_store(store)
+            # the generator is deterministic: the bench holds no corpus, only gold labels
+            url_of = {a.url: (fam, src) for a, fam, src in generate(n)}
             meta = store.article_meta()
             for aid, (_, url, *_rest) in meta.items():
                 gold[aid] = url_of.get(url, ("", False))
