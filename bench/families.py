@@ -75,6 +75,10 @@ def run_one(
             total_s = time.perf_counter() - t + state["signature_s"]
             group_cpu_s = time.process_time() - cpu
             group_peak_mb = _peak_rss_mb()
+            # on disk at once: a long run's first pass is known before the rest finishes
+            state["first_run"] = first | {"cpu_s": group_cpu_s, "peak_rss_mb": group_peak_mb}
+            if keep:
+                state_file.write_text(json.dumps(state))
             first["timings"]["signature"] = round(state["signature_s"], 3)
             store.add_articles(a for k, (a, _, _) in enumerate(generate(n)) if k >= cut)
             t = time.perf_counter()
