@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,8 +67,18 @@ def run_one(
                 state["signature_cpu_s"] = time.process_time() - cpu
                 state["signature_peak_rss_mb"] = _peak_rss_mb()
                 state_file.write_text(json.dumps(state))
-            if stop_after_signature:
-                return state
+        if stop_after_signature:
+            return state
+        work = db
+        if keep:
+            # grouped in a copy: the kept store stays signed and ungrouped for the next run
+            work = folder / "group.db"
+            for f in folder.glob("group.db*"):
+                f.unlink()
+            with Store.open(db) as store:
+                store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copyfile(db, work)
+        with Store.open(work) as store:
             # CPU seconds beside wall seconds: on shared cores the wall clock also counts
             # the time other processes had the CPU
             t, cpu = time.perf_counter(), time.process_time()
@@ -103,7 +114,7 @@ def run_one(
         pw = pairwise(gold_labels, pred)
         ann = ann_path_for(store)
         index_file = ann.stat().st_size if ann and ann.exists() else 0
-        db_bytes = db.stat().st_size
+        db_bytes = work.stat().st_size
         stages = first["timings"]
         articles = cut
         return {
