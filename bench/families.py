@@ -127,10 +127,13 @@ def run_one(
                 k: round(articles / v, 1) if v > 0 else None for k, v in stages.items()
             },
             "stage_seconds": stages,
+            "stage_cpu_seconds": first["cpu_timings"]
+            | {"signature": _round(state.get("signature_cpu_s"))},
             "incremental": {
                 "articles": n - cut,
                 "seconds": round(incr_s, 2),
                 "timings": second["timings"],
+                "cpu_timings": second["cpu_timings"],
             },
             "families": len(result.families),
             "excluded": len(result.excluded),

@@ -130,11 +130,21 @@ def _doc(i: int, a: Article | StoredArticle | Doc) -> Doc:
 
 
 class _Timer:
+    """Wall and CPU seconds per stage (stages never nest). CPU seconds tell the cost on a
+    shared machine, where wall seconds also count other processes' turns."""
+
     def __init__(self) -> None:
         self.t: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self._cpu_started = 0.0
+
+    def start(self) -> float:
+        self._cpu_started = time.process_time()
+        return time.perf_counter()
 
     def add(self, stage: str, started: float) -> None:
         self.t[stage] += time.perf_counter() - started
+        self.cpu[stage] += time.process_time() - self._cpu_started
 
 
 @dataclass
@@ -171,7 +181,7 @@ def group(
             )
         else:
             ok.append(i)
-    t = time.perf_counter()
+    t = timer.start()
     arr = np.asarray(ok, dtype=np.uint64)
     mh = np.stack([sigs[i].minhash for i in ok]) if ok else np.zeros((0, 1), np.uint32)
     em = np.stack([sigs[i].embedding for i in ok]) if ok else np.zeros((0, index.dim), np.float16)
@@ -181,10 +191,10 @@ def group(
     # in chunks, so memory for candidate lists and pair features stays bounded at 1M
     for lo in range(0, len(ok), _CHUNK):
         chunk = ok[lo : lo + _CHUNK]
-        t = time.perf_counter()
+        t = timer.start()
         cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
         timer.add("candidates", t)
-        t = time.perf_counter()
+        t = timer.start()
         for i in chunk:
             # templates: many near-identical pages with (almost) no names or numbers
             if (
@@ -213,7 +223,7 @@ def group(
         timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
-    t = time.perf_counter()
+    t = timer.start()
     clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
     timer.add("cluster", t)
     return Grouping(clusters, links, excluded)
@@ -244,7 +254,7 @@ def families(
         else:
             first.setdefault(h, d.id)
     unique = [d for d in docs if d.id not in dup_of]
-    t = time.perf_counter()
+    t = timer.start()
     sig_list = signatures([d.text for d in unique], st)
     timer.add("signature", t)
     sigs = {d.id: s for d, s in zip(unique, sig_list, strict=True)}
@@ -266,7 +276,7 @@ def families(
         for d in dups:
             if reason is not None:
                 g.excluded[d] = f"exact duplicate of article {rep} ({reason})"
-    t = time.perf_counter()
+    t = timer.start()
     result = _assemble(g, sigs, by_id, st, copies, now)
     timer.add("source", t)
     result.timings = dict(timer.t)
@@ -368,10 +378,10 @@ def update_store(
     articles join them); sources set by the user are kept."""
     st = settings or Settings()
     timer = _Timer()
-    t = time.perf_counter()
+    t = timer.start()
     done = sign_new(store, st, progress, batch_size)
     timer.add("signature", t)
-    t = time.perf_counter()
+    t = timer.start()
     sigs: dict[int, Signature] = {i: unpack(row) for i, row in store.iter_signatures()}
     stored = store.families()
     placed = {m[0] for f in stored for m in f.members}
@@ -380,7 +390,7 @@ def update_store(
     dim = next((len(s.embedding) for s in sigs.values() if s.ok), 1)
     index = CandidateIndex(st, dim, ann_path_for(store))
     # the indexes hold every placed article; new ones are added by group()
-    t = time.perf_counter()
+    t = timer.start()
     old_ok = sorted(m[0] for f in existing for m in f.members if m[0] in sigs)
     if old_ok:
         index.add(
@@ -392,7 +402,7 @@ def update_store(
     new_ids = [i for i in sorted(sigs) if i not in placed]
     groups = [[m[0] for m in f.members] for f in existing]
     g = group(new_ids, sigs, index, st, groups=groups, timer=timer)
-    t = time.perf_counter()
+    t = timer.start()
     # saved and freed before the metadata of every article is loaded: at a million
     # articles the indexes hold ~2 GB. (Saved before the families are written: articles
     # indexed but not written are placed again by the next run, their vectors kept.)
@@ -440,6 +450,7 @@ def update_store(
         "families_written": len(writes),
         "excluded": len(g.excluded),
         "timings": {k: round(v, 3) for k, v in timer.t.items()},
+        "cpu_timings": {k: round(v, 3) for k, v in timer.cpu.items()},
         "index_bytes": index_bytes,
     }
 
