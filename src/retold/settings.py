@@ -128,6 +128,12 @@ class Settings:
     families_ann_k: int = 10  # embedding nearest neighbours proposed per article
     families_ann_min_cos: float = 0.55  # neighbours below this document cosine are not proposed
     families_max_candidates: int = 50  # candidates verified per article (best first)
+    # LSH work per article stays bounded as the corpus grows (families.lsh, .candidates): a
+    # band bucket larger than this is a phrase the whole corpus shares, and only its rows
+    # added nearest the article are taken; when more candidates than this are found, those
+    # sharing most bands are ranked by MinHash
+    families_lsh_bucket_cap: int = 100
+    families_lsh_rank_cap: int = 300
     # verification: a logistic model over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""

@@ -14,6 +14,7 @@ import numpy as np
 
 HNSW_NEIGHBOURS = 16  # graph degree (M): recall vs memory, not a quality threshold
 HNSW_EF_SEARCH = 64  # candidates explored per query
+ADD_BATCH = 100_000  # vectors added at a time
 
 
 class AnnIndex:
@@ -45,11 +46,13 @@ class AnnIndex:
         return np.fromiter((int(i) in self._ids for i in ids), dtype=bool, count=len(ids))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids):
+        # in batches: faiss takes float32, and a million fp16 vectors as float32 are 1 GB
+        for lo in range(0, len(ids), ADD_BATCH):
             self.index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64)
+                np.ascontiguousarray(vectors[lo : lo + ADD_BATCH], dtype=np.float32),
+                ids[lo : lo + ADD_BATCH].astype(np.int64),
             )
-            self._ids.update(int(i) for i in ids)
+        self._ids.update(int(i) for i in ids)
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, cosines), one row per query; missing neighbours have id -1."""

@@ -39,8 +39,11 @@ class CandidateIndex:
             start = len(self._mh)
             for n, key in enumerate(ids[fresh].tolist()):
                 self._row[key] = start + n
-            self._mh = np.concatenate([self._mh, minhashes[fresh].astype(np.uint32)])
-            self.lsh.add(ids[fresh], minhashes[fresh])
+            added = minhashes if fresh.all() else minhashes[fresh]
+            added = added.astype(np.uint32, copy=False)
+            # the first batch is kept as given: no second copy of a million MinHashes
+            self._mh = np.concatenate([self._mh, added]) if len(self._mh) else added
+            self.lsh.add(ids[fresh], added)
         if len(ids):
             missing = ~self.ann.contains(ids)
             if missing.any():
@@ -55,14 +58,24 @@ class CandidateIndex:
         k = min(st.families_ann_k + 1, max(len(self.ann), 1))
         if len(ids) and len(self.ann):
             keys, cosines = self.ann.search(embeddings, k)
-        buckets = self.lsh.query(minhashes)
+        own = np.array([self._row.get(i, len(self._mh)) for i in ids.tolist()], dtype=np.int64)
+        bounds, rows, shared = self.lsh.query_rows(minhashes, own, st.families_lsh_bucket_cap)
+        keys_of = self.lsh.keys
         for row, (key, mh) in enumerate(zip(ids.tolist(), minhashes, strict=True)):
-            near = [int(c) for c in buckets[row].tolist() if c != key]
-            if len(near) > st.families_max_candidates:
+            lo, hi = bounds[row], bounds[row + 1]
+            near_rows, near_shared = rows[lo:hi], shared[lo:hi]
+            mine = near_rows != own[row]
+            near_rows, near_shared = near_rows[mine], near_shared[mine]
+            if len(near_rows) > st.families_max_candidates:
                 # a huge bucket (templates, boilerplate): keep the closest copies only
-                rows = np.array([self._row[c] for c in near])
-                jaccard = (self._mh[rows] == mh).mean(axis=1)
-                near = [near[i] for i in np.argsort(-jaccard, kind="stable")]
+                if len(near_rows) > st.families_lsh_rank_cap:
+                    # too many to compare every MinHash: those sharing most bands (the
+                    # likeliest near-copies) are compared, kept in the order added
+                    best = np.argsort(-near_shared, kind="stable")[: st.families_lsh_rank_cap]
+                    near_rows = near_rows[np.sort(best)]
+                jaccard = (self._mh[near_rows] == mh).mean(axis=1)
+                near_rows = near_rows[np.argsort(-jaccard, kind="stable")]
+            near = keys_of[near_rows].tolist()
             cands = near[: st.families_max_candidates]
             if len(ids) and len(self.ann):
                 seen = set(cands)

@@ -22,7 +22,7 @@ from retold.families.candidates import CandidateIndex
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import DocFreq, verify
+from retold.families.verify import DocFreq, link_strengths
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -130,11 +130,21 @@ def _doc(i: int, a: Article | StoredArticle | Doc) -> Doc:
 
 
 class _Timer:
+    """Wall and CPU seconds per stage (stages never nest). CPU seconds tell the cost on a
+    shared machine, where wall seconds also count other processes' turns."""
+
     def __init__(self) -> None:
         self.t: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self._cpu_started = 0.0
+
+    def start(self) -> float:
+        self._cpu_started = time.process_time()
+        return time.perf_counter()
 
     def add(self, stage: str, started: float) -> None:
         self.t[stage] += time.perf_counter() - started
+        self.cpu[stage] += time.process_time() - self._cpu_started
 
 
 @dataclass
@@ -171,7 +181,7 @@ def group(
             )
         else:
             ok.append(i)
-    t = time.perf_counter()
+    t = timer.start()
     arr = np.asarray(ok, dtype=np.uint64)
     mh = np.stack([sigs[i].minhash for i in ok]) if ok else np.zeros((0, 1), np.uint32)
     em = np.stack([sigs[i].embedding for i in ok]) if ok else np.zeros((0, index.dim), np.float16)
@@ -183,18 +193,21 @@ def group(
     # in chunks, so memory for candidate lists and pair features stays bounded at 1M
     for lo in range(0, len(ok), _CHUNK):
         chunk = ok[lo : lo + _CHUNK]
-        t = time.perf_counter()
+        t = timer.start()
         cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
         timer.add("candidates", t)
-        t = time.perf_counter()
+        t = timer.start()
         for i in chunk:
             # templates: many near-identical pages with (almost) no names or numbers
-            near = [c for c in cands[i] if np.mean(sigs[c].minhash == sigs[i].minhash) >= 0.9]
             if (
-                len(near) + 1 >= st.families_boilerplate_copies
-                and len(sigs[i].anchors) < 2 * st.families_min_anchors
+                len(cands[i]) + 1 < st.families_boilerplate_copies
+                or len(sigs[i].anchors) >= 2 * st.families_min_anchors
             ):
-                excluded[i] = f"boilerplate: {len(near) + 1}+ near-identical pages with no story"
+                continue  # cannot be a template copy: skip the MinHash comparisons
+            other = np.stack([sigs[c].minhash for c in cands[i]])
+            near = int(((other == sigs[i].minhash).mean(axis=1) >= 0.9).sum())
+            if near + 1 >= st.families_boilerplate_copies:
+                excluded[i] = f"boilerplate: {near + 1}+ near-identical pages with no story"
         # a pair proposed from both sides is verified once per chunk, at most twice in all
         pairs = sorted(
             {
@@ -205,15 +218,14 @@ def group(
                 if b not in excluded and b in sigs and (min(a, b), max(a, b)) not in links
             }
         )
-        evidence = verify([(sigs[a], sigs[b]) for a, b in pairs], st, df)
-        for p, e in zip(pairs, evidence, strict=True):
-            if e.linked(st):
-                # a near-copy link counts as certain
-                links[p] = max(e.probability, 0.99) if e.near_copy(st) else e.probability
+        # a near-copy link counts as certain (0.99 at least)
+        strength = link_strengths([(sigs[a], sigs[b]) for a, b in pairs], st, df)
+        for k in np.flatnonzero(strength).tolist():
+            links[pairs[k]] = float(strength[k])
         timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
-    t = time.perf_counter()
+    t = timer.start()
     clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
     timer.add("cluster", t)
     return Grouping(clusters, links, excluded)
@@ -244,7 +256,7 @@ def families(
         else:
             first.setdefault(h, d.id)
     unique = [d for d in docs if d.id not in dup_of]
-    t = time.perf_counter()
+    t = timer.start()
     sig_list = signatures([d.text for d in unique], st)
     timer.add("signature", t)
     sigs = {d.id: s for d, s in zip(unique, sig_list, strict=True)}
@@ -266,7 +278,7 @@ def families(
         for d in dups:
             if reason is not None:
                 g.excluded[d] = f"exact duplicate of article {rep} ({reason})"
-    t = time.perf_counter()
+    t = timer.start()
     result = _assemble(g, sigs, by_id, st, copies, now)
     timer.add("source", t)
     result.timings = dict(timer.t)
@@ -337,6 +349,25 @@ def ann_path_for(store: Any) -> Path | None:
     return Path(f"{path}.families.faiss") if path else None
 
 
+def sign_new(
+    store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
+) -> int:
+    """Store a signature for every article that has none; returns how many were made."""
+    done = last = 0
+    while True:
+        batch = store.articles_without_signature(batch_size, after=last)
+        if not batch:
+            return done
+        last = batch[-1].id
+        sig_list = signatures([a.text for a in batch], settings)
+        store.save_signatures(
+            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
+        )
+        done += len(batch)
+        if progress:
+            progress("signature", done, done)
+
+
 def update_store(
     store: Any,
     settings: Settings | None = None,
@@ -349,21 +380,10 @@ def update_store(
     articles join them); sources set by the user are kept."""
     st = settings or Settings()
     timer = _Timer()
-    done = 0
-    t = time.perf_counter()
-    while True:
-        batch = store.articles_without_signature(batch_size)
-        if not batch:
-            break
-        sig_list = signatures([a.text for a in batch], st)
-        store.save_signatures(
-            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
-        )
-        done += len(batch)
-        if progress:
-            progress("signature", done, done)
+    t = timer.start()
+    done = sign_new(store, st, progress, batch_size)
     timer.add("signature", t)
-    t = time.perf_counter()
+    t = timer.start()
     sigs: dict[int, Signature] = {i: unpack(row) for i, row in store.iter_signatures()}
     stored = store.families()
     placed = {m[0] for f in stored for m in f.members}
@@ -372,7 +392,7 @@ def update_store(
     dim = next((len(s.embedding) for s in sigs.values() if s.ok), 1)
     index = CandidateIndex(st, dim, ann_path_for(store))
     # the indexes hold every placed article; new ones are added by group()
-    t = time.perf_counter()
+    t = timer.start()
     old_ok = sorted(m[0] for f in existing for m in f.members if m[0] in sigs)
     if old_ok:
         index.add(
@@ -384,7 +404,13 @@ def update_store(
     new_ids = [i for i in sorted(sigs) if i not in placed]
     groups = [[m[0] for m in f.members] for f in existing]
     g = group(new_ids, sigs, index, st, groups=groups, timer=timer)
-    t = time.perf_counter()
+    t = timer.start()
+    # saved and freed before the metadata of every article is loaded: at a million
+    # articles the indexes hold ~2 GB. (Saved before the families are written: articles
+    # indexed but not written are placed again by the next run, their vectors kept.)
+    index.save()
+    index_bytes = index.nbytes()
+    del index
     meta = store.article_meta()
     by_id = {i: Doc(i, "", m[4], m[0], m[1], m[2], m[3]) for i, m in meta.items()}
     family_of = {m[0]: f for f in existing for m in f.members}
@@ -419,7 +445,6 @@ def update_store(
         # the next run does not look at them again
         writes.append(FamilyWrite(None, [(i, 0.0, reason)], None, "excluded", 0.0, [reason]))
     store.write_families(writes, delete=[])
-    index.save()
     timer.add("write", t)
     return {
         "new_articles": len(new_ids),
@@ -427,7 +452,8 @@ def update_store(
         "families_written": len(writes),
         "excluded": len(g.excluded),
         "timings": {k: round(v, 3) for k, v in timer.t.items()},
-        "index_bytes": index.nbytes(),
+        "cpu_timings": {k: round(v, 3) for k, v in timer.cpu.items()},
+        "index_bytes": index_bytes,
     }
 
 

@@ -46,6 +46,7 @@ FEATURES = (
     "anchors_idf_contained",
 )
 MODEL_FILE = "families/pair_model.json"
+_BATCH = 20_000  # pairs whose features are computed at a time
 
 
 @dataclass(frozen=True)
@@ -217,22 +218,54 @@ def load_model(path: str = "") -> PairModel:
     )
 
 
+def _features_and_probability(
+    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None
+) -> tuple[np.ndarray, np.ndarray]:
+    df = df or _UNIFORM
+    rows: list[tuple[float, ...]] = []
+    # in batches: each article's rarity weights once per batch (an article sits in many
+    # pairs), and the weights of a whole chunk's articles would take gigabytes
+    for lo in range(0, len(pairs), _BATCH):
+        batch = pairs[lo : lo + _BATCH]
+        w: dict[int, Weights] = {}
+        for s in (s for pair in batch for s in pair):
+            if id(s) not in w:
+                w[id(s)] = df.weights(s)
+        rows += [features(a, b, df, w[id(a)], w[id(b)]) for a, b in batch]
+    x = np.array(rows, dtype=float).reshape(len(pairs), len(FEATURES))
+    return x, load_model(settings.families_pair_model).probability(x)
+
+
 def verify(
     pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
 ) -> list[PairEvidence]:
-    """Evidence and same-story probability for each pair (vectorised over pairs); ``df``:
-    the corpus's document frequencies (None: every word weighs the same)."""
+    """Evidence and same-story probability for each pair; ``df``: the corpus's document
+    frequencies (None: every word weighs the same)."""
     if not pairs:
         return []
-    df = df or _UNIFORM
-    # each article's weights once per batch (an article sits in many pairs)
-    w: dict[int, Weights] = {}
-    for s in (s for pair in pairs for s in pair):
-        if id(s) not in w:
-            w[id(s)] = df.weights(s)
-    x = np.array([features(a, b, df, w[id(a)], w[id(b)]) for a, b in pairs], dtype=float)
-    p = load_model(settings.families_pair_model).probability(x)
+    x, p = _features_and_probability(pairs, settings, df)
+    # python floats: rounding numpy scalars one by one costs more than the features
     return [
-        PairEvidence(tuple(round(float(v), 4) for v in row), float(pr))
-        for row, pr in zip(x, p, strict=True)
+        PairEvidence(tuple([round(v, 4) for v in row]), pr)
+        for row, pr in zip(x.tolist(), p.tolist(), strict=True)
     ]
+
+
+def link_strengths(
+    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
+) -> np.ndarray:
+    """Per pair, what ``verify`` makes of it as a link: 0 when not ``linked``, else its
+    probability (at least 0.99 for a near-copy). The same decisions without building a
+    ``PairEvidence`` per pair, which at a million articles costs as much as the features."""
+    if not pairs:
+        return np.zeros(0)
+    x, p = _features_and_probability(pairs, settings, df)
+
+    def rounded(name: str) -> np.ndarray:  # PairEvidence keeps features rounded
+        return np.array([round(v, 4) for v in x[:, FEATURES.index(name)].tolist()])
+
+    near = (rounded("jaccard") >= settings.families_near_copy) & (
+        rounded("anchors_contained") >= settings.families_near_copy_anchors
+    )
+    linked = (p >= settings.families_same_story) | near
+    return np.where(linked, np.where(near, np.maximum(p, 0.99), p), 0.0)

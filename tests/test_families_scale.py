@@ -1,0 +1,140 @@
+"""Families at scale: LSH work per article stays bounded as the corpus grows, and the fast
+paths (batched pair features, band-by-band index builds) give the exact values of the
+simple ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from retold.families.candidates import CandidateIndex
+from retold.families.lsh import BandIndex
+from retold.families.signature import Signature
+from retold.families.verify import features, verify
+from retold.settings import Settings
+
+
+def _template_corpus(n: int, seed: int = 3) -> np.ndarray:
+    """MinHashes of ``n`` pages that share their first 60 rows (one template) and differ in
+    the rest, so every band over those rows is one bucket holding every page."""
+    rng = np.random.default_rng(seed)
+    mh = rng.integers(0, 2**32, size=(n, 128), dtype=np.uint64).astype(np.uint32)
+    mh[:, :60] = mh[0, :60]
+    return mh
+
+
+def test_a_template_bucket_gives_each_page_only_its_nearest_rows() -> None:
+    mh = _template_corpus(400)
+    index = BandIndex(0.3, 128)
+    index.add(np.arange(400, dtype=np.uint64), mh)
+    bounds, rows, shared = index.query_rows(mh, own_rows=np.arange(400), bucket_cap=40)
+    for i in (0, 7, 200, 399):
+        got = rows[bounds[i] : bounds[i + 1]]
+        assert len(got) == 40  # not 400: the bucket is capped
+        assert i in got and np.abs(got - i).max() <= 40  # a window around the page itself
+        assert (shared[bounds[i] : bounds[i + 1]] >= 1).all()
+    # without a cap every page meets every other (the quadratic case)
+    bounds, rows, _ = index.query_rows(mh[:5])
+    assert (np.diff(bounds) == 400).all()
+    # a page that is not indexed takes the newest rows
+    new = _template_corpus(401)[400:]
+    bounds, rows, _ = index.query_rows(new, bucket_cap=40)
+    assert rows.tolist() == list(range(360, 400))
+
+
+def test_shared_band_counts_match_brute_force() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**32, size=(30, 128), dtype=np.uint64)
+    near = base.copy()
+    near[:, ::3] = rng.integers(0, 2**32, size=(30, 43), dtype=np.uint64)
+    index = BandIndex(0.3, 128)
+    index.add(np.arange(30, dtype=np.uint64), base)
+    index.add(np.arange(30, 60, dtype=np.uint64), near)  # a second add rebuilds the bands
+    bands = index.band_hashes(np.concatenate([base, near]))
+    bounds, rows, shared = index.query_rows(near[:10])
+    for q in range(10):
+        qb = index.band_hashes(near[q : q + 1])[0]
+        expected = {r: int((bands[r] == qb).sum()) for r in range(60) if (bands[r] == qb).any()}
+        lo, hi = bounds[q], bounds[q + 1]
+        assert dict(zip(rows[lo:hi].tolist(), shared[lo:hi].tolist(), strict=True)) == expected
+
+
+def test_candidates_stay_bounded_on_a_template_corpus() -> None:
+    st = Settings(families_lsh_bucket_cap=40, families_lsh_rank_cap=60)
+    mh = _template_corpus(300)
+    em = np.zeros((300, 8), dtype=np.float16)
+    em[:, 0] = 1
+    index = CandidateIndex(st, 8)
+    ids = np.arange(1000, 1300, dtype=np.uint64)
+    index.add(ids, mh, em)
+    cands = index.query(ids[:20], mh[:20], em[:20])
+    assert all(k not in c for k, c in cands.items())
+    assert all(len(c) <= st.families_max_candidates + st.families_ann_k for c in cands.values())
+
+
+def _sig(rng: np.random.Generator, words: int, anchors: int, quotes: int) -> Signature:
+    def hashes(k: int) -> np.ndarray:
+        return np.unique(rng.integers(0, 300, size=k).astype(np.uint32))
+
+    emb = rng.normal(size=16)
+    return Signature(
+        "ok",
+        rng.integers(0, 40, size=128).astype(np.uint32),
+        (emb / np.linalg.norm(emb)).astype(np.float16),
+        hashes(words),
+        hashes(anchors),
+        hashes(quotes),
+    )
+
+
+def test_verify_in_batches_equals_the_pairwise_features(monkeypatch) -> None:
+    from retold.families import verify as verify_mod
+    from retold.families.verify import DocFreq
+
+    monkeypatch.setattr(verify_mod, "_BATCH", 50)  # several batches, weights per batch
+    rng = np.random.default_rng(9)
+    sigs = [_sig(rng, int(rng.integers(0, 90)), int(rng.integers(0, 30)), 0) for _ in range(60)]
+    sigs += [_sig(rng, 50, 10, int(rng.integers(1, 20))) for _ in range(20)]
+    pairs = [(sigs[i], sigs[j]) for i in range(len(sigs)) for j in range(0, len(sigs), 7)]
+    df = DocFreq.of(sigs, Settings())
+    expected = np.array([features(a, b, df) for a, b in pairs], dtype=float)
+    evidence = verify(pairs, Settings(), df)
+    assert [e.features for e in evidence] == [
+        tuple(round(float(v), 4) for v in row) for row in expected
+    ]
+
+
+def test_link_strengths_make_the_decisions_of_verify() -> None:
+    from retold.families.verify import link_strengths
+
+    rng = np.random.default_rng(11)
+    sigs = [_sig(rng, 40, 12, 5) for _ in range(30)]
+    for s in sigs[10:20]:  # near-copies of the first ten: same MinHash, names, words
+        s.minhash, s.anchors, s.words = sigs[0].minhash, sigs[0].anchors, sigs[0].words
+    pairs = [(a, b) for a in sigs for b in sigs]
+    st = Settings(families_same_story=0.3)
+    evidence = verify(pairs, st)
+    expected = [
+        (max(e.probability, 0.99) if e.near_copy(st) else e.probability) if e.linked(st) else 0
+        for e in evidence
+    ]
+    got = link_strengths(pairs, st).tolist()
+    assert got == expected
+    assert 0 < sum(v > 0 for v in got) < len(got)  # both kinds of pair are present
+    assert any(e.near_copy(st) for e in evidence)
+
+
+def test_signing_walks_the_table_once(tmp_path: Path) -> None:
+    from retold.families.run import sign_new
+    from retold.families.synth import generate
+    from retold.store.sqlite import Store
+
+    with Store.open(tmp_path / "s.db") as store:
+        store.add_articles(a for a, _, _ in generate(40))
+        first = [a.id for a in store.articles_without_signature(8)]
+        after = store.articles_without_signature(5, after=first[2])
+        assert [a.id for a in after] == first[3:8]
+        assert sign_new(store, Settings(), batch_size=7) == 40
+        assert store.articles_without_signature(100) == []
+        assert sign_new(store, Settings(), batch_size=7) == 0
