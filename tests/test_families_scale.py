@@ -138,3 +138,29 @@ def test_signing_walks_the_table_once(tmp_path: Path) -> None:
         assert sign_new(store, Settings(), batch_size=7) == 40
         assert store.articles_without_signature(100) == []
         assert sign_new(store, Settings(), batch_size=7) == 0
+
+
+def test_rare_names_propose_articles_to_each_other() -> None:
+    from retold.families.candidates import rare_anchor_candidates
+
+    rng = np.random.default_rng(3)
+    sigs = {k: _sig(rng, 30, 0, 0) for k in range(12)}
+    common = np.uint32(1_000_001)  # a name in 8 articles: too common to propose anything
+    for k, s in sigs.items():
+        s.anchors = np.array([common] if k < 8 else [], dtype=np.uint32)
+    sigs[0].anchors = np.array([common, 5, 6], dtype=np.uint32)  # a rare surname and figure
+    sigs[9].anchors = np.array([5, 6], dtype=np.uint32)  # shares both with 0
+    sigs[10].anchors = np.array([6], dtype=np.uint32)  # shares one with 0 and 9
+    sigs[11] = Signature(
+        "too short", sigs[11].minhash, sigs[11].embedding, *(np.zeros(0, np.uint32),) * 3
+    )
+    st = Settings()
+    out = rare_anchor_candidates(list(sigs), sigs, st)
+    assert out[0] == [9, 10]  # most shared rare anchors first
+    assert out[9] == [0, 10] and out[10] == [0, 9]
+    assert all(k not in out for k in range(1, 8))  # the common name proposes nothing
+    assert rare_anchor_candidates([9], sigs, st) == {9: [0, 10]}  # only new articles asked
+    assert rare_anchor_candidates([0], sigs, st.with_overrides(families_rare_anchor_k=1)) == {
+        0: [9]
+    }
+    assert rare_anchor_candidates([0], sigs, st.with_overrides(families_rare_anchor_k=0)) == {}

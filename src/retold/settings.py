@@ -128,6 +128,10 @@ class Settings:
     families_ann_k: int = 10  # embedding nearest neighbours proposed per article
     families_ann_min_cos: float = 0.55  # neighbours below this document cosine are not proposed
     families_max_candidates: int = 50  # candidates verified per article (best first)
+    # a name or number held by at most this many articles proposes them to each other (a
+    # rewrite that changed all else keeps a rare surname or figure); at most _k per article
+    families_rare_anchor_df: int = 5
+    families_rare_anchor_k: int = 5
     # LSH work per article stays bounded as the corpus grows (families.lsh, .candidates): a
     # band bucket larger than this is a phrase the whole corpus shares, and only its rows
     # added nearest the article are taken; when more candidates than this are found, those

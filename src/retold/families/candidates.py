@@ -16,6 +16,7 @@ import numpy as np
 
 from retold.families.ann import AnnIndex
 from retold.families.lsh import BandIndex
+from retold.families.signature import Signature
 from retold.settings import Settings
 
 
@@ -98,3 +99,44 @@ class CandidateIndex:
         """Approximate memory of both indexes."""
         lsh = len(self.lsh) * self.lsh.b * 12 + self._mh.nbytes + len(self._row) * 100
         return self.ann.nbytes() + lsh
+
+
+def rare_anchor_candidates(
+    new_ids: list[int], sigs: dict[int, Signature], settings: Settings
+) -> dict[int, list[int]]:
+    """Articles sharing a name or number that at most ``families_rare_anchor_df`` articles
+    of the corpus hold: a rewrite that reworded everything else (and so is far in both
+    indexes) still keeps a rare surname or figure. At most ``families_rare_anchor_k`` per
+    new article, those sharing the most such anchors first. One sort over every article's
+    anchors (a few hundred MB at a million articles, freed on return)."""
+    st = settings
+    if not new_ids or st.families_rare_anchor_k <= 0:
+        return {}
+    keys = [k for k, s in sigs.items() if s.ok and len(s.anchors)]
+    if not keys:
+        return {}
+    lens = np.fromiter((len(sigs[k].anchors) for k in keys), dtype=np.int64, count=len(keys))
+    hashes = np.concatenate([sigs[k].anchors for k in keys])
+    owner = np.repeat(np.arange(len(keys), dtype=np.int32), lens)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owner = hashes[order], owner[order]
+    del order
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    rare = (sizes >= 2) & (sizes <= st.families_rare_anchor_df)
+    pos = {k: n for n, k in enumerate(keys)}
+    wanted = {pos[i] for i in new_ids if i in pos}
+    shared: dict[int, dict[int, int]] = {}
+    for a, n in zip(starts[rare].tolist(), sizes[rare].tolist(), strict=True):
+        group = owner[a : a + n].tolist()
+        for x in group:
+            if x in wanted:
+                row = shared.setdefault(x, {})
+                for y in group:
+                    if y != x:
+                        row[y] = row.get(y, 0) + 1
+    out: dict[int, list[int]] = {}
+    for x, row in shared.items():
+        best = sorted(row, key=lambda y: (-row[y], y))[: st.families_rare_anchor_k]
+        out[keys[x]] = [keys[y] for y in best]
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from retold.families.candidates import CandidateIndex
+from retold.families.candidates import CandidateIndex, rare_anchor_candidates
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
@@ -190,11 +190,16 @@ def group(
     links: dict[tuple[int, int], float] = {}
     # rarity of words in the whole corpus (old and new articles)
     df = DocFreq.of(list(sigs.values()), st)
+    t = timer.start()
+    rare = rare_anchor_candidates(ok, sigs, st)
+    timer.add("candidates", t)
     # in chunks, so memory for candidate lists and pair features stays bounded at 1M
     for lo in range(0, len(ok), _CHUNK):
         chunk = ok[lo : lo + _CHUNK]
         t = timer.start()
         cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
+        for i in chunk:
+            cands[i] = cands[i] + [c for c in rare.get(i, ()) if c not in cands[i]]
         timer.add("candidates", t)
         t = timer.start()
         for i in chunk:
