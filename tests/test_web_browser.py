@@ -169,8 +169,9 @@ def test_ingest_upload_shows_job_progress_to_the_end(page, base_url: str, tmp_pa
     page.click("button[type=submit]")
     page.wait_for_url("**/jobs/*")
     # the page polls the job API and reloads when the job ends (the strict CSP forbids
-    # Playwright's eval-based wait_for_function, which is a good sign)
-    sync_api.expect(page.locator("#job-state")).to_have_text("done", timeout=30_000)
+    # Playwright's eval-based wait_for_function, which is a good sign): wait for the
+    # server-rendered final page, or a later goto races the reload
+    page.wait_for_selector("#job[data-state=done]", timeout=30_000)
     assert "new 1" in page.inner_text("#job-counts")
     shot(page, "ingest-job")
     page.goto(base_url + "/articles")
@@ -187,13 +188,13 @@ def test_family_pages_group_audit_and_plot(page, base_url: str, db_path: Path, c
     page.goto(base_url + "/families")
     page.click("#families-update")
     page.wait_for_url("**/jobs/*")
-    sync_api.expect(page.locator("#job-state")).to_have_text("done", timeout=60_000)
+    page.wait_for_selector("#job[data-state=done]", timeout=60_000)
     page.goto(base_url + "/families")
     page.click("#families a")
     page.wait_for_url("**/families/*")
     page.click("#family-audit")
     page.wait_for_url("**/jobs/*")
-    sync_api.expect(page.locator("#job-state")).to_have_text("done", timeout=120_000)
+    page.wait_for_selector("#job[data-state=done]", timeout=120_000)
     page.click("text=Family #")
     page.wait_for_selector("svg.plot")
     assert page.locator("svg.plot rect").count() >= 3  # one bar per audited retelling
