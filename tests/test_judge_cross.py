@@ -17,9 +17,8 @@ pytest.importorskip("onnxruntime")
 
 from retold.analyze.article import analyze  # noqa: E402
 from retold.judges import synth  # noqa: E402
-from retold.judges.crossenc import support_logits  # noqa: E402
 from retold.judges.nli import NLIJudge, clear_cache  # noqa: E402
-from retold.judges.train_cross import export_int8, fine_tune  # noqa: E402
+from retold.judges.train_cross import export_int8, fine_tune, support_logits  # noqa: E402
 from retold.model import Article  # noqa: E402
 from retold.settings import Settings  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from retold.eval.data import read_jsonl
+from retold.judges.train import SWAP_LABELS, perturb
 from retold.model import AnalyzedArticle, Article, Entity
 from retold.settings import Settings
 
@@ -231,8 +232,6 @@ def restyle_claims(
     restyled: AnalyzedArticle, foreign: list[str], pool: dict[str, list[str]], rng: random.Random
 ) -> list[tuple[str, str, int]]:
     """A restyling's own sentences (supported if they align, checked later) and corruptions."""
-    from retold.judges.train import perturb
-
     out: list[tuple[str, str, int]] = []
     for s in restyled.sentences:
         if len(s.text.split()) < 6:
@@ -329,7 +328,7 @@ def build(
     sents: list[tuple[int, str]] = []
     for k, doc in enumerate(restyled):
         for e in doc.entities:
-            if e.label in ("PERSON", "ORG", "GPE"):
+            if e.label in SWAP_LABELS:
                 pool.setdefault(e.label, []).append(e.text)
         sents += [(k, s.text) for s in doc.sentences if 8 <= len(s.text.split()) <= 45]
     base = summary_articles

@@ -26,7 +26,7 @@ from retold.model import AnalyzedArticle
 from retold.settings import Settings
 
 _AUX = re.compile(r"\b(is|are|was|were|will|has|have|had|can|could|would|should|does|did)\b")
-_SWAP_LABELS = ("PERSON", "ORG", "GPE")
+SWAP_LABELS = ("PERSON", "ORG", "GPE")
 _HEDGE_SWAP = re.compile(
     r"\b(could|may|might|is expected to|are expected to|was expected to|up to|as many as|"
     r"is likely to|are likely to|would likely)\b",
@@ -71,7 +71,7 @@ def perturb(
             new = str(int(num * rng.choice((2, 3, 10)) + rng.randint(1, 9))) if num else "17"
             a = q.start - base + digits.start()
             out.append((sent[:a] + new + sent[a + len(old) :], "number"))
-    ents = [e for e in doc.entities if e.sentence == sidx and e.label in _SWAP_LABELS]
+    ents = [e for e in doc.entities if e.sentence == sidx and e.label in SWAP_LABELS]
     if ents:
         e = rng.choice(ents)
         others = [x for x in pool.get(e.label, []) if x.lower() != e.text.lower()]

@@ -3,7 +3,7 @@
 Input: (premise = the claim's top aligned source sentences, claim) pairs from
 ``judges.synth`` (training splits only). Output: a sequence-classification model directory
 (labels ``not_entailment``, ``entailment``) exported to ONNX and quantised to int8, which the
-``nli`` back end's loader runs with onnxruntime, so the learned judge needs no torch.
+``nli`` judge runs with onnxruntime alone (``--judge nli``, ``nli_model`` = the folder).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from retold.errors import RetoldError
-from retold.judges.crossenc import MAX_LENGTH
 from retold.judges.synth import Example
 
+MAX_LENGTH = 128  # tokens per (premise, claim) pair; the premise is cut first
 ID2LABEL = {0: "not_entailment", 1: "entailment"}
 _TOKENIZER_FILES = (
     "tokenizer.json",
@@ -189,6 +191,19 @@ def export_int8(model_dir: Path, out_dir: Path) -> int:
     return (out_dir / "model.onnx").stat().st_size
 
 
+def support_logits(model_dir: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Support logit of each (premise, claim) pair, read through the ``nli`` judge that will
+    run the model (same loader, batching and label mapping): for a two-label model,
+    log P(entailment) / P(not) is the entailment minus the not-entailment logit."""
+    from retold.judges.nli import CLASSES, NLIJudge
+    from retold.settings import Settings
+
+    judge = NLIJudge(Settings(nli_model=str(model_dir), nli_max_length=MAX_LENGTH))
+    p = judge.probabilities(pairs)[:, CLASSES.index("entailment")]
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
 def write_card(out_dir: Path, stats: dict[str, Any]) -> None:
     (out_dir / "training.json").write_text(json.dumps(stats, indent=1) + "\n", "utf-8")
 
@@ -207,7 +222,6 @@ def train(
     """Build synthetic examples, fine-tune, export int8 ONNX to ``out`` and report the
     held-out (every fifth source article) AUROC of the exported model."""
     from retold.eval.metrics import auroc
-    from retold.judges.crossenc import support_logits
     from retold.judges.synth import build
 
     check_out_dir(out)
