@@ -34,7 +34,7 @@ def run_one(
     incremental_share: float = 0.01,
 ) -> dict:
     from retold.families.run import ann_path_for, load_from_store, sign_new, update_store
-    from retold.families.synth import generate
+    from retold.families.synth import family_of_url, generate
     from retold.settings import Settings
     from retold.store.sqlite import Store
 
@@ -98,7 +98,7 @@ def run_one(
             result = load_from_store(store)
             meta = store.article_meta()
             for aid, (_, url, *_rest) in meta.items():
-                gold[aid] = _gold(url)
+                gold[aid] = family_of_url(url)
         # source pick on synthetic families (dates present for ~90% of members)
         right = sum(
             1
@@ -152,16 +152,6 @@ def run_one(
             "signature_peak_rss_mb": state.get("signature_peak_rss_mb"),
             "db_bytes": db_bytes,
         }
-
-
-def _gold(url: str) -> tuple[str, bool]:
-    """(family, is source) from a synthetic article's url (``synth.generate`` writes
-    ``https://site/f12/source`` and ``.../f12/r3``; boilerplate pages have neither), so
-    the bench need not run the generator once more for its labels."""
-    parts = url.split("/")
-    if len(parts) == 5 and parts[3].startswith("f") and parts[3][1:].isdigit():
-        return parts[3], parts[4] == "source"
-    return "", False
 
 
 def _round(v: float | None) -> float | None:

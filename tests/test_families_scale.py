@@ -164,3 +164,11 @@ def test_rare_names_propose_articles_to_each_other() -> None:
         0: [9]
     }
     assert rare_anchor_candidates([0], sigs, st.with_overrides(families_rare_anchor_k=0)) == {}
+
+
+def test_synthetic_labels_read_back_from_urls() -> None:
+    from retold.families.synth import family_of_url, generate
+
+    made = list(generate(400))
+    assert all(family_of_url(a.url) == (fam, src) for a, fam, src in made)
+    assert any(src for _, _, src in made) and any(not fam for _, fam, _ in made)

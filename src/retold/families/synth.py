@@ -236,3 +236,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def family_of_url(url: str) -> tuple[str, bool]:
+    """(family key, is its source) of an article ``generate`` made, read back from its url
+    (``https://site/f12/source``, ``.../f12/r3``; boilerplate pages: ("", False)), so a
+    benchmark needs no second pass of the generator for its labels."""
+    parts = url.split("/")
+    if len(parts) == 5 and parts[3].startswith("f") and parts[3][1:].isdigit():
+        return parts[3], parts[4] == "source"
+    return "", False
