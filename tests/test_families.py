@@ -253,6 +253,36 @@ def test_eval_families_on_a_tiny_fixture(tmp_path: Path) -> None:
     assert r["ari"] > 0.8
 
 
+def test_source_accuracy_counts_any_copy_of_the_original_and_skips_failed_scrapes() -> None:
+    from retold.eval.families import source_accuracy
+    from retold.eval.families_data import Item
+    from retold.families.run import FamiliesResult, Family, Member
+
+    story = " ".join(f"word{k}" for k in range(40))
+    items = [
+        Item("a:source", story, "a", True, False, source_copy=True),
+        Item("a:copy", story + " more", "a", False, False, source_copy=True),  # 2nd set
+        Item("a:rewrite", story, "a", False, False),
+        Item("b:source", story, "b", True, False, source_copy=True),
+        Item("b:rewrite", story, "b", False, False),
+        Item("c:source", "See more of Someone on Facebook", "c", True, False, source_copy=True),
+        Item("c:rewrite", story, "c", False, False),
+    ]
+
+    def fam(i: int, source: int | None, members: list[int]) -> Family:
+        return Family(i, source, "direction", 0.9, [], [Member(m, 1.0) for m in members])
+
+    # family a picked the copy read second, family b picked its rewrite; c's "original" is a
+    # seven-word scrape failure that no method could group
+    result = FamiliesResult([fam(0, 1, [0, 1, 2]), fam(1, 4, [3, 4])], [5, 6], [])
+    acc, total, unclear, first_copy, any_copy, not_story = source_accuracy(items, result, 15)
+    assert (total, not_story, first_copy, any_copy, unclear) == (2, 1, 0, 1, 0)
+    assert acc == 0.5
+    result = FamiliesResult([fam(0, None, [0, 1, 2]), fam(1, 3, [3, 4])], [5, 6], [])
+    acc, total, unclear, first_copy, any_copy, _ = source_accuracy(items, result, 15)
+    assert (unclear, first_copy, any_copy, acc) == (1, 1, 1, 0.5)
+
+
 def test_library_call(corpus: Path) -> None:
     import retold
 

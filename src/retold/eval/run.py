@@ -277,8 +277,10 @@ def print_families(r: dict[str, Any], console: Console) -> None:
     console.print(
         f"families: {r['gold_families']} gold families, {r['families']} found, "
         f"{r['no_clear_source']} with no clear source (right on {r['source_precision']:.3f} "
-        f"of the picked ones; {r.get('source_accuracy_copies', 0.0):.3f} of the sources "
-        f"when a copy of the original counts), {r['excluded']} excluded; "
+        f"of the picked ones; {r.get('source_accuracy_exact', 0.0):.3f} when only the copy "
+        f"of the original read first counts; {r.get('sources_not_a_story', 0)} families "
+        f"whose original is a failed scrape shorter than a story not counted), "
+        f"{r['excluded']} excluded; "
         f"dev ({r['n_dev']} articles) ARI {r['dev']['ari']:.3f}; thresholds from dev: "
         + ", ".join(f"{k}={v}" for k, v in t.items())
     )
