@@ -154,6 +154,11 @@ def test_audits_saved_replaced_and_checked(tmp_path: Path) -> None:
         assert store.save_audit(src, ret, "llm", {"x": 1}) != first
         with pytest.raises(RetoldError, match="no stored article"):
             store.save_audit(src, 999, "heuristic", {})
+        with pytest.raises(RetoldError, match="no stored article"):
+            store.save_audit(2**70, ret, "heuristic", {})
+        # a failed save leaves no transaction open: the next one works
+        assert store.save_audit(src, ret, "heuristic", {"claims": [2]}) == first
+        assert store.get_audit(src, ret, "heuristic").data["claims"] == [2]
 
 
 def test_busy_writer_gives_one_line_lock_error(tmp_path: Path) -> None:

@@ -199,6 +199,11 @@ def test_audits_saved_replaced_and_checked(pg_url: str) -> None:
         assert store.get_audit(src, ret, "nli") is None
         with pytest.raises(RetoldError, match="no stored article"):
             store.save_audit(src, 999, "heuristic", {})
+        with pytest.raises(RetoldError, match="no stored article"):
+            store.save_audit(2**70, ret, "heuristic", {})
+        # a failed save leaves no transaction open: the next one works
+        assert store.save_audit(src, ret, "heuristic", {"claims": [2]}) == first
+        assert store.get_audit(src, ret, "heuristic").data["claims"] == [2]
         # the failed save left the connection usable
         assert store.count() == 2
 

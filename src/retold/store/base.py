@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -231,6 +232,11 @@ def article_row(article: Article) -> tuple[Any, ...]:
     )
 
 
+def now_iso() -> str:
+    """The stores' timestamp format (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class SqlDialect:
     """What differs between the stores' SQL, for the queries they share: queries are written
     with ``?`` placeholders (``_q`` rewrites them), text parameters go through ``_param``
@@ -244,6 +250,60 @@ class SqlDialect:
 
     def _param(self, value: Any) -> Any:
         return value
+
+
+class AuditWrites(SqlDialect):
+    """Storing audits, once for every store. A store gives ``_tx`` (``fn`` in one write
+    transaction, rolled back on error, retried while another writer holds the lock) and
+    ``_missing_article_errors`` (what its driver raises for an unknown article id)."""
+
+    def _tx(self, fn: Callable[[], Any]) -> Any:
+        raise NotImplementedError
+
+    def _missing_article_errors(self) -> tuple[type[BaseException], ...]:
+        raise NotImplementedError
+
+    def save_audit(
+        self,
+        source_id: int,
+        retelling_id: int,
+        judge: str,
+        data: dict[str, Any],
+        schema_version: str | None = None,
+    ) -> int:
+        """Store (or replace) the audit of one retelling against one source by one judge."""
+        missing = RetoldError(
+            f"cannot save the audit: no stored article {source_id} or {retelling_id}"
+        )
+        if not all(-(2**63) <= i < 2**63 for i in (source_id, retelling_id)):
+            raise missing  # ids are 64-bit in both stores
+        version = schema_version or str(data.get("schema_version", ""))
+        payload = json.dumps(data, ensure_ascii=False)
+
+        def write() -> int:
+            row = self._conn.execute(
+                self._q(
+                    "INSERT INTO audits (source_id, retelling_id, judge, schema_version, json,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source_id, retelling_id, judge) DO UPDATE SET"
+                    " schema_version = excluded.schema_version, json = excluded.json,"
+                    " created_at = excluded.created_at RETURNING id"
+                ),
+                (
+                    source_id,
+                    retelling_id,
+                    self._param(judge),
+                    self._param(version),
+                    self._param(payload),
+                    now_iso(),
+                ),
+            ).fetchone()
+            return int(row[0])
+
+        try:
+            return int(self._tx(write))
+        except self._missing_article_errors():
+            raise missing from None
 
 
 class ArticleReads(SqlDialect):

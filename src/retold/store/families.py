@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from retold.store.base import SqlDialect
+from retold.store.base import SqlDialect, now_iso
 
 T = TypeVar("T")
 
@@ -57,10 +56,6 @@ class FamilyWrite:
     source_status: str
     source_confidence: float
     source_reasons: list[str]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class FamilyTables(SqlDialect):
@@ -173,7 +168,7 @@ class FamilyTables(SqlDialect):
     def write_families(self, writes: list[FamilyWrite], delete: list[int]) -> list[int]:
         """Rewrite the given families (new ones get ids), drop emptied ones; one
         transaction. Returns the ids of ``writes`` in order."""
-        now = _now()
+        now = now_iso()
 
         def write() -> list[int]:
             c = self._conn
@@ -224,7 +219,7 @@ class FamilyTables(SqlDialect):
                     "UPDATE families SET source_id = ?, source_status = 'set by user',"
                     " source_confidence = 1.0, source_reasons = ?, updated_at = ? WHERE id = ?"
                 ),
-                (article_id, json.dumps(["set by the user"]), _now(), family_id),
+                (article_id, json.dumps(["set by the user"]), now_iso(), family_id),
             )
 
         self._tx(write)
@@ -256,7 +251,7 @@ class FamilyTables(SqlDialect):
                     audit_id,
                     schema_version,
                     json.dumps(only_here),
-                    _now(),
+                    now_iso(),
                 ),
             )
 

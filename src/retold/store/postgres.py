@@ -21,19 +21,19 @@ database at once migrate it exactly once. All SQL is parameterised.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from retold.errors import RetoldError
 from retold.store.base import (
     ArticleReads,
+    AuditWrites,
     BatchWriter,
     IngestStats,
+    now_iso,
 )
 from retold.store.families import FamilyTables
 
@@ -156,10 +156,6 @@ _INSERT_BATCH = (
 )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, str) and _UNSTORABLE_RE.search(value):
         return _UNSTORABLE_RE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
@@ -183,7 +179,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
+class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     """An article store in a PostgreSQL database. Use ``PostgresStore.open(url)``; close
     with ``close()`` or a ``with`` block."""
 
@@ -267,7 +263,7 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
                     c.execute(statement)
                 c.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)",
-                    (version, _now()),
+                    (version, now_iso()),
                 )
 
     @property
@@ -307,6 +303,11 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
         # PostgreSQL text cannot hold NUL bytes or lone surrogates
         return _clean(value)
 
+    def _missing_article_errors(self) -> tuple[type[BaseException], ...]:
+        from psycopg import errors
+
+        return (errors.ForeignKeyViolation, errors.NumericValueOutOfRange)
+
     def _tx(self, fn: Callable[[], T]) -> T:
         def run() -> T:
             with self._conn.transaction():
@@ -317,7 +318,7 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:
             c = self._conn
-            now = _now()
+            now = now_iso()
             # COPY the batch into a temporary table, then one INSERT ... SELECT: about twice
             # as fast as a statement per row, and duplicates are still skipped row by row
             with c.transaction(), c.cursor() as cur:
@@ -332,44 +333,6 @@ class PostgresStore(BatchWriter, ArticleReads, FamilyTables):
         inserted = self._retry(write)
         stats.new += inserted
         stats.duplicates += len(batch) - inserted
-
-    def save_audit(
-        self,
-        source_id: int,
-        retelling_id: int,
-        judge: str,
-        data: dict[str, Any],
-        schema_version: str | None = None,
-    ) -> int:
-        """Store (or replace) the audit of one retelling against one source by one judge."""
-        from psycopg import errors
-
-        version = schema_version or str(data.get("schema_version", ""))
-        payload = _clean(json.dumps(data, ensure_ascii=False))
-
-        def write() -> int:
-            c = self._conn
-            with c.transaction():
-                row = c.execute(
-                    "INSERT INTO audits (source_id, retelling_id, judge, schema_version, json,"
-                    " created_at) VALUES (%s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (source_id, retelling_id, judge) DO UPDATE SET"
-                    " schema_version = excluded.schema_version, json = excluded.json,"
-                    " created_at = excluded.created_at RETURNING id",
-                    (source_id, retelling_id, _clean(judge), _clean(version), payload, _now()),
-                ).fetchone()
-            return int(row[0])
-
-        try:
-            return self._retry(write)
-        except errors.ForeignKeyViolation:
-            raise RetoldError(
-                f"cannot save the audit: no stored article {source_id} or {retelling_id}"
-            ) from None
-        except errors.NumericValueOutOfRange:
-            raise RetoldError(
-                f"cannot save the audit: no stored article {source_id} or {retelling_id}"
-            ) from None
 
     # ------------------------------------------------------------------ reading
 

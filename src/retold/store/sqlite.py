@@ -17,20 +17,20 @@ backoff for the cases it does not cover), and otherwise fails with a one-line
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from retold.errors import RetoldError
 from retold.store.base import (
     ArticleReads,
+    AuditWrites,
     BatchWriter,
     IngestStats,
+    now_iso,
 )
 from retold.store.families import FamilyTables
 
@@ -131,16 +131,12 @@ def default_db_path() -> Path:
     return Path(base) / "retold" / "retold.db"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _is_locked(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
 
 
-class Store(BatchWriter, ArticleReads, FamilyTables):
+class Store(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
     or a ``with`` block."""
 
@@ -234,7 +230,7 @@ class Store(BatchWriter, ArticleReads, FamilyTables):
                         c.execute(statement)
                 c.execute(
                     "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
-                    (version, _now()),
+                    (version, now_iso()),
                 )
             c.execute("COMMIT")
         except BaseException:
@@ -267,6 +263,9 @@ class Store(BatchWriter, ArticleReads, FamilyTables):
 
     # ------------------------------------------------------------------ writing
 
+    def _missing_article_errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.IntegrityError,)
+
     def _tx(self, fn: Callable[[], T]) -> T:
         """``fn`` in one write transaction (retried while another writer holds the lock)."""
 
@@ -287,8 +286,7 @@ class Store(BatchWriter, ArticleReads, FamilyTables):
     def _write_batch(self, batch: list[tuple[Any, ...]], stats: IngestStats) -> None:
         def write() -> int:
             c = self._conn
-            c.execute("BEGIN IMMEDIATE")
-            now = _now()
+            now = now_iso()
             inserted = 0
             for row in batch:
                 cur = c.execute(
@@ -298,45 +296,11 @@ class Store(BatchWriter, ArticleReads, FamilyTables):
                     (*row, now),
                 )
                 inserted += cur.rowcount
-            c.execute("COMMIT")
             return inserted
 
-        inserted = self._retry(write)
+        inserted = self._tx(write)
         stats.new += inserted
         stats.duplicates += len(batch) - inserted
-
-    def save_audit(
-        self,
-        source_id: int,
-        retelling_id: int,
-        judge: str,
-        data: dict[str, Any],
-        schema_version: str | None = None,
-    ) -> int:
-        """Store (or replace) the audit of one retelling against one source by one judge."""
-        version = schema_version or str(data.get("schema_version", ""))
-        payload = json.dumps(data, ensure_ascii=False)
-
-        def write() -> int:
-            c = self._conn
-            c.execute("BEGIN IMMEDIATE")
-            row = c.execute(
-                "INSERT INTO audits (source_id, retelling_id, judge, schema_version, json,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (source_id, retelling_id, judge) DO UPDATE SET"
-                " schema_version = excluded.schema_version, json = excluded.json,"
-                " created_at = excluded.created_at RETURNING id",
-                (source_id, retelling_id, judge, version, payload, _now()),
-            ).fetchone()
-            c.execute("COMMIT")
-            return int(row[0])
-
-        try:
-            return self._retry(write)
-        except sqlite3.IntegrityError:
-            raise RetoldError(
-                f"cannot save the audit: no stored article {source_id} or {retelling_id}"
-            ) from None
 
     # ------------------------------------------------------------------ reading
 
