@@ -10,6 +10,7 @@ pages costs a bounded amount of verification.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,46 @@ def rare_anchor_candidates(
         best = sorted(row, key=lambda y: (-row[y], y))[: st.families_rare_anchor_k]
         out[keys[x]] = [keys[y] for y in best]
     return out
+
+
+def placeable(ids: list[int], sigs: dict[int, Signature], settings: Settings) -> dict[int, str]:
+    """Why each of ``ids`` that cannot be placed is left out (no story text, boilerplate
+    vocabulary); the others go through ``propose``."""
+    out: dict[int, str] = {}
+    for i in ids:
+        s = sigs[i]
+        if not s.ok:
+            out[i] = s.status
+        elif s.boilerplate >= settings.families_boilerplate_share:
+            out[i] = (
+                f"boilerplate: {s.boilerplate:.0%} of its words are cookie/paywall/sign-in "
+                "vocabulary"
+            )
+    return out
+
+
+def propose(
+    ids: list[int],
+    sigs: dict[int, Signature],
+    index: CandidateIndex,
+    settings: Settings,
+    chunk: int = 10_000,
+) -> Iterator[tuple[list[int], dict[int, list[int]]]]:
+    """The candidate step of a grouping run (``run.group``) and of pair-model training
+    (``train.candidate_pairs``), so the model is fitted on the pairs it will judge: for
+    ``ids`` (already in ``index``), chunk by chunk, LSH near-copies and ANN neighbours
+    (``CandidateIndex.query``) plus articles sharing a rare name or number
+    (``rare_anchor_candidates``, among every article of ``sigs``). In chunks, so candidate
+    lists (and the pair features made of them) stay bounded at a million articles."""
+    rare = rare_anchor_candidates(ids, sigs, settings)
+    for lo in range(0, len(ids), chunk):
+        part = ids[lo : lo + chunk]
+        cands = index.query(
+            np.asarray(part, dtype=np.uint64),
+            np.stack([sigs[i].minhash for i in part]),
+            np.stack([sigs[i].embedding for i in part]),
+        )
+        for i in part:
+            seen = set(cands[i])
+            cands[i] += [c for c in rare.get(i, ()) if c not in seen]
+        yield part, cands
