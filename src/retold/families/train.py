@@ -1,9 +1,10 @@
 """Fit the pair model (``families/pair_model.json``) on the dev part of the families
 evaluation corpus only: candidate pairs from the grouping run's own candidate step
-(``candidates.propose``), labelled by gold family, features from ``verify.features``; an L2-regularised logistic regression (the same
-Newton fit as the learned judge). ``scripts/train_family_pairs.py`` runs it. Each corpus
-(the dev part, the synthetic one) is grouped on its own, with its own word rarities, as a
-``retold families`` run over it would."""
+(``candidates.propose``), labelled by gold family, features from ``verify.features``; an
+L2-regularised logistic regression (the same Newton fit as the learned judge).
+``scripts/train_family_pairs.py`` runs it. Each corpus (the dev part, the synthetic one) is
+grouped on its own, with its own word rarities, as a ``retold families`` run over it
+would."""
 
 from __future__ import annotations
 
