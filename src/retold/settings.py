@@ -132,6 +132,10 @@ class Settings:
     # rewrite that changed all else keeps a rare surname or figure); at most _k per article
     families_rare_anchor_df: int = 5
     families_rare_anchor_k: int = 5
+    # the same for content words (a machine rewrite that replaced the names and numbers
+    # still keeps a rare word); 0: off
+    families_rare_word_df: int = 10
+    families_rare_word_k: int = 5
     # LSH work per article stays bounded as the corpus grows (families.lsh, .candidates): a
     # band bucket larger than this is a phrase the whole corpus shares, and only its rows
     # added nearest the article are taken; when more candidates than this are found, those
