@@ -145,7 +145,7 @@ class Settings:
     # verification: a logistic model over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability
     families_pair_model: str = ""
-    families_same_story: float = 0.6
+    families_same_story: float = 0.7
     # rarity weights of shared words (verify.DocFreq): document frequencies from at most
     # this many articles of the corpus, smoothed by this many pseudo-articles in which every
     # word occurs at the prior share (so in a small corpus a word seen once does not weigh
