@@ -22,7 +22,7 @@ from retold.families.candidates import CandidateIndex, placeable, propose
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import DocFreq, link_strengths
+from retold.families.verify import DocFreq, links_and_probabilities
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -180,6 +180,7 @@ def group(
     del arr, mh, em
     timer.add("index", t)
     links: dict[tuple[int, int], float] = {}
+    weak: dict[tuple[int, int], float] = {}
     # rarity of words in the whole corpus (old and new articles)
     df = DocFreq.of(list(sigs.values()), st)
     chunks = propose(ok, sigs, index, st, _CHUNK)
@@ -213,14 +214,20 @@ def group(
             }
         )
         # a near-copy link counts as certain (0.99 at least)
-        strength = link_strengths([(sigs[a], sigs[b]) for a, b in pairs], st, df)
+        strength, prob = links_and_probabilities([(sigs[a], sigs[b]) for a, b in pairs], st, df)
         for k in np.flatnonzero(strength).tolist():
             links[pairs[k]] = float(strength[k])
+        # below the link threshold but not far: only for lone articles (cluster)
+        for k in np.flatnonzero((strength == 0) & (prob >= st.families_weak_link)).tolist():
+            weak[pairs[k]] = float(prob[k])
         timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
     t = timer.start()
-    clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
+    weak_links = [
+        Link(a, b, p) for (a, b), p in weak.items() if a not in excluded and b not in excluded
+    ]
+    clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups, weak_links)
     timer.add("cluster", t)
     return Grouping(clusters, links, excluded)
 
