@@ -456,6 +456,28 @@ def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
     assert sorted(two) == [list(range(6)), list(range(10, 16))]
 
 
+def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times() -> None:
+    from retold.families.cluster import Link, cluster
+
+    st = Settings()
+    family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
+    other = [Link(a, b, 0.99) for a in range(10, 16) for b in range(a + 1, 16)]
+    nodes = [*range(6), *range(10, 16), 6]
+    # article 6: no pair sure enough to link, but three members of one family say "maybe"
+    maybe = [Link(m, 6, 0.4) for m in (0, 1, 2)]
+    joined = cluster(nodes, [*family, *other], st, weak=maybe)
+    assert [*range(7)] in joined and list(range(10, 16)) in joined
+    # two "maybe"s are not enough
+    assert [6] in cluster(nodes, [*family, *other], st, weak=maybe[:2])
+    # a topic's article that half-matches two families stays alone
+    both = [*maybe, *(Link(m, 6, 0.4) for m in (10, 11, 12))]
+    apart = cluster(nodes, [*family, *other], st, weak=both)
+    assert [6] in apart and list(range(6)) in apart and list(range(10, 16)) in apart
+    # weak pairs never merge groups: two families with many weak pairs stay two
+    cross = [Link(a, b, 0.5) for a in range(6) for b in range(10, 16)]
+    assert len(cluster(nodes[:-1], [*family, *other], st, weak=cross)) == 2
+
+
 def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:
     from retold.families.signature import signatures
     from retold.families.source import is_copy

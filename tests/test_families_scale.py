@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from retold.families.candidates import CandidateIndex
 from retold.families.lsh import BandIndex
@@ -106,7 +107,7 @@ def test_verify_in_batches_equals_the_pairwise_features(monkeypatch) -> None:
 
 
 def test_link_strengths_make_the_decisions_of_verify() -> None:
-    from retold.families.verify import link_strengths
+    from retold.families.verify import link_strengths, links_and_probabilities
 
     rng = np.random.default_rng(11)
     sigs = [_sig(rng, 40, 12, 5) for _ in range(30)]
@@ -121,6 +122,10 @@ def test_link_strengths_make_the_decisions_of_verify() -> None:
     ]
     got = link_strengths(pairs, st).tolist()
     assert got == expected
+    # the probabilities beside them (weak pairs for lone articles) are verify's
+    strength, prob = links_and_probabilities(pairs, st)
+    assert strength.tolist() == got
+    assert prob.tolist() == pytest.approx([e.probability for e in evidence])
     assert 0 < sum(v > 0 for v in got) < len(got)  # both kinds of pair are present
     assert any(e.near_copy(st) for e in evidence)
 
