@@ -459,7 +459,7 @@ def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
 def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times() -> None:
     from retold.families.cluster import Link, cluster
 
-    st = Settings()
+    st = Settings(families_weak_join=3)
     family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
     other = [Link(a, b, 0.99) for a in range(10, 16) for b in range(a + 1, 16)]
     nodes = [*range(6), *range(10, 16), 6]
@@ -476,6 +476,9 @@ def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times(
     # weak pairs never merge groups: two families with many weak pairs stay two
     cross = [Link(a, b, 0.5) for a in range(6) for b in range(10, 16)]
     assert len(cluster(nodes[:-1], [*family, *other], st, weak=cross)) == 2
+    # off (the default, see Settings): three maybes leave it alone
+    off = cluster(nodes, [*family, *other], Settings(families_weak_join=0), weak=maybe)
+    assert [6] in off
 
 
 def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:

@@ -91,7 +91,7 @@ def cluster(
     # weak or strong links go, if they reach families_min_link_share of that group's
     # possible links. Several such groups (a topic's stories): it stays alone
     votes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for link in [*links, *(weak or [])]:
+    for link in [*links, *(weak or [])] if settings.families_weak_join > 0 else []:
         for n, m in ((link.a, link.b), (link.b, link.a)):
             g, target = group_of.get(n), group_of.get(m)
             if g is None or target is None or g == target or g in locked:

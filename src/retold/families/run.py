@@ -218,7 +218,8 @@ def group(
         for k in np.flatnonzero(strength).tolist():
             links[pairs[k]] = float(strength[k])
         # below the link threshold but not far: only for lone articles (cluster)
-        for k in np.flatnonzero((strength == 0) & (prob >= st.families_weak_link)).tolist():
+        maybe = (strength == 0) & (prob >= st.families_weak_link) & (st.families_weak_join > 0)
+        for k in np.flatnonzero(maybe).tolist():
             weak[pairs[k]] = float(prob[k])
         timer.add("verify", t)
     ok = [i for i in ok if i not in excluded]
