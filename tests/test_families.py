@@ -486,6 +486,31 @@ def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
     assert sorted(two) == [list(range(6)), list(range(10, 16))]
 
 
+def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times() -> None:
+    from retold.families.cluster import Link, cluster
+
+    st = Settings(families_weak_join=3)
+    family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
+    other = [Link(a, b, 0.99) for a in range(10, 16) for b in range(a + 1, 16)]
+    nodes = [*range(6), *range(10, 16), 6]
+    # article 6: no pair sure enough to link, but three members of one family say "maybe"
+    maybe = [Link(m, 6, 0.4) for m in (0, 1, 2)]
+    joined = cluster(nodes, [*family, *other], st, weak=maybe)
+    assert [*range(7)] in joined and list(range(10, 16)) in joined
+    # two "maybe"s are not enough
+    assert [6] in cluster(nodes, [*family, *other], st, weak=maybe[:2])
+    # a topic's article that half-matches two families stays alone
+    both = [*maybe, *(Link(m, 6, 0.4) for m in (10, 11, 12))]
+    apart = cluster(nodes, [*family, *other], st, weak=both)
+    assert [6] in apart and list(range(6)) in apart and list(range(10, 16)) in apart
+    # weak pairs never merge groups: two families with many weak pairs stay two
+    cross = [Link(a, b, 0.5) for a in range(6) for b in range(10, 16)]
+    assert len(cluster(nodes[:-1], [*family, *other], st, weak=cross)) == 2
+    # off (the default, see Settings): three maybes leave it alone
+    off = cluster(nodes, [*family, *other], Settings(families_weak_join=0), weak=maybe)
+    assert [6] in off
+
+
 def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:
     from retold.families.signature import signatures
     from retold.families.source import is_copy
@@ -508,3 +533,66 @@ def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:
     a, b = signatures([first, second], Settings())
     assert is_copy(a, b, Settings())
     assert not is_copy(a, b, replace(Settings(), families_source_copy_anchors=0.95))
+
+
+# Invented for this test: a local story, a machine-style rewrite of it that dropped every name
+# and number, and another water story on the same coast.
+DESAL_SOURCE = """Harbour town votes to build a desalination plant
+
+PORT ELLIS (Coast Ledger) - The council of Port Ellis voted 7 to 2 on Tuesday to build a
+desalination plant beside the old cannery, after two summers in which the town's aquifer ran
+so low that wells drew brine.
+
+Mayor Dana Whitcombe said the plant would cost 48 million dollars and supply 12,000 homes.
+"We cannot keep trucking water in every August," Whitcombe said after the vote.
+
+Opponents, led by fisherman Tom Greally, warned that the brine discharged by the plant would
+harm the kelp beds and the crab grounds off the breakwater. The council promised a marine
+survey before any permit is granted, and construction could begin in 2027.
+"""
+DESAL_REWRITE = """A coastal community has approved plans for a facility that turns seawater
+into drinking water, a move officials frame as a pivotal response to repeated shortages.
+
+Local leaders backed the proposal by a wide margin this week. Recent dry seasons had pushed
+the underground aquifer to alarming lows, and some residents found salty brine coming from
+their wells. Officials argue the desalination project underscores the need for resilient
+infrastructure and will end the costly practice of delivering water by truck each summer.
+
+Not everyone is convinced. Members of the fishing community fear that salty discharge from
+the facility will damage kelp forests and crab habitats near the harbour wall. Authorities
+have pledged an environmental study of the seabed before construction permits are issued.
+"""
+DESAL_OTHER = """Coastal city delays its water recycling scheme
+
+BAYMOUTH (Shore Daily) - Baymouth's water board postponed on Monday a 90 million dollar plan
+to recycle treated wastewater for irrigation, saying costs had risen by a third since 2024.
+
+Board chair Priya Nandakumar said the scheme, meant to serve 30,000 farms and parks, would be
+redesigned. "We owe ratepayers a cheaper plan," Nandakumar said. Farmers' groups criticised
+the delay, pointing to the drought that dried out reservoirs across the valley last year.
+"""
+
+
+def test_rewrite_without_names_is_proposed_by_rare_words_and_same_topic_stays_apart() -> None:
+    from retold.families.candidates import CandidateIndex, propose
+    from retold.families.signature import signatures
+
+    texts = [DESAL_SOURCE, DESAL_REWRITE, DESAL_OTHER]
+    # no ANN neighbours and no shared word runs: only a rare word ("desalination", "brine")
+    st = Settings().with_overrides(families_ann_min_cos=1.01, families_rare_anchor_k=0)
+    sigs = dict(enumerate(signatures(texts, st)))
+    assert not set(sigs[0].anchors) & set(sigs[1].anchors)  # no name or number kept
+    index = CandidateIndex(st, len(sigs[0].embedding))
+    index.add(
+        np.arange(3, dtype=np.uint64),
+        np.stack([s.minhash for s in sigs.values()]),
+        np.stack([s.embedding for s in sigs.values()]),
+    )
+    cands = {k: v for _, part in propose([0, 1, 2], sigs, index, st) for k, v in part.items()}
+    assert cands[1][0] == 0  # the source shares most rare words with the rewrite
+    off = st.with_overrides(families_rare_word_k=0)
+    assert all(not v for _, part in propose([0, 1, 2], sigs, index, off) for v in part.values())
+    # proposing is not linking: the other water story stays on its own
+    result = families([Article(t) for t in texts])
+    assert 2 in result.singletons
+    assert all(2 not in {m.id for m in f.members} for f in result.families)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from retold.families.candidates import CandidateIndex
 from retold.families.lsh import BandIndex
@@ -106,7 +107,7 @@ def test_verify_in_batches_equals_the_pairwise_features(monkeypatch) -> None:
 
 
 def test_link_strengths_make_the_decisions_of_verify() -> None:
-    from retold.families.verify import link_strengths
+    from retold.families.verify import link_strengths, links_and_probabilities
 
     rng = np.random.default_rng(11)
     sigs = [_sig(rng, 40, 12, 5) for _ in range(30)]
@@ -121,6 +122,10 @@ def test_link_strengths_make_the_decisions_of_verify() -> None:
     ]
     got = link_strengths(pairs, st).tolist()
     assert got == expected
+    # the probabilities beside them (weak pairs for lone articles) are verify's
+    strength, prob = links_and_probabilities(pairs, st)
+    assert strength.tolist() == got
+    assert prob.tolist() == pytest.approx([e.probability for e in evidence])
     assert 0 < sum(v > 0 for v in got) < len(got)  # both kinds of pair are present
     assert any(e.near_copy(st) for e in evidence)
 
@@ -172,3 +177,36 @@ def test_synthetic_labels_read_back_from_urls() -> None:
     made = list(generate(400))
     assert all(family_of_url(a.url) == (fam, src) for a, fam, src in made)
     assert any(src for _, _, src in made) and any(not fam for _, fam, _ in made)
+
+
+def test_rare_words_propose_and_training_sees_the_run_candidates() -> None:
+    """A rewrite that replaced every name and number still shares a rare word with its
+    source: that proposes the pair. Pair-model training (``train.candidate_pairs``) gets
+    the candidates of a run (``candidates.propose``), every channel included."""
+    from retold.families.candidates import propose
+    from retold.families.train import candidate_pairs
+
+    rng = np.random.default_rng(5)
+    sigs = {k: _sig(rng, 0, 0, 0) for k in range(12)}
+    for s in sigs.values():
+        s.words = np.arange(20, dtype=np.uint32)  # topic words every article holds
+        s.anchors = np.zeros(0, dtype=np.uint32)
+    sigs[0].words = np.r_[np.arange(20), 777].astype(np.uint32)  # "desalination"
+    sigs[9].words = np.r_[np.arange(20), 777].astype(np.uint32)
+    sigs[3].anchors = np.array([5], dtype=np.uint32)  # a rare surname in 3 and 4
+    sigs[4].anchors = np.array([5], dtype=np.uint32)
+    # no ANN neighbours (cosine never reaches 1.01): only LSH and the rare channels
+    st = Settings().with_overrides(families_ann_min_cos=1.01)
+    index = CandidateIndex(st, 16)
+    ids = list(sigs)
+    index.add(
+        np.asarray(ids, dtype=np.uint64),
+        np.stack([sigs[i].minhash for i in ids]),
+        np.stack([sigs[i].embedding for i in ids]),
+    )
+    cands = {k: v for _, part in propose(ids, sigs, index, st) for k, v in part.items()}
+    assert cands[0] == [9] and cands[9] == [0]
+    assert cands[3] == [4] and cands[1] == []  # common words propose nothing
+    off = st.with_overrides(families_rare_word_k=0)
+    assert {k: v for _, part in propose(ids, sigs, index, off) for k, v in part.items()}[0] == []
+    assert candidate_pairs([sigs[k] for k in ids], st) == [(0, 9), (3, 4)]

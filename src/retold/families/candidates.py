@@ -10,6 +10,7 @@ pages costs a bounded amount of verification.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -102,29 +103,41 @@ class CandidateIndex:
 
 
 def rare_anchor_candidates(
-    new_ids: list[int], sigs: dict[int, Signature], settings: Settings
+    new_ids: list[int],
+    sigs: dict[int, Signature],
+    settings: Settings,
+    field: str = "anchors",
+    max_df: int | None = None,
+    k: int | None = None,
 ) -> dict[int, list[int]]:
     """Articles sharing a name or number that at most ``families_rare_anchor_df`` articles
     of the corpus hold: a rewrite that reworded everything else (and so is far in both
     indexes) still keeps a rare surname or figure. At most ``families_rare_anchor_k`` per
     new article, those sharing the most such anchors first. One sort over every article's
-    anchors (a few hundred MB at a million articles, freed on return)."""
+    anchors (a few hundred MB at a million articles, freed on return).
+
+    ``field="words"`` (with its own ``max_df`` and ``k``): the same over content words, for
+    rewrites that replaced the names and numbers too but kept a rare word or two."""
     st = settings
-    if not new_ids or st.families_rare_anchor_k <= 0:
+    max_df = st.families_rare_anchor_df if max_df is None else max_df
+    k = st.families_rare_anchor_k if k is None else k
+    if not new_ids or k <= 0:
         return {}
-    keys = [k for k, s in sigs.items() if s.ok and len(s.anchors)]
+    keys = [key for key, s in sigs.items() if s.ok and len(getattr(s, field))]
     if not keys:
         return {}
-    lens = np.fromiter((len(sigs[k].anchors) for k in keys), dtype=np.int64, count=len(keys))
-    hashes = np.concatenate([sigs[k].anchors for k in keys])
+    lens = np.fromiter(
+        (len(getattr(sigs[key], field)) for key in keys), dtype=np.int64, count=len(keys)
+    )
+    hashes = np.concatenate([getattr(sigs[key], field) for key in keys])
     owner = np.repeat(np.arange(len(keys), dtype=np.int32), lens)
     order = np.argsort(hashes, kind="stable")
     hashes, owner = hashes[order], owner[order]
     del order
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     sizes = np.diff(np.r_[starts, len(hashes)])
-    rare = (sizes >= 2) & (sizes <= st.families_rare_anchor_df)
-    pos = {k: n for n, k in enumerate(keys)}
+    rare = (sizes >= 2) & (sizes <= max_df)
+    pos = {key: n for n, key in enumerate(keys)}
     wanted = {pos[i] for i in new_ids if i in pos}
     shared: dict[int, dict[int, int]] = {}
     for a, n in zip(starts[rare].tolist(), sizes[rare].tolist(), strict=True):
@@ -137,6 +150,56 @@ def rare_anchor_candidates(
                         row[y] = row.get(y, 0) + 1
     out: dict[int, list[int]] = {}
     for x, row in shared.items():
-        best = sorted(row, key=lambda y: (-row[y], y))[: st.families_rare_anchor_k]
+        best = sorted(row, key=lambda y: (-row[y], y))[:k]
         out[keys[x]] = [keys[y] for y in best]
     return out
+
+
+def placeable(ids: list[int], sigs: dict[int, Signature], settings: Settings) -> dict[int, str]:
+    """Why each of ``ids`` that cannot be placed is left out (no story text, boilerplate
+    vocabulary); the others go through ``propose``."""
+    out: dict[int, str] = {}
+    for i in ids:
+        s = sigs[i]
+        if not s.ok:
+            out[i] = s.status
+        elif s.boilerplate >= settings.families_boilerplate_share:
+            out[i] = (
+                f"boilerplate: {s.boilerplate:.0%} of its words are cookie/paywall/sign-in "
+                "vocabulary"
+            )
+    return out
+
+
+def propose(
+    ids: list[int],
+    sigs: dict[int, Signature],
+    index: CandidateIndex,
+    settings: Settings,
+    chunk: int = 10_000,
+) -> Iterator[tuple[list[int], dict[int, list[int]]]]:
+    """The candidate step of a grouping run (``run.group``) and of pair-model training
+    (``train.candidate_pairs``), so the model is fitted on the pairs it will judge: for
+    ``ids`` (already in ``index``), chunk by chunk, LSH near-copies and ANN neighbours
+    (``CandidateIndex.query``) plus articles sharing a rare name or number
+    (``rare_anchor_candidates``, among every article of ``sigs``). In chunks, so candidate
+    lists (and the pair features made of them) stay bounded at a million articles."""
+    rare = rare_anchor_candidates(ids, sigs, settings)
+    st = settings
+    words = rare_anchor_candidates(
+        ids, sigs, st, "words", st.families_rare_word_df, st.families_rare_word_k
+    )
+    for lo in range(0, len(ids), chunk):
+        part = ids[lo : lo + chunk]
+        cands = index.query(
+            np.asarray(part, dtype=np.uint64),
+            np.stack([sigs[i].minhash for i in part]),
+            np.stack([sigs[i].embedding for i in part]),
+        )
+        for i in part:
+            seen = set(cands[i])
+            for c in (*rare.get(i, ()), *words.get(i, ())):
+                if c not in seen:
+                    cands[i].append(c)
+                    seen.add(c)
+        yield part, cands

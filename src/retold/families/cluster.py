@@ -28,8 +28,11 @@ def cluster(
     links: list[Link],
     settings: Settings,
     groups: list[list[int]] | None = None,
+    weak: list[Link] | None = None,
 ) -> list[list[int]]:
-    """Partition ``nodes`` (plus the members of ``groups``, which stay together)."""
+    """Partition ``nodes`` (plus the members of ``groups``, which stay together). ``weak``:
+    verified pairs below the link threshold (probability at least ``families_weak_link``),
+    used only to place articles still alone at the end."""
     group_of: dict[int, int] = {}
     members: dict[int, list[int]] = {}
     locked: set[int] = set()
@@ -80,6 +83,30 @@ def cluster(
         g, target = group_of[n], group_of[link.b]
         sure = link.probability >= settings.families_join_link
         if sure and g != target and len(members[target]) > 1 and g not in locked:
+            members[target].append(n)
+            del members[g]
+            group_of[n] = target
+    # an article still alone whose every link fell short (a heavy rewrite: each pair with a
+    # member says "maybe") joins the one group to which at least families_weak_join of its
+    # weak or strong links go, if they reach families_min_link_share of that group's
+    # possible links. Several such groups (a topic's stories): it stays alone
+    votes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for link in [*links, *(weak or [])] if settings.families_weak_join > 0 else []:
+        for n, m in ((link.a, link.b), (link.b, link.a)):
+            g, target = group_of.get(n), group_of.get(m)
+            if g is None or target is None or g == target or g in locked:
+                continue
+            if len(members[g]) == 1 and len(members[target]) > 1:
+                votes[n][target] += 1
+    for n, by_group in sorted(votes.items()):
+        fit = [
+            t
+            for t, c in by_group.items()
+            if c >= settings.families_weak_join
+            and c >= settings.families_min_link_share * min(len(members[t]), k)
+        ]
+        if len(fit) == 1 and len(members[group_of[n]]) == 1:
+            g, target = group_of[n], fit[0]
             members[target].append(n)
             del members[g]
             group_of[n] = target

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from retold.families.candidates import CandidateIndex, rare_anchor_candidates
+from retold.families.candidates import CandidateIndex, placeable, propose
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import DocFreq, link_strengths
+from retold.families.verify import DocFreq, links_and_probabilities
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -168,39 +168,29 @@ def group(
     members are already in ``index``)."""
     st = settings
     timer = timer or _Timer()
-    excluded: dict[int, str] = {}
-    ok: list[int] = []
-    for i in new_ids:
-        s = sigs[i]
-        if not s.ok:
-            excluded[i] = s.status
-        elif s.boilerplate >= st.families_boilerplate_share:
-            excluded[i] = (
-                f"boilerplate: {s.boilerplate:.0%} of its words are cookie/paywall/sign-in "
-                "vocabulary"
-            )
-        else:
-            ok.append(i)
+    excluded = placeable(new_ids, sigs, st)
+    ok = [i for i in new_ids if i not in excluded]
     t = timer.start()
     arr = np.asarray(ok, dtype=np.uint64)
     mh = np.stack([sigs[i].minhash for i in ok]) if ok else np.zeros((0, 1), np.uint32)
     em = np.stack([sigs[i].embedding for i in ok]) if ok else np.zeros((0, index.dim), np.float16)
     index.add(arr, mh, em)
+    # the vectors are in the ANN index now (and the MinHashes in the LSH): at a million
+    # articles this frees 0.5 GB before clustering, where the pass peaks
+    del arr, mh, em
     timer.add("index", t)
     links: dict[tuple[int, int], float] = {}
+    weak: dict[tuple[int, int], float] = {}
     # rarity of words in the whole corpus (old and new articles)
     df = DocFreq.of(list(sigs.values()), st)
-    t = timer.start()
-    rare = rare_anchor_candidates(ok, sigs, st)
-    timer.add("candidates", t)
-    # in chunks, so memory for candidate lists and pair features stays bounded at 1M
-    for lo in range(0, len(ok), _CHUNK):
-        chunk = ok[lo : lo + _CHUNK]
+    chunks = propose(ok, sigs, index, st, _CHUNK)
+    while True:
         t = timer.start()
-        cands = index.query(arr[lo : lo + _CHUNK], mh[lo : lo + _CHUNK], em[lo : lo + _CHUNK])
-        for i in chunk:
-            cands[i] = cands[i] + [c for c in rare.get(i, ()) if c not in cands[i]]
+        step = next(chunks, None)
         timer.add("candidates", t)
+        if step is None:
+            break
+        chunk, cands = step
         t = timer.start()
         for i in chunk:
             # templates: many near-identical pages with (almost) no names or numbers
@@ -224,17 +214,21 @@ def group(
             }
         )
         # a near-copy link counts as certain (0.99 at least)
-        strength = link_strengths([(sigs[a], sigs[b]) for a, b in pairs], st, df)
+        strength, prob = links_and_probabilities([(sigs[a], sigs[b]) for a, b in pairs], st, df)
         for k in np.flatnonzero(strength).tolist():
             links[pairs[k]] = float(strength[k])
+        # below the link threshold but not far: only for lone articles (cluster)
+        maybe = (strength == 0) & (prob >= st.families_weak_link) & (st.families_weak_join > 0)
+        for k in np.flatnonzero(maybe).tolist():
+            weak[pairs[k]] = float(prob[k])
         timer.add("verify", t)
-    # the vectors are in the ANN index now (and the MinHashes in the LSH): at a million
-    # articles this frees 0.5 GB before clustering, where the pass peaks
-    del em, mh
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
     t = timer.start()
-    clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups)
+    weak_links = [
+        Link(a, b, p) for (a, b), p in weak.items() if a not in excluded and b not in excluded
+    ]
+    clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups, weak_links)
     timer.add("cluster", t)
     return Grouping(clusters, links, excluded)
 

@@ -1,9 +1,10 @@
 """Fit the pair model (``families/pair_model.json``) on the dev part of the families
-evaluation corpus only: candidate pairs from the real LSH + ANN stage, labelled by gold
-family, features from ``verify.features``; an L2-regularised logistic regression (the same
-Newton fit as the learned judge). ``scripts/train_family_pairs.py`` runs it. Each corpus
-(the dev part, the synthetic one) is grouped on its own, with its own word rarities, as a
-``retold families`` run over it would."""
+evaluation corpus only: candidate pairs from the grouping run's own candidate step
+(``candidates.propose``), labelled by gold family, features from ``verify.features``; an
+L2-regularised logistic regression (the same Newton fit as the learned judge).
+``scripts/train_family_pairs.py`` runs it. Each corpus (the dev part, the synthetic one) is
+grouped on its own, with its own word rarities, as a ``retold families`` run over it
+would."""
 
 from __future__ import annotations
 
@@ -13,24 +14,35 @@ from typing import Any
 
 import numpy as np
 
-from retold.families.candidates import CandidateIndex
+from retold.families.candidates import CandidateIndex, placeable, propose
 from retold.families.signature import Signature
 from retold.families.verify import FEATURES, DocFreq, PairModel, features
 from retold.settings import Settings
 
 
 def candidate_pairs(sigs: list[Signature], settings: Settings) -> list[tuple[int, int]]:
-    """Every candidate pair (i < j) the LSH + ANN stage proposes among ``sigs``."""
-    ok = [i for i, s in enumerate(sigs) if s.ok]
+    """Every candidate pair (i < j) a grouping run over ``sigs`` would verify: the same
+    ``candidates.propose`` as ``run.group`` (LSH, ANN, rare anchors) over the articles it
+    would place."""
+    by_id = dict(enumerate(sigs))
+    left_out = placeable(list(by_id), by_id, settings)
+    ok = [i for i in by_id if i not in left_out]
     if not ok:
         return []
-    ids = np.asarray(ok, dtype=np.uint64)
-    mh = np.stack([sigs[i].minhash for i in ok])
-    em = np.stack([sigs[i].embedding for i in ok])
-    index = CandidateIndex(settings, em.shape[1])
-    index.add(ids, mh, em)
-    cands = index.query(ids, mh, em)
-    return sorted({(min(a, b), max(a, b)) for a, cs in cands.items() for b in cs})
+    index = CandidateIndex(settings, len(sigs[ok[0]].embedding))
+    index.add(
+        np.asarray(ok, dtype=np.uint64),
+        np.stack([sigs[i].minhash for i in ok]),
+        np.stack([sigs[i].embedding for i in ok]),
+    )
+    return sorted(
+        {
+            (min(a, b), max(a, b))
+            for _, cands in propose(ok, by_id, index, settings)
+            for a, cs in cands.items()
+            for b in cs
+        }
+    )
 
 
 def labelled_pairs(

@@ -257,8 +257,16 @@ def link_strengths(
     """Per pair, what ``verify`` makes of it as a link: 0 when not ``linked``, else its
     probability (at least 0.99 for a near-copy). The same decisions without building a
     ``PairEvidence`` per pair, which at a million articles costs as much as the features."""
+    return links_and_probabilities(pairs, settings, df)[0]
+
+
+def links_and_probabilities(
+    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``link_strengths`` and the pair model's probability of every pair (also of those
+    below the link threshold)."""
     if not pairs:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0)
     x, p = _features_and_probability(pairs, settings, df)
 
     def rounded(name: str) -> np.ndarray:  # PairEvidence keeps features rounded
@@ -268,4 +276,4 @@ def link_strengths(
         rounded("anchors_contained") >= settings.families_near_copy_anchors
     )
     linked = (p >= settings.families_same_story) | near
-    return np.where(linked, np.where(near, np.maximum(p, 0.99), p), 0.0)
+    return np.where(linked, np.where(near, np.maximum(p, 0.99), p), 0.0), p
