@@ -128,6 +128,14 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     assert {m.id for m in after.families[0].members} == {1, 2, 3, 5}
     assert after.families[0].source == 1
     assert (tmp_path / "r.db.families.faiss").exists()  # the ANN index persists
+    with Store.open(db) as store:
+        # one family: its members' metadata only (600 ids: more than one IN-list chunk)
+        (one,) = load_from_store(store, fam.id).families
+        meta = store.article_meta([*range(1, 601)])
+    assert [(m.id, m.path, m.published) for m in one.members] == [
+        (m.id, m.path, m.published) for m in after.families[0].members
+    ]
+    assert sorted(meta) == [1, 2, 3, 4, 5, 6]
 
 
 def test_cli_ingest_families_json_and_set_source(tmp_path: Path, corpus: Path) -> None:

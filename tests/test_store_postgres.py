@@ -386,5 +386,12 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         (fam,) = load_from_store(store).families
         assert {m.path for m in fam.members} == {"source", "faithful", "numbers"}
         assert fam.source == next(m.id for m in fam.members if m.path == "source")
+        # one family reads its members' metadata only, and the same as the full listing
+        (one,) = load_from_store(store, fam.id).families
+        assert [(m.id, m.path, m.title) for m in one.members] == [
+            (m.id, m.path, m.title) for m in fam.members
+        ]
+        ids = [m.id for m in fam.members]
+        assert set(store.article_meta(ids)) == set(ids)
         store.set_family_source(fam.id, fam.members[-1].id)
         assert load_from_store(store).families[0].source_status == "set by user"

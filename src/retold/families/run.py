@@ -461,11 +461,14 @@ def update_store(
 
 def load_from_store(store: Any, family_id: int | None = None) -> FamiliesResult:
     """The families as stored (after ``update_store``), with member metadata."""
-    meta = store.article_meta()
+    stored = store.families(family_id)
+    # one family: its members' rows only
+    ids = None if family_id is None else sorted({m[0] for f in stored for m in f.members})
+    meta = store.article_meta(ids)
     fams: list[Family] = []
     singletons: list[int] = []
     excluded: list[Excluded] = []
-    for f in store.families(family_id):
+    for f in stored:
         if f.source_status == "excluded":
             excluded += [Excluded(m[0], m[2]) for m in f.members]
             continue
