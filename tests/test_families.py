@@ -138,6 +138,27 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     assert sorted(meta) == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_page_of_the_family_list_is_counted_in_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    arts = [a for a, _, _ in generate(400, seed=3)]
+    _ingest(db, arts)
+    with Store.open(db) as store:
+        update_store(store)
+        full = load_from_store(store)
+        assert len(full.families) > 12 and full.singletons and full.excluded
+        ids, total, singletons, excluded = store.family_page(5, 10)
+        assert (total, singletons, excluded) == (
+            len(full.families),
+            len(full.singletons),
+            len(full.excluded),
+        )
+        page = load_from_store(store, ids=ids).families
+        assert [(f.id, f.size, f.source) for f in page] == [
+            (f.id, f.size, f.source) for f in full.families[10:15]
+        ]
+        assert store.family_page(5, total)[0] == []
+
+
 def test_cli_ingest_families_json_and_set_source(tmp_path: Path, corpus: Path) -> None:
     db = str(tmp_path / "cli.db")
     folder = tmp_path / "in"

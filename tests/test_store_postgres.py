@@ -393,5 +393,6 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         ]
         ids = [m.id for m in fam.members]
         assert set(store.article_meta(ids)) == set(ids)
+        assert store.family_page(10, 0) == ([fam.id], 1, 1, 0)  # "unrelated" is alone
         store.set_family_source(fam.id, fam.members[-1].id)
         assert load_from_store(store).families[0].source_status == "set by user"

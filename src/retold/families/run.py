@@ -459,12 +459,16 @@ def update_store(
     }
 
 
-def load_from_store(store: Any, family_id: int | None = None) -> FamiliesResult:
-    """The families as stored (after ``update_store``), with member metadata."""
-    stored = store.families(family_id)
-    # one family: its members' rows only
-    ids = None if family_id is None else sorted({m[0] for f in stored for m in f.members})
-    meta = store.article_meta(ids)
+def load_from_store(
+    store: Any, family_id: int | None = None, ids: list[int] | None = None
+) -> FamiliesResult:
+    """The families as stored (after ``update_store``), with member metadata: all, one
+    (``family_id``) or those in ``ids`` (a page of the list)."""
+    stored = store.families(family_id, ids)
+    part = family_id is not None or ids is not None
+    # some families: their members' rows only, not every article's
+    members = sorted({m[0] for f in stored for m in f.members}) if part else None
+    meta = store.article_meta(members)
     fams: list[Family] = []
     singletons: list[int] = []
     excluded: list[Excluded] = []
@@ -472,7 +476,7 @@ def load_from_store(store: Any, family_id: int | None = None) -> FamiliesResult:
         if f.source_status == "excluded":
             excluded += [Excluded(m[0], m[2]) for m in f.members]
             continue
-        if len(f.members) < 2 and family_id is None:
+        if len(f.members) < 2 and not part:
             singletons.append(f.members[0][0])
             continue
         members = []

@@ -121,45 +121,72 @@ class FamilyTables(SqlDialect):
                 yield int(r[0]), dict(zip(SIGNATURE_COLUMNS, r[1:], strict=True))
             last = rows[-1][0]
 
+    def _rows_in(self, sql: str, column: str, ids: list[int]) -> list[Any]:
+        """``sql`` restricted to ``column IN ids``, in lists of 500 (under every driver's
+        parameter limit)."""
+        rows: list[Any] = []
+        joiner = " AND " if " WHERE " in sql else " WHERE "
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            marks = ", ".join("?" * len(part))
+            rows += self._conn.execute(
+                self._q(f"{sql}{joiner}{column} IN ({marks})"), tuple(part)
+            ).fetchall()
+        return rows
+
     def article_meta(
         self, ids: list[int] | None = None
     ) -> dict[int, tuple[str, str, str, str | None, str]]:
         """id -> (site, url, origin, published, title) for every article, or for ``ids``
         only (one family of a million-article store: a few rows, not a table scan)."""
         sql = "SELECT id, site, url, origin, published, title FROM articles"
-        if ids is None:
-            rows = self._conn.execute(sql).fetchall()
-        else:
-            rows = []
-            for lo in range(0, len(ids), 500):  # under every driver's parameter limit
-                part = ids[lo : lo + 500]
-                marks = ", ".join("?" * len(part))
-                rows += self._conn.execute(
-                    self._q(f"{sql} WHERE id IN ({marks})"), tuple(part)
-                ).fetchall()
+        rows = self._conn.execute(sql).fetchall() if ids is None else self._rows_in(sql, "id", ids)
         return {int(r[0]): (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def family_page(self, limit: int, offset: int) -> tuple[list[int], int, int, int]:
+        """One page of the family list, largest first (as ``load_from_store`` orders them),
+        counted in the database: (family ids, families, singletons, excluded articles)."""
+        sizes = (
+            "SELECT f.id, f.source_status, COUNT(*) AS n FROM families f"
+            " JOIN family_members m ON m.family_id = f.id GROUP BY f.id, f.source_status"
+        )
+        kept, single, excluded = self._conn.execute(
+            "SELECT COALESCE(SUM(CASE WHEN source_status <> 'excluded' AND n >= 2 THEN 1 END), 0),"
+            " COALESCE(SUM(CASE WHEN source_status <> 'excluded' AND n < 2 THEN 1 END), 0),"
+            " COALESCE(SUM(CASE WHEN source_status = 'excluded' THEN n END), 0)"
+            f" FROM ({sizes}) s"
+        ).fetchone()
+        ids = self._conn.execute(
+            self._q(
+                f"SELECT id FROM ({sizes}) s WHERE source_status <> 'excluded' AND n >= 2"
+                " ORDER BY n DESC, id LIMIT ? OFFSET ?"
+            ),
+            (limit, offset),
+        ).fetchall()
+        return [int(r[0]) for r in ids], int(kept), int(single), int(excluded)
 
     # ------------------------------------------------------------------ families
 
-    def families(self, family_id: int | None = None) -> list[FamilyRow]:
-        where = " WHERE f.id = ?" if family_id is not None else ""
-        params: tuple[Any, ...] = (family_id,) if family_id is not None else ()
-        heads = self._conn.execute(
-            self._q(
-                "SELECT f.id, f.source_id, f.source_status, f.source_confidence,"
-                f" f.source_reasons, f.updated_at FROM families f{where} ORDER BY f.id"
-            ),
-            params,
-        ).fetchall()
+    def families(
+        self, family_id: int | None = None, ids: list[int] | None = None
+    ) -> list[FamilyRow]:
+        """Every stored family, one (``family_id``) or those in ``ids``, by id."""
+        if family_id is not None:
+            ids = [family_id]
+        head_sql = (
+            "SELECT f.id, f.source_id, f.source_status, f.source_confidence,"
+            " f.source_reasons, f.updated_at FROM families f"
+        )
+        member_sql = "SELECT family_id, article_id, confidence, reason FROM family_members"
+        if ids is None:
+            heads = self._conn.execute(head_sql + " ORDER BY f.id").fetchall()
+            rows = self._conn.execute(member_sql + " ORDER BY family_id, article_id").fetchall()
+        else:
+            heads = sorted(self._rows_in(head_sql, "f.id", ids), key=lambda h: int(h[0]))
+            rows = sorted(
+                self._rows_in(member_sql, "family_id", ids), key=lambda r: (int(r[0]), int(r[1]))
+            )
         members: dict[int, list[tuple[int, float, str]]] = {int(h[0]): [] for h in heads}
-        rows = self._conn.execute(
-            self._q(
-                "SELECT family_id, article_id, confidence, reason FROM family_members"
-                + (" WHERE family_id = ?" if family_id is not None else "")
-                + " ORDER BY family_id, article_id"
-            ),
-            params,
-        ).fetchall()
         for fid, aid, conf, reason in rows:
             if int(fid) in members:
                 members[int(fid)].append((int(aid), float(conf), reason))
