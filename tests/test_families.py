@@ -535,9 +535,21 @@ def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times(
     # weak pairs never merge groups: two families with many weak pairs stay two
     cross = [Link(a, b, 0.5) for a in range(6) for b in range(10, 16)]
     assert len(cluster(nodes[:-1], [*family, *other], st, weak=cross)) == 2
-    # off (the default, see Settings): three maybes leave it alone
+    # off (families_weak_join 0): three maybes leave it alone
     off = cluster(nodes, [*family, *other], Settings(families_weak_join=0), weak=maybe)
     assert [6] in off
+
+
+def test_a_member_placed_on_maybes_says_so_and_scores_below_sure_members() -> None:
+    from retold.families.cluster import confidences
+
+    links = {(a, b): 0.99 for a in range(6) for b in range(a + 1, 6)}
+    weak = {(m, 6): 0.4 for m in (0, 1, 2)}
+    conf, why = confidences([*range(7)], links, weak)
+    assert conf[6] < 0.5 <= min(conf[m] for m in range(6))
+    assert conf[6] > 0
+    assert set(why) == {6} and "3 uncertain links" in why[6]
+    assert confidences([*range(6)], links) == ({m: 0.993 for m in range(6)}, {})
 
 
 def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:

@@ -113,17 +113,31 @@ def cluster(
     return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
 
 
-def confidences(family: list[int], links: dict[tuple[int, int], float]) -> dict[int, float]:
-    """Per member: how sure it belongs. The mean of its best verified link and the share of
-    the family it is linked to, so a member held by one link scores lower than one every
-    sibling recognises."""
-    out: dict[int, float] = {}
+def confidences(
+    family: list[int],
+    links: dict[tuple[int, int], float],
+    weak: dict[tuple[int, int], float] | None = None,
+) -> tuple[dict[int, float], dict[int, str]]:
+    """Per member: how sure it belongs, and why when it is unsure. The mean of its best
+    verified link and the share of the family it is linked to, so a member held by one link
+    scores lower than one every sibling recognises. A member with no sure link (placed by
+    the weak-link join) gets half that score over its weak pairs, and says so."""
+    conf: dict[int, float] = {}
+    why: dict[int, str] = {}
     if len(family) < 2:
-        return {n: 1.0 for n in family}
+        return {n: 1.0 for n in family}, why
+    weak = weak or {}
     for n in family:
-        probs = [links.get((min(n, m), max(n, m)), 0.0) for m in family if m != n]
-        linked = [p for p in probs if p > 0]
-        best = max(probs)
-        share = len(linked) / len(probs)
-        out[n] = round(min(1.0, 0.7 * best + 0.3 * share), 3)
-    return out
+        pairs = [(min(n, m), max(n, m)) for m in family if m != n]
+        probs = [links.get(p, 0.0) for p in pairs]
+        scale = 1.0
+        maybe = [weak[p] for p in pairs if p in weak]
+        if max(probs) == 0.0 and maybe:
+            probs, scale = [weak.get(p, 0.0) for p in pairs], 0.5
+            why[n] = (
+                f"no sure link: joined on {len(maybe)} uncertain links (probability "
+                f"{min(maybe):.2f}-{max(maybe):.2f})"
+            )
+        share = sum(p > 0 for p in probs) / len(probs)
+        conf[n] = round(scale * min(1.0, 0.7 * max(probs) + 0.3 * share), 3)
+    return conf, why

@@ -154,6 +154,8 @@ class Grouping:
     clusters: list[list[int]]
     links: dict[tuple[int, int], float]
     excluded: dict[int, str]
+    # verified pairs below the link threshold (the weak-link join's evidence)
+    weak: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def group(
@@ -225,12 +227,11 @@ def group(
     ok = [i for i in ok if i not in excluded]
     links = {p: v for p, v in links.items() if p[0] not in excluded and p[1] not in excluded}
     t = timer.start()
-    weak_links = [
-        Link(a, b, p) for (a, b), p in weak.items() if a not in excluded and b not in excluded
-    ]
+    weak = {p: v for p, v in weak.items() if p[0] not in excluded and p[1] not in excluded}
+    weak_links = [Link(a, b, p) for (a, b), p in weak.items()]
     clusters = cluster(ok, [Link(a, b, p) for (a, b), p in links.items()], st, groups, weak_links)
     timer.add("cluster", t)
-    return Grouping(clusters, links, excluded)
+    return Grouping(clusters, links, excluded, weak)
 
 
 def families(
@@ -305,7 +306,9 @@ def _assemble(
         if len(cl) + len(dups) < 2:
             singletons.append(cl[0])
             continue
-        fams.append(_family(len(fams) + 1, cl, dups, g.links, sigs, by_id, st, copies, now))
+        fams.append(
+            _family(len(fams) + 1, cl, dups, g.links, sigs, by_id, st, copies, now, weak=g.weak)
+        )
     excluded = [Excluded(i, r) for i, r in sorted(g.excluded.items())]
     return FamiliesResult(fams, singletons, excluded)
 
@@ -321,15 +324,16 @@ def _family(
     copies: dict[int, list[int]],
     now: Any,
     override: int | None = None,
+    weak: dict[tuple[int, int], float] | None = None,
 ) -> Family:
-    conf = confidences(cl, links)
+    conf, why = confidences(cl, links, weak)
     published = {m: by_id[m].published for m in cl}
     if override is not None and override in cl:
         pick_id, status, pconf, reasons = override, "set by user", 1.0, ["set by the user"]
     else:
         p = pick_source(cl, sigs, published, st, now)
         pick_id, status, pconf, reasons = p.source, p.status, p.confidence, p.reasons
-    members = [_member(by_id[m], conf[m]) for m in cl]
+    members = [_member(by_id[m], conf[m], why.get(m, "")) for m in cl]
     dup_of = {d: rep for rep, ds in copies.items() for d in ds}
     for d in dups:
         members.append(_member(by_id[d], 1.0, f"exact duplicate of article {dup_of[d]}"))
@@ -428,7 +432,7 @@ def update_store(
             writes.append(FamilyWrite(None, [(cl[0], 1.0, "")], cl[0], "single article", 1.0, []))
             continue
         override = prev.source_id if prev and prev.source_status == "set by user" else None
-        fam = _family(0, cl, [], g.links, sigs, by_id, st, {}, now, override)
+        fam = _family(0, cl, [], g.links, sigs, by_id, st, {}, now, override, g.weak)
         # old members keep their stored confidence; new ones are scored on their links
         kept = {m[0]: m for m in prev.members} if prev else {}
         members = [kept.get(m.id, (m.id, m.confidence, m.reason)) for m in fam.members]
