@@ -155,7 +155,7 @@ def rare_anchor_candidates(
     return out
 
 
-def placeable(ids: list[int], sigs: dict[int, Signature], settings: Settings) -> dict[int, str]:
+def unplaceable(ids: list[int], sigs: dict[int, Signature], settings: Settings) -> dict[int, str]:
     """Why each of ``ids`` that cannot be placed is left out (no story text, boilerplate
     vocabulary); the others go through ``propose``."""
     out: dict[int, str] = {}
@@ -181,9 +181,10 @@ def propose(
     """The candidate step of a grouping run (``run.group``) and of pair-model training
     (``train.candidate_pairs``), so the model is fitted on the pairs it will judge: for
     ``ids`` (already in ``index``), chunk by chunk, LSH near-copies and ANN neighbours
-    (``CandidateIndex.query``) plus articles sharing a rare name or number
-    (``rare_anchor_candidates``, among every article of ``sigs``). In chunks, so candidate
-    lists (and the pair features made of them) stay bounded at a million articles."""
+    (``CandidateIndex.query``) plus articles sharing a rare name or number, or a rare
+    content word (``rare_anchor_candidates``, among every article of ``sigs``). In chunks,
+    so candidate lists (and the pair features made of them) stay bounded at a million
+    articles."""
     rare = rare_anchor_candidates(ids, sigs, settings)
     st = settings
     words = rare_anchor_candidates(

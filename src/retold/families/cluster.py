@@ -79,13 +79,16 @@ def cluster(
                 continue
             if n not in best or link.probability > best[n].probability:
                 best[n] = Link(n, m, link.probability)
+    def join_lone(n: int, target: int) -> None:
+        del members[group_of[n]]
+        members[target].append(n)
+        group_of[n] = target
+
     for n, link in sorted(best.items()):
         g, target = group_of[n], group_of[link.b]
         sure = link.probability >= settings.families_join_link
         if sure and g != target and len(members[target]) > 1 and g not in locked:
-            members[target].append(n)
-            del members[g]
-            group_of[n] = target
+            join_lone(n, target)
     # an article still alone whose every link fell short (a heavy rewrite: each pair with a
     # member says "maybe") joins the one group to which at least families_weak_join of its
     # weak or strong links go, if they reach families_min_link_share of that group's
@@ -106,10 +109,7 @@ def cluster(
             and c >= settings.families_min_link_share * min(len(members[t]), k)
         ]
         if len(fit) == 1 and len(members[group_of[n]]) == 1:
-            g, target = group_of[n], fit[0]
-            members[target].append(n)
-            del members[g]
-            group_of[n] = target
+            join_lone(n, fit[0])
     return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m[0]))
 
 

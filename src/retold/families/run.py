@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from retold.families.candidates import CandidateIndex, placeable, propose
+from retold.families.candidates import CandidateIndex, propose, unplaceable
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
@@ -170,7 +170,7 @@ def group(
     members are already in ``index``)."""
     st = settings
     timer = timer or _Timer()
-    excluded = placeable(new_ids, sigs, st)
+    excluded = unplaceable(new_ids, sigs, st)
     ok = [i for i in new_ids if i not in excluded]
     t = timer.start()
     arr = np.asarray(ok, dtype=np.uint64)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retold.families.candidates import CandidateIndex, placeable, propose
+from retold.families.candidates import CandidateIndex, propose, unplaceable
 from retold.families.signature import Signature
 from retold.families.verify import FEATURES, DocFreq, PairModel, features
 from retold.settings import Settings
@@ -25,7 +25,7 @@ def candidate_pairs(sigs: list[Signature], settings: Settings) -> list[tuple[int
     ``candidates.propose`` as ``run.group`` (LSH, ANN, rare anchors) over the articles it
     would place."""
     by_id = dict(enumerate(sigs))
-    left_out = placeable(list(by_id), by_id, settings)
+    left_out = unplaceable(list(by_id), by_id, settings)
     ok = [i for i in by_id if i not in left_out]
     if not ok:
         return []

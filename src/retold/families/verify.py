@@ -251,20 +251,14 @@ def verify(
     ]
 
 
-def link_strengths(
-    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
-) -> np.ndarray:
-    """Per pair, what ``verify`` makes of it as a link: 0 when not ``linked``, else its
-    probability (at least 0.99 for a near-copy). The same decisions without building a
-    ``PairEvidence`` per pair, which at a million articles costs as much as the features."""
-    return links_and_probabilities(pairs, settings, df)[0]
-
-
 def links_and_probabilities(
     pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``link_strengths`` and the pair model's probability of every pair (also of those
-    below the link threshold)."""
+    """(link strength, probability) per pair. The strength is what ``verify`` makes of the
+    pair as a link: 0 when not ``linked``, else its probability (at least 0.99 for a
+    near-copy); the same decisions without building a ``PairEvidence`` per pair, which at
+    a million articles costs as much as the features. The probability is the pair model's,
+    also below the link threshold (the weak-link join's evidence)."""
     if not pairs:
         return np.zeros(0), np.zeros(0)
     x, p = _features_and_probability(pairs, settings, df)
