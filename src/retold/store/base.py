@@ -232,6 +232,12 @@ def article_row(article: Article) -> tuple[Any, ...]:
     )
 
 
+def storable_id(value: int) -> bool:
+    """Ids are 64-bit in both stores: a larger one names no row (and would make the driver
+    raise)."""
+    return -(2**63) <= value < 2**63
+
+
 def now_iso() -> str:
     """The stores' timestamp format (UTC, seconds)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -275,8 +281,8 @@ class AuditWrites(SqlDialect):
         missing = RetoldError(
             f"cannot save the audit: no stored article {source_id} or {retelling_id}"
         )
-        if not all(-(2**63) <= i < 2**63 for i in (source_id, retelling_id)):
-            raise missing  # ids are 64-bit in both stores
+        if not (storable_id(source_id) and storable_id(retelling_id)):
+            raise missing
         version = schema_version or str(data.get("schema_version", ""))
         payload = json.dumps(data, ensure_ascii=False)
 
@@ -312,7 +318,7 @@ class ArticleReads(SqlDialect):
     _SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
 
     def get(self, article_id: int) -> StoredArticle | None:
-        if not -(2**63) <= article_id < 2**63:  # ids are 64-bit in both stores
+        if not storable_id(article_id):
             return None
         row = self._conn.execute(self._q(f"{self._SELECT} WHERE id = ?"), (article_id,)).fetchone()
         return StoredArticle(*row) if row else None

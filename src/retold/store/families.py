@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from retold.store.base import SqlDialect, now_iso
+from retold.store.base import SqlDialect, now_iso, storable_id
 
 T = TypeVar("T")
 
@@ -122,15 +122,15 @@ class FamilyTables(SqlDialect):
             last = rows[-1][0]
 
     def _rows_in(self, sql: str, column: str, ids: list[int]) -> list[Any]:
-        """``sql`` restricted to ``column IN ids``, in lists of 500 (under every driver's
-        parameter limit)."""
+        """``sql`` (no WHERE of its own) restricted to ``column IN ids``, in lists of 500
+        (under every driver's parameter limit); ids no store can hold name no row."""
+        ids = [i for i in ids if storable_id(i)]
         rows: list[Any] = []
-        joiner = " AND " if " WHERE " in sql else " WHERE "
         for lo in range(0, len(ids), 500):
             part = ids[lo : lo + 500]
             marks = ", ".join("?" * len(part))
             rows += self._conn.execute(
-                self._q(f"{sql}{joiner}{column} IN ({marks})"), tuple(part)
+                self._q(f"{sql} WHERE {column} IN ({marks})"), tuple(part)
             ).fetchall()
         return rows
 

@@ -306,7 +306,7 @@ class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def _missing_article_errors(self) -> tuple[type[BaseException], ...]:
         from psycopg import errors
 
-        return (errors.ForeignKeyViolation, errors.NumericValueOutOfRange)
+        return (errors.ForeignKeyViolation,)
 
     def _tx(self, fn: Callable[[], T]) -> T:
         def run() -> T:
