@@ -79,6 +79,7 @@ def cluster(
                 continue
             if n not in best or link.probability > best[n].probability:
                 best[n] = Link(n, m, link.probability)
+
     def join_lone(n: int, target: int) -> None:
         del members[group_of[n]]
         members[target].append(n)
