@@ -134,6 +134,14 @@ class TrainWhat(StrEnum):
     cross_encoder = "cross-encoder"
 
 
+def _training_data(folder: Path | None, *sets: str) -> Path:
+    """The benchmark folder, if it holds every named set; else the one-line error."""
+    if folder is None or not all((folder / n).is_dir() for n in sets):
+        names = sets[0] if len(sets) == 1 else "{" + ",".join(sets) + "}"
+        raise RetoldError(f"train: ../shared/data/{names} not found (set --data)")
+    return folder
+
+
 @app.command()
 def train(
     what: TrainWhat = typer.Option(TrainWhat.judge, "--what", help="Which model to train."),
@@ -155,9 +163,7 @@ def train(
     if what is TrainWhat.cross_encoder:
         from retold.judges.train_cross import train as train_cross
 
-        needed = ("ptc", "polnear", "sheepdog")
-        if folder is None or not all((folder / n).is_dir() for n in needed):
-            raise RetoldError("train: ../shared/data/{ptc,polnear,sheepdog} not found (set --data)")
+        folder = _training_data(folder, "ptc", "polnear", "sheepdog")
         if out is None:
             raise RetoldError("train --what cross-encoder: give --out DIR for the model folder")
         stats = train_cross(folder, out, _settings(config, {}), seed=seed, log=err.print)
@@ -167,11 +173,7 @@ def train(
         from retold.style.model import packaged_model_path
         from retold.style.train import train as train_style
 
-        needed = ("ptc", "sheepdog", "clickbait")
-        if folder is None or not all((folder / n).is_dir() for n in needed):
-            raise RetoldError(
-                "train: ../shared/data/{ptc,sheepdog,clickbait} not found (set --data)"
-            )
+        folder = _training_data(folder, "ptc", "sheepdog", "clickbait")
         target = out or packaged_model_path()
         result = train_style(folder, target, seed=seed, log=err.print)
         err.print(f"wrote {target}: {json.dumps(result['stats'])}")
@@ -179,8 +181,7 @@ def train(
     from retold.judges.learned import MODEL_FILE
     from retold.judges.train import train as run_train
 
-    if folder is None or not (folder / "sheepdog").is_dir():
-        raise RetoldError("train: ../shared/data/sheepdog not found (set --data)")
+    folder = _training_data(folder, "sheepdog")
     target = out or Path(str(resources.files("retold").joinpath(MODEL_FILE)))
     result = run_train(folder, target, _settings(config, {}), articles, seed, log=err.print)
     err.print(f"wrote {target}: {json.dumps(result['stats'])}")
