@@ -170,17 +170,18 @@ def doc_vectors(texts: list[str], path: str = "", max_tokens: int = 128) -> np.n
         return np.zeros((0, 1), dtype=np.float32)
     with _LOCK:
         encoder = _load_doc(path, max_tokens)
-    vecs = encoder.encode(texts)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return vecs / norms
+    return _unit_rows(encoder.encode(texts))
 
 
 def embed(sentences: list[str], path: str = "") -> np.ndarray:
     """L2-normalised embeddings, one row per sentence (zero rows stay zero)."""
     if not sentences:
         return np.zeros((0, 1), dtype=np.float32)
-    vecs = get_encoder(path).encode(sentences)
+    return _unit_rows(get_encoder(path).encode(sentences))
+
+
+def _unit_rows(vecs: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (zero rows stay zero)."""
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vecs / norms

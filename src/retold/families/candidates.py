@@ -95,11 +95,6 @@ class CandidateIndex:
         tmp = self.ann_path.with_name(self.ann_path.name + ".tmp")
         self.ann.save(tmp)
         os.replace(tmp, self.ann_path)
-        # index files of older signature versions ("<db>.families[.vN].faiss") are stale
-        stem = self.ann_path.name.split(".families", 1)[0] + ".families"
-        for old in self.ann_path.parent.glob(f"{stem}*.faiss"):
-            if old != self.ann_path:
-                old.unlink(missing_ok=True)
 
     def nbytes(self) -> int:
         """Approximate memory of both indexes."""

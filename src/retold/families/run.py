@@ -357,6 +357,17 @@ def ann_path_for(store: Any) -> Path | None:
     return Path(f"{path}.families.v{SIGNATURE_VERSION}.faiss") if path else None
 
 
+def _remove_stale_ann_files(current: Path | None) -> None:
+    """Delete index files of older signature versions beside ``current``
+    (``<db>.families.faiss``, ``<db>.families.vN.faiss``): their vectors are never searched."""
+    if current is None:
+        return
+    stem = current.name.split(".families.", 1)[0] + ".families"
+    for old in current.parent.glob(f"{stem}*.faiss"):
+        if old != current:
+            old.unlink(missing_ok=True)
+
+
 def sign_new(
     store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
 ) -> int:
@@ -418,6 +429,7 @@ def update_store(
     # articles the indexes hold ~2 GB. (Saved before the families are written: articles
     # indexed but not written are placed again by the next run, their vectors kept.)
     index.save()
+    _remove_stale_ann_files(index.ann_path)
     index_bytes = index.nbytes()
     del index
     meta = store.article_meta()
