@@ -5,6 +5,11 @@
 Writes src/retold/families/pair_model.json. The held-out part is never read. Synthetic
 articles (``retold.families.synth``, a seed the benchmark does not use) are added: their
 same-topic stories share templates, the hard negatives the real sets lack.
+
+Then it chooses the link threshold (``Settings.families_same_story``) out of fold
+(``eval.families.oof_same_story``: 5 models, each trained without one fold of dev
+families; the dev part grouped with every pair scored by a model that never saw it) and
+prints it with the table; ``--no-threshold`` skips that.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import sys
 from pathlib import Path
 
 from retold.eval.data import find_data_dir
-from retold.eval.families_data import load_corpus
+from retold.eval.families import oof_same_story
+from retold.eval.families_data import Item, load_corpus
 from retold.families.signature import signatures
 from retold.families.synth import generate
 from retold.families.train import fit_pair_model, write_model
+from retold.families.verify import PairModel
 from retold.settings import Settings
 
 SYNTH_SEED = 101  # the benchmark and tests use other seeds
@@ -28,6 +35,7 @@ def main() -> int:
     ap.add_argument("--data", default=None)
     ap.add_argument("--synthetic", type=int, default=1500, help="synthetic articles to add")
     ap.add_argument("--out", type=Path, default=Path("src/retold/families/pair_model.json"))
+    ap.add_argument("--no-threshold", action="store_true", help="skip the threshold choice")
     args = ap.parse_args()
     data = find_data_dir(args.data)
     if data is None:
@@ -37,16 +45,28 @@ def main() -> int:
     dev = [i for i in load_corpus(data) if i.dev]
     synth = list(generate(args.synthetic, seed=SYNTH_SEED))
     # each corpus grouped on its own (own candidates and word rarities), as a run would
-    corpora = [
-        (signatures([i.text for i in dev], st), [i.family for i in dev]),
-        (
-            signatures([a.text for a, _, _ in synth], st),
-            [f"synth:{f or n}" for n, (_, f, _) in enumerate(synth)],
-        ),
-    ]
-    model, stats = fit_pair_model(corpora, st)
+    synthetic = (
+        signatures([a.text for a, _, _ in synth], st),
+        [f"synth:{f or n}" for n, (_, f, _) in enumerate(synth)],
+    )
+    dev_sigs = dict(zip((i.key for i in dev), signatures([i.text for i in dev], st), strict=True))
+
+    def fit(items: list[Item]) -> PairModel:
+        corpus = ([dev_sigs[i.key] for i in items], [i.family for i in items])
+        return fit_pair_model([corpus, synthetic], st)[0]
+
+    everything = (list(dev_sigs.values()), [i.family for i in dev])
+    model, stats = fit_pair_model([everything, synthetic], st)
     write_model(model, stats, args.out)
     print(f"wrote {args.out}: {stats}")
+    if not args.no_threshold:
+        best, table = oof_same_story(dev, [dev_sigs[i.key] for i in dev], fit, st)
+        for t, row in table.items():
+            print(f"families_same_story {t}: {row}")
+        print(f"out of fold, families_same_story = {best} (Settings has {st.families_same_story})")
+        # the choice goes with the model it was made for
+        oof = {"same_story": best, "table": {str(t): row for t, row in table.items()}}
+        write_model(model, stats | {"out_of_fold": oof}, args.out)
     return 0
 
 

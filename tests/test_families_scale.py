@@ -209,3 +209,89 @@ def test_rare_words_propose_and_training_sees_the_run_candidates() -> None:
     off = st.with_overrides(families_rare_word_k=0)
     assert {k: v for _, part in propose(ids, sigs, index, off) for k, v in part.items()}[0] == []
     assert candidate_pairs([sigs[k] for k in ids], st) == [(0, 9), (3, 4)]
+
+
+def test_the_exported_pair_trees_give_scikit_learns_probabilities(tmp_path: Path) -> None:
+    """The packaged pair model is scikit-learn's boosted trees evaluated by retold's own
+    numpy code: the export must agree with ``predict_proba`` (missing values included),
+    survive the JSON file, and a damaged file must be named, not crash or loop."""
+    import json
+
+    from retold.errors import RetoldError
+    from retold.families.train import fit_trees, trees_to_pair_model, write_model
+    from retold.families.verify import FEATURES, load_model
+
+    rng = np.random.default_rng(5)
+    x = rng.random((3000, len(FEATURES)))
+    # an interaction a linear model cannot express: same story when both are high or both low
+    y = ((x[:, 0] > 0.5) == (x[:, 3] > 0.5)).astype(int)
+    clf = fit_trees(x, y)
+    model = trees_to_pair_model(clf)
+    probe = rng.random((500, len(FEATURES)))
+    probe[::9, 3] = np.nan
+    want = clf.predict_proba(probe)[:, 1]
+    assert np.abs(model.probability(probe) - want).max() < 1e-12
+    # it learned the interaction (logistic regression would sit near 0.5 everywhere)
+    clean = probe[~np.isnan(probe[:, 3])]
+    truth = (clean[:, 0] > 0.5) == (clean[:, 3] > 0.5)
+    assert ((model.probability(clean) > 0.5) == truth).mean() > 0.9
+    path = tmp_path / "pairs.json"
+    write_model(model, {"pairs": len(y)}, path)
+    assert np.abs(load_model(str(path)).probability(probe) - want).max() < 1e-12
+
+    data = json.loads(path.read_text())
+    bad = {
+        "old.json": {k: v for k, v in data.items() if k != "kind"} | {"weights": [0.0]},
+        "range.json": data | {"left": [len(data["value"]) + 5] * len(data["value"])},
+        "loop.json": data | {"right": [0] * len(data["right"])},
+        "short.json": data | {"threshold": data["threshold"][:-1]},
+        "feature.json": data | {"feature": [99] * len(data["feature"])},
+    }
+    for name, content in bad.items():
+        (tmp_path / name).write_text(json.dumps(content))
+    (tmp_path / "cut.json").write_text(path.read_text()[:500])
+    for name in [*bad, "cut.json"]:
+        with pytest.raises(RetoldError, match=name):
+            load_model(str(tmp_path / name))
+
+
+def test_the_out_of_fold_threshold_uses_models_that_never_saw_the_pairs() -> None:
+    from retold.eval.families import SAME_STORY_GRID, fold_of, fold_scorer, oof_same_story
+    from retold.eval.families_data import Item
+    from retold.families.signature import signatures
+    from retold.families.synth import generate
+    from retold.families.train import fit_pair_model
+
+    st = Settings()
+    synth = list(generate(160, seed=23))
+    dev = [Item(f"k{n}", a.text, f"s:{f or n}", False, True) for n, (a, f, _) in enumerate(synth)]
+    sigs = signatures([i.text for i in dev], st)
+    sig_of = {i.key: s for i, s in zip(dev, sigs, strict=True)}
+    trained_on: list[set[int]] = []
+
+    def fit(items: list[Item]):
+        trained_on.append({fold_of(i.family) for i in items})
+        corpus = ([sig_of[i.key] for i in items], [i.family for i in items])
+        return fit_pair_model([corpus], st)[0]
+
+    best, table = oof_same_story(dev, sigs, fit, st)
+    # model k is fitted without fold k's families
+    assert len(trained_on) == 5 and all(k not in f for k, f in enumerate(trained_on))
+    assert best in SAME_STORY_GRID and set(table) == set(SAME_STORY_GRID)
+    assert table[best]["ari"] == max(row["ari"] for row in table.values())
+    assert table[best]["ari"] > 0.5  # synthetic families are easy: a broken fold shows
+
+    # ... and each pair is scored by the model of its first article's fold
+    class Constant:
+        def __init__(self, k: int) -> None:
+            self.k = k
+
+        def probability(self, x: np.ndarray) -> np.ndarray:
+            return np.full(len(x), self.k / 10)
+
+    folds = [fold_of(i.family) for i in dev]
+    scorer = fold_scorer([Constant(k) for k in range(5)], sigs, folds)
+    pairs = [(sigs[a], sigs[b]) for a in range(0, 160, 3) for b in range(1, 160, 17)]
+    got = scorer(pairs, np.zeros((len(pairs), 3)))
+    assert got.tolist() == [folds[a] / 10 for a in range(0, 160, 3) for _ in range(1, 160, 17)]
+    assert len(set(got.tolist())) == 5

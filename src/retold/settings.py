@@ -148,10 +148,11 @@ class Settings:
     # sharing most bands are ranked by MinHash
     families_lsh_bucket_cap: int = 100
     families_lsh_rank_cap: int = 300
-    # verification: a logistic model over overlap features ("" = the packaged
-    # families/pair_model.json); a pair is linked at/above this same-story probability
+    # verification: boosted trees over overlap features ("" = the packaged
+    # families/pair_model.json); a pair is linked at/above this same-story probability,
+    # chosen out of fold by scripts/train_family_pairs.py (the model is fitted on dev)
     families_pair_model: str = ""
-    families_same_story: float = 0.7
+    families_same_story: float = 0.8
     # rarity weights of shared words (verify.DocFreq): document frequencies from at most
     # this many articles of the corpus, smoothed by this many pseudo-articles in which every
     # word occurs at the prior share (so in a small corpus a word seen once does not weigh

@@ -23,7 +23,7 @@ from retold.families.candidates import CandidateIndex, propose, unplaceable
 from retold.families.cluster import Link, cluster, confidences
 from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
 from retold.families.source import pick_source
-from retold.families.verify import DocFreq, links_and_probabilities
+from retold.families.verify import DocFreq, Scorer, links_and_probabilities
 from retold.model import Article
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
@@ -166,9 +166,11 @@ def group(
     settings: Settings,
     groups: list[list[int]] | None = None,
     timer: _Timer | None = None,
+    scorer: Scorer | None = None,
 ) -> Grouping:
     """Place ``new_ids`` (signatures in ``sigs``) among ``groups`` (existing families, whose
-    members are already in ``index``)."""
+    members are already in ``index``); ``scorer``: pair probabilities in place of the pair
+    model's (``verify.Scorer``)."""
     st = settings
     timer = timer or _Timer()
     excluded = unplaceable(new_ids, sigs, st)
@@ -217,7 +219,9 @@ def group(
             }
         )
         # a near-copy link counts as certain (0.99 at least)
-        strength, prob = links_and_probabilities([(sigs[a], sigs[b]) for a, b in pairs], st, df)
+        strength, prob = links_and_probabilities(
+            [(sigs[a], sigs[b]) for a, b in pairs], st, df, scorer
+        )
         for k in np.flatnonzero(strength).tolist():
             links[pairs[k]] = float(strength[k])
         # below the link threshold but not far: only for lone articles (cluster)

@@ -1,9 +1,9 @@
 """Is a candidate pair the same story? Topic words are not enough: two stories on one topic
 share vocabulary but not their names, numbers and quotes (the *anchors*), and a long
 transcript "contains" the words of any short piece on its topic. So the evidence is a set of
-overlaps normalised both ways, and the decision is a logistic model over them
-(``pair_model.json``, fitted by ``retold.families.train`` on the dev part of the families
-evaluation only).
+overlaps normalised both ways, and the decision is a model over them
+(``pair_model.json``: boosted trees fitted by ``retold.families.train`` on the dev part of the
+families evaluation and synthetic stories only).
 
 Shared words also count weighted by rarity in the corpus being grouped (``DocFreq``): a
 machine rewrite that changed a story's names and numbers still keeps its rare words
@@ -13,6 +13,7 @@ machine rewrite that changed a story's names and numbers still keeps its rare wo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -25,7 +26,7 @@ from retold.families.signature import Signature
 from retold.settings import Settings
 
 FEATURES = (
-    "cosine",  # document vectors: topic more than story (its learned weight is negative)
+    "cosine",  # document vectors of the leads
     "words",  # content words, |a∩b| / sqrt(|a||b|)
     "words_contained",  # content words, |a∩b| / min(|a|, |b|): a cut-down retelling
     "anchors",  # names and numbers, both-way normalised
@@ -180,25 +181,99 @@ def features(
     return plain + (float(np.log1p(n_anchors)), float(np.log1p(small)), wi, wic, ai, aic)
 
 
+_TREE_ARRAYS = ("roots", "feature", "threshold", "missing_left", "left", "right", "value")
+
+
 @dataclass(frozen=True)
 class PairModel:
-    mean: np.ndarray
-    std: np.ndarray
-    weights: np.ndarray
-    bias: float
+    """Boosted decision trees over ``FEATURES`` (fitted by ``families.train``), as flat node
+    arrays evaluated with numpy. Trees, not a linear model: on dev, out of fold, they rank
+    the uncertain pairs (linear probability 0.1-0.9) far better (AUC 0.82 -> 0.92), since
+    evidence interacts (a high cosine means little between two short texts; shared names
+    matter more when few words are shared). A node goes left when its feature is <= its
+    threshold (missing values: ``missing_left``); a leaf points to itself and holds a raw
+    score; the probability is the logistic of ``baseline`` plus one leaf score per tree."""
+
+    baseline: float
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    missing_left: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.std) @ self.weights + self.bias
+        # tree by tree, rows split at each node (a partition, not a step per level for every
+        # row): 170k pairs/s against 33k stepping all rows through all trees level by level
+        cols = np.ascontiguousarray(np.asarray(x, dtype=float).T)
+        has_nan = bool(np.isnan(cols).any())
+        feature, threshold = self.feature.tolist(), self.threshold.tolist()
+        left, right, value = self.left.tolist(), self.right.tolist(), self.value.tolist()
+        missing_left = self.missing_left.tolist()
+        z = np.full(len(x), self.baseline)
+        for root in self.roots.tolist():
+            todo = [(root, np.arange(len(x)))]
+            while todo:
+                node, rows = todo.pop()
+                if left[node] == node:  # a leaf
+                    z[rows] += value[node]
+                    continue
+                v = cols[feature[node]][rows]
+                right_side = v > threshold[node]
+                if has_nan and not missing_left[node]:
+                    right_side |= np.isnan(v)
+                todo += [(left[node], rows[~right_side]), (right[node], rows[right_side])]
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_dict(self) -> dict:
         return {
             "features": list(FEATURES),
-            "mean": self.mean.round(6).tolist(),
-            "std": self.std.round(6).tolist(),
-            "weights": self.weights.round(6).tolist(),
-            "bias": round(self.bias, 6),
-        }
+            "kind": "boosted_trees",
+            "baseline": self.baseline,
+        } | {name: getattr(self, name).tolist() for name in _TREE_ARRAYS}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PairModel:
+        """Checks that every node index stays inside the arrays and points forward (a
+        hand-edited or truncated file must not index out of range or loop): ``ValueError``
+        says what is wrong."""
+        if data.get("kind") != "boosted_trees":
+            raise ValueError("not a boosted-trees model (retrain: scripts/train_family_pairs.py)")
+        try:
+            arrays = {
+                "roots": np.asarray(data["roots"], dtype=np.int64),
+                "feature": np.asarray(data["feature"], dtype=np.int64),
+                "threshold": np.asarray(data["threshold"], dtype=float),
+                "missing_left": np.asarray(data["missing_left"], dtype=bool),
+                "left": np.asarray(data["left"], dtype=np.int64),
+                "right": np.asarray(data["right"], dtype=np.int64),
+                "value": np.asarray(data["value"], dtype=float),
+            }
+            baseline = float(data["baseline"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"bad or missing tree field ({exc})") from None
+        n = len(arrays["value"])
+        if any(a.ndim != 1 for a in arrays.values()) or len(arrays["roots"]) == 0:
+            raise ValueError("tree fields must be non-empty flat lists")
+        if any(len(arrays[k]) != n for k in _TREE_ARRAYS[1:]):
+            raise ValueError("tree fields differ in length")
+        for k in ("roots", "left", "right"):
+            if arrays[k].min() < 0 or arrays[k].max() >= n:
+                raise ValueError(f"{k}: node index out of range")
+        if arrays["feature"].min() < 0 or arrays["feature"].max() >= len(FEATURES):
+            raise ValueError("feature: index out of range")
+        # a leaf points to itself; an inner node only forward (scikit-learn numbers nodes
+        # depth first), so evaluating a damaged file cannot loop
+        node = np.arange(n)
+        leaf = arrays["left"] == node
+        if (arrays["right"][leaf] != node[leaf]).any():
+            raise ValueError("a leaf must point to itself on both sides")
+        if (arrays["left"][~leaf] <= node[~leaf]).any() or (
+            arrays["right"][~leaf] <= node[~leaf]
+        ).any():
+            raise ValueError("an inner node must point to later nodes")
+        return cls(baseline, **arrays)
 
 
 @lru_cache(maxsize=4)
@@ -206,20 +281,26 @@ def load_model(path: str = "") -> PairModel:
     target = Path(path) if path else Path(str(resources.files("retold").joinpath(MODEL_FILE)))
     try:
         data = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RetoldError(f"{target}: cannot read the family pair model ({exc})") from None
-    if data.get("features") != list(FEATURES):
+    if not isinstance(data, dict) or data.get("features") != list(FEATURES):
         raise RetoldError(f"{target}: pair model features do not match this retold")
-    return PairModel(
-        np.asarray(data["mean"], dtype=float),
-        np.asarray(data["std"], dtype=float),
-        np.asarray(data["weights"], dtype=float),
-        float(data["bias"]),
-    )
+    try:
+        return PairModel.from_dict(data)
+    except ValueError as exc:
+        raise RetoldError(f"{target}: bad family pair model: {exc}") from None
+
+
+# scores pairs from their features in place of the settings' pair model (the out-of-fold
+# threshold choice: each pair scored by a model that was not fitted on it)
+Scorer = Callable[[list[tuple[Signature, Signature]], np.ndarray], np.ndarray]
 
 
 def _features_and_probability(
-    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None
+    pairs: list[tuple[Signature, Signature]],
+    settings: Settings,
+    df: DocFreq | None,
+    scorer: Scorer | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     df = df or _UNIFORM
     rows: list[tuple[float, ...]] = []
@@ -233,6 +314,8 @@ def _features_and_probability(
                 w[id(s)] = df.weights(s)
         rows += [features(a, b, df, w[id(a)], w[id(b)]) for a, b in batch]
     x = np.array(rows, dtype=float).reshape(len(pairs), len(FEATURES))
+    if scorer is not None:
+        return x, scorer(pairs, x)
     return x, load_model(settings.families_pair_model).probability(x)
 
 
@@ -252,7 +335,10 @@ def verify(
 
 
 def links_and_probabilities(
-    pairs: list[tuple[Signature, Signature]], settings: Settings, df: DocFreq | None = None
+    pairs: list[tuple[Signature, Signature]],
+    settings: Settings,
+    df: DocFreq | None = None,
+    scorer: Scorer | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(link strength, probability) per pair. The strength is what ``verify`` makes of the
     pair as a link: 0 when not ``linked``, else its probability (at least 0.99 for a
@@ -261,7 +347,7 @@ def links_and_probabilities(
     also below the link threshold (the weak-link join's evidence)."""
     if not pairs:
         return np.zeros(0), np.zeros(0)
-    x, p = _features_and_probability(pairs, settings, df)
+    x, p = _features_and_probability(pairs, settings, df, scorer)
 
     def rounded(name: str) -> np.ndarray:  # PairEvidence keeps features rounded
         return np.array([round(v, 4) for v in x[:, FEATURES.index(name)].tolist()])
