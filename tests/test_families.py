@@ -705,13 +705,65 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
         update_store(store)
         assert len(list(store.iter_signatures())) == 2
     conn = sqlite3.connect(db)
-    conn.execute("DELETE FROM schema_version WHERE version = 6")  # as a retold of schema 5 left it
+    # as a retold of schema 5 left it
+    conn.execute("ALTER TABLE family_signatures DROP COLUMN doc_model")
+    conn.execute("DELETE FROM schema_version WHERE version >= 6")
     conn.commit()
     conn.close()
     with Store.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 6
+        assert store.schema_version == SCHEMA_VERSION == 7
         assert list(store.iter_signatures()) == []  # recomputed by the next run
         assert len(load_from_store(store).families) == 1  # the families themselves stay
         stats = update_store(store)
         assert stats["signed"] == 2
         assert {len(sig["embedding"]) for _, sig in store.iter_signatures()} == {384 * 2}
+        assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 2}
+
+
+def test_signatures_of_another_document_model_are_refused_until_resigned(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Vectors of two document models do not compare: a run with another model than the
+    stored signatures were made with stops with a one-line error, and --resign recomputes
+    them (the families stay, the ANN index is rebuilt)."""
+    import shutil
+
+    from retold.analyze.embed import packaged_doc_model
+    from retold.errors import RetoldError
+    from retold.families.run import ann_path_for
+    from retold.families.signature import doc_model_tag
+
+    db = tmp_path / "r.db"
+    _ingest(db, _demo(corpus, ("source", "faithful", "numbers")))
+    with Store.open(db) as store:
+        update_store(store)
+        before = [(f.source, [m.id for m in f.members]) for f in load_from_store(store).families]
+        ann = ann_path_for(store)
+    assert ann is not None and ann.exists()
+    model, tokenizer = packaged_doc_model()
+    mine = tmp_path / "my-model"
+    mine.mkdir()
+    shutil.copy(model, mine / "model.onnx")
+    shutil.copy(tokenizer, mine / "tokenizer.json")
+    st = Settings(families_doc_model=str(mine))
+    with Store.open(db) as store:
+        refused = r"r\.db: 3 family signatures .*minilm-int8.*--resign"
+        with pytest.raises(RetoldError, match=refused):
+            update_store(store, st)
+        assert store.signature_doc_models() == {doc_model_tag(Settings()): 3}  # untouched
+        ann.write_bytes(b"vectors of the old model")  # must not be read after --resign
+        stats = update_store(store, st, resign=True)
+        assert stats["signed"] == 3
+        assert store.signature_doc_models() == {doc_model_tag(st): 3}
+        assert str(mine) in doc_model_tag(st)
+        after = [(f.source, [m.id for m in f.members]) for f in load_from_store(store).families]
+        assert after == before
+        assert update_store(store, st)["signed"] == 0  # the same model again: nothing to do
+    assert ann.exists() and ann.read_bytes() != b"vectors of the old model"
+    # from the command line: a clear message, no traceback, and --resign works
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[retold]\nfamilies_doc_tokens = 64\nfamilies_doc_model = "{mine}"\n')
+    out = run_cli("families", "--db", str(db), "--config", str(cfg))
+    assert out.returncode != 0 and b"--resign" in out.stderr and b"Traceback" not in out.stderr
+    out = run_cli("families", "--db", str(db), "--config", str(cfg), "--resign")
+    assert out.returncode == 0, out.stderr

@@ -383,6 +383,10 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         assert update_store(store)["new_articles"] == 3
         store.add_articles(arts[3:])
         assert update_store(store)["signed"] == 1
+        # which document model made the vectors is recorded; --resign recomputes them all
+        assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 4}
+        assert update_store(store, resign=True)["signed"] == 4
+        assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 4}
         (fam,) = load_from_store(store).families
         assert {m.path for m in fam.members} == {"source", "faithful", "numbers"}
         assert fam.source == next(m.id for m in fam.members if m.path == "source")

@@ -43,6 +43,13 @@ def families_cmd(
     update: Annotated[
         bool, typer.Option(help="Place articles ingested since the last run first.")
     ] = True,
+    resign: Annotated[
+        bool,
+        typer.Option(
+            "--resign",
+            help="Recompute every family signature (after changing families_doc_model).",
+        ),
+    ] = False,
     judge: Annotated[str | None, typer.Option(help="Judge whose audits --family shows.")] = None,
     html: Annotated[
         Path | None,
@@ -68,8 +75,8 @@ def families_cmd(
         if set_source is not None:
             _set_source(store, *set_source)
             err.print(f"family {set_source[0]}: source set to article {set_source[1]}")
-        elif update:
-            stats = update_store(store, settings)
+        elif update or resign:
+            stats = update_store(store, settings, resign=resign)
             err.print(
                 f"families: {stats['new_articles']} new articles placed, "
                 f"{stats['excluded']} excluded",

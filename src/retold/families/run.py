@@ -19,9 +19,17 @@ from typing import Any
 import numpy as np
 
 from retold.analyze.embed import release_doc_models
+from retold.errors import RetoldError
 from retold.families.candidates import CandidateIndex, propose, unplaceable
 from retold.families.cluster import Link, cluster, confidences
-from retold.families.signature import SIGNATURE_VERSION, Signature, pack, signatures, unpack
+from retold.families.signature import (
+    SIGNATURE_VERSION,
+    Signature,
+    doc_model_tag,
+    pack,
+    signatures,
+    unpack,
+)
 from retold.families.source import pick_source
 from retold.families.verify import DocFreq, Scorer, links_and_probabilities
 from retold.model import Article
@@ -372,6 +380,26 @@ def _remove_stale_ann_files(current: Path | None) -> None:
             old.unlink(missing_ok=True)
 
 
+def _check_doc_model(store: Any, settings: Settings, resign: bool) -> None:
+    made = store.signature_doc_models()
+    tag = doc_model_tag(settings)
+    if resign:
+        if made:
+            store.delete_signatures()
+        ann = ann_path_for(store)
+        if ann is not None:
+            ann.unlink(missing_ok=True)
+        return
+    other = {m: n for m, n in made.items() if m != tag}
+    if other:
+        model, n = max(other.items(), key=lambda kv: kv[1])
+        raise RetoldError(
+            f"{store.location}: {sum(other.values())} family signatures were made with the "
+            f"document model {model!r} ({n} of them), this run uses {tag!r}; vectors of two "
+            "models do not compare: run `retold families --resign` to recompute them"
+        )
+
+
 def sign_new(
     store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
 ) -> int:
@@ -385,7 +413,8 @@ def sign_new(
         last = batch[-1].id
         sig_list = signatures([a.text for a in batch], settings)
         store.save_signatures(
-            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)]
+            [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)],
+            doc_model_tag(settings),
         )
         done += len(batch)
         if progress:
@@ -398,13 +427,17 @@ def update_store(
     progress: Progress | None = None,
     batch_size: int = 2000,
     now: Any = None,
+    resign: bool = False,
 ) -> dict[str, Any]:
     """Bring the store's families up to date: signatures for new articles only, then place
     every article not yet in a family. Existing families keep their ids and members (new
-    articles join them); sources set by the user are kept."""
+    articles join them); sources set by the user are kept. Signatures made by another
+    document model than ``settings``' are an error, or with ``resign`` recomputed (with the
+    ANN index), since vectors of two models do not compare."""
     st = settings or Settings()
     timer = _Timer()
     t = timer.start()
+    _check_doc_model(store, st, resign)
     done = sign_new(store, st, progress, batch_size)
     timer.add("signature", t)
     t = timer.start()

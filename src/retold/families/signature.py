@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
@@ -159,6 +160,17 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
             )
         )
     return out
+
+
+PACKAGED_DOC_MODEL = "minilm-int8"
+
+
+def doc_model_tag(settings: Settings) -> str:
+    """Which document model made a signature's vector (and over how many word pieces):
+    vectors of two models do not compare, so a store records it with each signature."""
+    model = settings.families_doc_model
+    name = str(Path(model).expanduser().resolve()) if model else PACKAGED_DOC_MODEL
+    return f"{name} ({settings.families_doc_tokens} word pieces)"
 
 
 def pack(sig: Signature) -> dict[str, bytes | int | float | str]:

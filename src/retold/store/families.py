@@ -84,13 +84,14 @@ class FamilyTables(SqlDialect):
         ).fetchall()
         return [StoredArticle(*r) for r in rows]
 
-    def save_signatures(self, rows: list[tuple[int, int, dict[str, Any]]]) -> None:
-        """``rows``: (article id, signature version, packed signature)."""
+    def save_signatures(self, rows: list[tuple[int, int, dict[str, Any]]], doc_model: str) -> None:
+        """``rows``: (article id, signature version, packed signature); ``doc_model``: the
+        document model that made their vectors (``signature.doc_model_tag``)."""
         cols = ", ".join(SIGNATURE_COLUMNS)
         marks = ", ".join("?" for _ in SIGNATURE_COLUMNS)
         sql = self._q(
-            f"INSERT INTO family_signatures (article_id, version, {cols}) VALUES (?, ?, {marks})"
-            " ON CONFLICT (article_id) DO NOTHING"
+            f"INSERT INTO family_signatures (article_id, version, doc_model, {cols})"
+            f" VALUES (?, ?, ?, {marks}) ON CONFLICT (article_id) DO NOTHING"
         )
 
         def write() -> None:
@@ -99,9 +100,20 @@ class FamilyTables(SqlDialect):
                     self._blob(v) if isinstance(v, bytes) else v
                     for v in (packed[c] for c in SIGNATURE_COLUMNS)
                 ]
-                self._conn.execute(sql, (article_id, version, *values))
+                self._conn.execute(sql, (article_id, version, doc_model, *values))
 
         self._tx(write)
+
+    def signature_doc_models(self) -> dict[str, int]:
+        """How many stored signatures each document model made."""
+        rows = self._conn.execute(
+            "SELECT doc_model, COUNT(*) FROM family_signatures GROUP BY doc_model"
+        ).fetchall()
+        return {str(m): int(n) for m, n in rows}
+
+    def delete_signatures(self) -> int:
+        """Drop every stored signature (families stay); the next run recomputes them."""
+        return self._tx(lambda: self._conn.execute("DELETE FROM family_signatures").rowcount)
 
     def iter_signatures(self, chunk_size: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
         """(article id, packed signature) in id order, read in chunks."""

@@ -135,6 +135,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("DELETE FROM family_signatures",),
     # 6: document vectors from a contextual model over the lead; recomputed next run
     ("DELETE FROM family_signatures",),
+    # 7: which document model made each signature's vector (the stored ones: the packaged)
+    (
+        "ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL"
+        " DEFAULT 'minilm-int8 (128 word pieces)'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

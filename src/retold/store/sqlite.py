@@ -127,6 +127,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DELETE FROM family_signatures;
     """,
+    # 7: which document model made each signature's vector (families.signature.doc_model_tag;
+    # the ones stored so far are the packaged model's)
+    """
+    ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL
+        DEFAULT 'minilm-int8 (128 word pieces)';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
