@@ -23,7 +23,8 @@ import numpy as np
 
 from retold.analyze.words import words
 from retold.eval.families_data import Item, load_corpus
-from retold.families.run import Doc, FamiliesResult, families
+from retold.families.candidates import CandidateIndex
+from retold.families.run import Doc, FamiliesResult, families, group
 from retold.families.signature import Signature
 from retold.families.verify import PairModel, Scorer
 from retold.settings import Settings
@@ -177,7 +178,8 @@ def fold_of(family: str, folds: int = FOLDS) -> int:
 
 
 def fold_scorer(models: list[Any], sigs: list[Signature], folds: list[int]) -> Scorer:
-    """Pair probabilities from ``models[k]`` for each pair whose first article is in fold k
+    """Pair probabilities from ``models[k]`` (anything with ``probability(x)``, like
+    ``PairModel``) for each pair whose first article is in fold k
     (``folds``: per signature of ``sigs``)."""
     fold_by_sig = {id(s): f for s, f in zip(sigs, folds, strict=True)}
 
@@ -202,9 +204,6 @@ def oof_same_story(
     fold of dev families; the whole dev part (``sigs``: its signatures) is grouped at every
     threshold of SAME_STORY_GRID with each pair scored by the model of its first article's
     fold, which never saw that pair. Best ARI wins (ties: the more precise threshold)."""
-    from retold.families.candidates import CandidateIndex
-    from retold.families.run import group
-
     folds = [fold_of(i.family) for i in dev]
     models = [fit([i for i, f in zip(dev, folds, strict=True) if f != k]) for k in range(FOLDS)]
     scorer = fold_scorer(models, sigs, folds)
