@@ -51,22 +51,20 @@ def main() -> int:
     )
     dev_sigs = dict(zip((i.key for i in dev), signatures([i.text for i in dev], st), strict=True))
 
-    def fit(items: list[Item]) -> PairModel:
+    def fit(items: list[Item]) -> tuple[PairModel, dict]:
         corpus = ([dev_sigs[i.key] for i in items], [i.family for i in items])
-        return fit_pair_model([corpus, synthetic], st)[0]
+        return fit_pair_model([corpus, synthetic], st)
 
-    everything = (list(dev_sigs.values()), [i.family for i in dev])
-    model, stats = fit_pair_model([everything, synthetic], st)
-    write_model(model, stats, args.out)
-    print(f"wrote {args.out}: {stats}")
+    model, stats = fit(dev)
     if not args.no_threshold:
-        best, table = oof_same_story(dev, [dev_sigs[i.key] for i in dev], fit, st)
+        best, table = oof_same_story(dev, [dev_sigs[i.key] for i in dev], lambda i: fit(i)[0], st)
         for t, row in table.items():
             print(f"families_same_story {t}: {row}")
         print(f"out of fold, families_same_story = {best} (Settings has {st.families_same_story})")
         # the choice goes with the model it was made for
-        oof = {"same_story": best, "table": {str(t): row for t, row in table.items()}}
-        write_model(model, stats | {"out_of_fold": oof}, args.out)
+        stats["out_of_fold"] = {"same_story": best, "table": {str(t): r for t, r in table.items()}}
+    write_model(model, stats, args.out)
+    print(f"wrote {args.out}: {stats}")
     return 0
 
 

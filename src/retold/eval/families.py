@@ -47,10 +47,15 @@ SUPPORT_GRID = (0.0, 0.35, 0.67)
 
 def labels_of(result: FamiliesResult, n: int) -> list[int]:
     """Predicted cluster label per item position (singletons and excluded: their own)."""
+    return cluster_labels([[m.id for m in f.members] for f in result.families], n)
+
+
+def cluster_labels(clusters: list[list[int]], n: int) -> list[int]:
+    """A label per item position 0..n-1: its cluster's, else its own."""
     lab = list(range(n))
-    for f in result.families:
-        for m in f.members:
-            lab[m.id] = n + f.id
+    for c, members in enumerate(clusters):
+        for i in members:
+            lab[i] = n + c
     return lab
 
 
@@ -172,9 +177,9 @@ def choose_settings(dev: list[Item], settings: Settings) -> tuple[Settings, dict
     }
 
 
-def fold_of(family: str, folds: int = FOLDS) -> int:
+def fold_of(family: str) -> int:
     """A stable fold per gold family (whole families stay together)."""
-    return zlib.crc32(family.encode("utf-8")) % folds
+    return zlib.crc32(family.encode("utf-8")) % FOLDS
 
 
 def fold_scorer(models: list[Any], sigs: list[Signature], folds: list[int]) -> Scorer:
@@ -214,10 +219,7 @@ def oof_same_story(
     for t in SAME_STORY_GRID:
         st = replace(settings, families_same_story=t)
         clusters = group(list(by_id), by_id, CandidateIndex(st, dim), st, scorer=scorer).clusters
-        pred = list(range(len(dev)))
-        for c, members in enumerate(clusters):
-            for n in members:
-                pred[n] = len(dev) + c
+        pred = cluster_labels(clusters, len(dev))
         row = {"ari": adjusted_rand(gold, pred)} | pairwise(gold, pred)
         table[t] = {k: round(v, 4) for k, v in row.items()}
     best = max(SAME_STORY_GRID, key=lambda t: (table[t]["ari"], table[t]["precision"], t))
