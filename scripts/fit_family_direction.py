@@ -7,6 +7,9 @@ members (as in ``families.source.direction_scores``); a logistic model without i
 on (source - other member) differences. Prints the weights scaled to anchors = 1 (the
 ``families_direction_*`` settings) and, per "no clear source" margin, the share of dev
 families whose source (or a copy of it) ranks first. The held-out part is never read.
+The machine-text term is not among these: its model is fitted on this same dev part, so its
+dev scores are training scores; ``scripts/train_machine_text.py`` chooses its weight out of
+fold.
 """
 
 from __future__ import annotations

@@ -706,18 +706,66 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
         assert len(list(store.iter_signatures())) == 2
     conn = sqlite3.connect(db)
     # as a retold of schema 5 left it
+    conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN doc_model")
     conn.execute("DELETE FROM schema_version WHERE version >= 6")
     conn.commit()
     conn.close()
     with Store.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 7
+        assert store.schema_version == SCHEMA_VERSION == 8
         assert list(store.iter_signatures()) == []  # recomputed by the next run
         assert len(load_from_store(store).families) == 1  # the families themselves stay
         stats = update_store(store)
         assert stats["signed"] == 2
         assert {len(sig["embedding"]) for _, sig in store.iter_signatures()} == {384 * 2}
         assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 2}
+
+
+def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """Signatures stored before the machine-text score keep their vectors: the next run
+    reads the articles' text for that score only, then picks every family's source again
+    with it (a user's choice stays)."""
+    import sqlite3
+
+    from retold.families.machine_text import machine_logits
+
+    db = tmp_path / "r.db"
+    names = ("source", "faithful", "contentfarm", "numbers")
+    _ingest(db, _demo(corpus, names))
+    with Store.open(db) as store:
+        update_store(store)
+        (fam,) = load_from_store(store).families
+        right = fam.source
+        wrong = next(m.id for m in fam.members if m.id != right)
+    conn = sqlite3.connect(db)
+    # as a retold of schema 7 left it, with a source picked on other evidence
+    conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
+    conn.execute("DELETE FROM schema_version WHERE version >= 8")
+    conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
+    conn.commit()
+    conn.close()
+    with Store.open(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert all(sig["machine_text"] is None for _, sig in store.iter_signatures())
+        stats = update_store(store)
+        assert stats["signed"] == 0 and stats["machine_text_filled"] == len(names)
+        texts = {i: store.get(i).text for i, _ in store.iter_signatures()}
+        want = dict(zip(texts, machine_logits(list(texts.values())), strict=True))
+        for i, sig in store.iter_signatures():
+            assert sig["machine_text"] == pytest.approx(want[i], abs=1e-3)
+        (again,) = load_from_store(store).families
+        assert again.id == fam.id and again.source == right
+        # nothing left to fill: the next run touches no family
+        store.set_family_source(fam.id, wrong)
+        stats = update_store(store)
+        assert stats["machine_text_filled"] == 0 and stats["families_written"] == 0
+        # a refill picks sources again, but not one the user set
+        store._tx(lambda: store._conn.execute("UPDATE family_signatures SET machine_text = NULL"))
+        assert update_store(store)["machine_text_filled"] == len(names)
+        (kept,) = load_from_store(store).families
+        assert kept.source == wrong and kept.source_status == "set by user"
 
 
 def test_signatures_of_another_document_model_are_refused_until_resigned(

@@ -188,6 +188,10 @@ class Settings:
     families_direction_quotes: float = 0.4
     families_direction_style: float = 0.005
     families_direction_machine: float = 0.412
+    # how much more the retelling reads like a machine rewrite (families.machine_text logit;
+    # "" = the packaged model): chosen out of fold on dev by scripts/train_machine_text.py
+    families_direction_machine_text: float = 0.2
+    families_machine_text_model: str = ""
     # direction score margin under which the source is "no clear source". On dev, picks
     # with margins in [0.01, 0.02) were right 5 of 6 times, so 0.02 abstained on good picks
     families_source_margin: float = 0.01

@@ -51,6 +51,8 @@ class Signature:
     boilerplate: float = 0.0  # share of words that are boilerplate vocabulary
     style: float = 0.0  # learned sensationalism, 0-100 (style.analyse.sensationalism)
     machine: float = 0.0  # machine-rewrite cues per 100 words (style.lexicon)
+    # logit that the text reads like a machine rewrite (families.machine_text)
+    machine_text: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -121,6 +123,7 @@ def empty(status: str, settings: Settings, dim: int) -> Signature:
 def signatures(texts: list[str], settings: Settings | None = None) -> list[Signature]:
     """One signature per text; texts too short for a story get a status saying so."""
     from retold.analyze.embed import doc_vectors
+    from retold.families.machine_text import machine_logits
     from retold.style.analyse import sensationalism
     from retold.style.lexicon import machine_cue_density
 
@@ -133,6 +136,7 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
         else None
     )
     dim = vecs.shape[1] if vecs is not None else 1
+    machine_text = machine_logits(texts, st.families_machine_text_model)
     out: list[Signature] = []
     for i, text in enumerate(texts):
         toks = words(text)
@@ -157,6 +161,7 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
                 boilerplate=round(boiler, 4),
                 style=round(sensationalism(text, st), 3),
                 machine=round(machine_cue_density(text), 4),
+                machine_text=round(float(machine_text[i]), 4),
             )
         )
     return out
@@ -185,6 +190,7 @@ def pack(sig: Signature) -> dict[str, bytes | int | float | str]:
         "boilerplate": sig.boilerplate,
         "style": sig.style,
         "machine": sig.machine,
+        "machine_text": sig.machine_text,
     }
 
 
@@ -203,4 +209,5 @@ def unpack(row: dict) -> Signature:
         boilerplate=float(row["boilerplate"]),
         style=float(row["style"]),
         machine=float(row.get("machine") or 0.0),
+        machine_text=float(row.get("machine_text") or 0.0),
     )

@@ -73,9 +73,10 @@ def direction_scores(
     that m holds (containment: a retelling keeps part of the source's specifics), the share
     of s's content words that m tells too (a source has few claims no one repeats), m's
     quoted words that s holds (quotes are closest to verbatim at the source), how much
-    more sensational m is than s (retellings drift toward outrage) and how many more
-    machine-rewrite cues m carries ("underscores", "pivotal", a closing "As ... continues":
-    a language model's retelling)."""
+    more sensational m is than s (retellings drift toward outrage), how many more
+    machine-rewrite cues m carries ("underscores", "pivotal", a closing "As ... continues")
+    and how much more m reads like a machine rewrite as a whole (``machine_text``): a
+    language model's retelling of a human-written story)."""
     st = settings
     out: dict[int, float] = {}
     # a compute budget, not a threshold: a wire story copied 5,000 times is compared with
@@ -97,6 +98,7 @@ def direction_scores(
                 + st.families_direction_quotes * dq
                 + st.families_direction_style * (b.style - a.style)
                 + st.families_direction_machine * (b.machine - a.machine)
+                + st.families_direction_machine_text * (b.machine_text - a.machine_text)
             )
         out[s] = float(np.mean(diffs)) if diffs else 0.0
     return out

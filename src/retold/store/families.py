@@ -32,6 +32,7 @@ SIGNATURE_COLUMNS = (
     "boilerplate",
     "style",
     "machine",
+    "machine_text",
 )
 
 
@@ -101,6 +102,29 @@ class FamilyTables(SqlDialect):
                     for v in (packed[c] for c in SIGNATURE_COLUMNS)
                 ]
                 self._conn.execute(sql, (article_id, version, doc_model, *values))
+
+        self._tx(write)
+
+    def signatures_without_machine_text(self, limit: int, after: int = 0) -> list[tuple[int, str]]:
+        """(article id, text) of the next ``limit`` signatures stored before their
+        ``machine_text`` was (schema 8), with an article id above ``after``."""
+        rows = self._conn.execute(
+            self._q(
+                "SELECT s.article_id, a.text FROM family_signatures s JOIN articles a"
+                " ON a.id = s.article_id WHERE s.machine_text IS NULL AND s.article_id > ?"
+                " ORDER BY s.article_id LIMIT ?"
+            ),
+            (after, limit),
+        ).fetchall()
+        return [(int(r[0]), str(r[1] or "")) for r in rows]
+
+    def set_machine_text(self, values: list[tuple[int, float]]) -> None:
+        """``values``: (article id, machine-text logit) for stored signatures."""
+        sql = self._q("UPDATE family_signatures SET machine_text = ? WHERE article_id = ?")
+
+        def write() -> None:
+            for article_id, value in values:
+                self._conn.execute(sql, (value, article_id))
 
         self._tx(write)
 

@@ -140,6 +140,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL"
         " DEFAULT 'minilm-int8 (128 word pieces)'",
     ),
+    # 8: how much each text reads like a machine rewrite (NULL so far: filled next run)
+    ("ALTER TABLE family_signatures ADD COLUMN machine_text DOUBLE PRECISION",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -133,6 +133,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL
         DEFAULT 'minilm-int8 (128 word pieces)';
     """,
+    # 8: how much each text reads like a machine rewrite (families.machine_text, source
+    # direction); NULL in the rows stored so far, filled from their text by the next run
+    """
+    ALTER TABLE family_signatures ADD COLUMN machine_text REAL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
