@@ -281,11 +281,36 @@ def test_eval_families_on_a_tiny_fixture(tmp_path: Path) -> None:
     assert adjusted_rand(["a", "a", "b"], [1, 1, 2]) == 1.0
     assert pairwise(["a", "a", "b"], [1, 2, 3])["recall"] == 0.0
     _write_fixture(tmp_path)
-    r = eval_families(tmp_path, "heuristic", Settings(), choose=False)
+    r = eval_families(tmp_path, "heuristic", Settings())
     for key in ("pairwise_precision", "pairwise_recall", "pairwise_f1", "ari", "source_accuracy"):
         assert 0.0 <= r[key] <= 1.0
     assert r["n"] > 0 and r["n_dev"] > 0
     assert r["ari"] > 0.8
+
+
+def test_gold_originals_merge_cuts_of_one_page_but_not_page_furniture() -> None:
+    """The eval's gold: two sets' originals are one article when one is (nearly) a cut of the
+    other, but a sign-up notice that another story's scrape holds mid-page is not that story."""
+    from retold.eval.families_data import _same_originals
+
+    story = " ".join(f"Councillor Vale{k} said the bridge cost {k} million." for k in range(60))
+    notice = (
+        "SIGN UP By signing up you agree to receive email newsletters or updates from the "
+        "Herald and you agree to our privacy policy and terms of service. You can unsubscribe "
+        "at any time. This sign-up form is protected and the privacy policy and terms of "
+        "service apply."
+    )
+    other = " ".join(f"Mayor Osk{k} opened the library on day {k}." for k in range(60))
+    canon = _same_originals(
+        {
+            "a:full": story,
+            "b:cut": story[: len(story) // 2],  # a cut of the same page
+            "c:page": other + " " + notice + " " + other,  # a scrape holding the notice
+            "d:notice": notice,  # a failed scrape: the notice alone
+        }
+    )
+    assert canon["a:full"] == canon["b:cut"]
+    assert canon["d:notice"] == "d:notice" and canon["c:page"] == "c:page"
 
 
 def test_source_accuracy_counts_any_copy_of_the_original_and_skips_failed_scrapes() -> None:

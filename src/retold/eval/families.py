@@ -5,8 +5,9 @@ families whose source ends up as the picked source of the family that holds it (
 source" counts as a miss). When the original article is in the corpus twice (read from two
 sets: other whitespace, a 4,000-character cut, or a longer scrape of the same page), either
 copy is the source; ``source_accuracy_exact`` also reports the stricter count that accepts
-only the copy read first. Thresholds are chosen on the dev part (the pair threshold out of
-fold, when the pair model is trained: ``oof_same_story``); the held-out part is reported."""
+only the copy read first. The models and thresholds come from the dev part (out of fold:
+``oof_thresholds``, run by the training scripts); the held-out part is reported, and the
+dev part beside it as training scores."""
 
 from __future__ import annotations
 
@@ -31,18 +32,14 @@ from retold.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 
-# Grids searched on the dev part (anti-chaining share; then the source direction weight).
-# The pair threshold is not among them: the pair model is fitted on dev, and its boosted
-# trees are surer of the pairs they were fitted on than of new ones, so dev scores would
-# pick a threshold too low. ``oof_same_story`` chooses it out of fold, when the model is
-# trained (scripts/train_family_pairs.py), from SAME_STORY_GRID.
+# Every threshold is chosen out of fold on the dev part, by the script that fits the model it
+# goes with: the pair model's trees are surer of the pairs they were fitted on than of new ones
+# (and the machine-text model of its training texts), so dev scores would choose badly.
+# ``oof_thresholds`` grids these (scripts/train_family_pairs.py); the eval scores with the
+# settings as they are.
 SAME_STORY_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 LINK_SHARE_GRID = (0.2, 0.34, 0.5)
 FOLDS = 5
-# the weight of "content words the others also tell" in the direction score; the "no clear
-# source" margin is not searched: abstaining always costs accuracy here, so it is a product
-# choice (Settings.families_source_margin) and abstentions are reported
-SUPPORT_GRID = (0.0, 0.35, 0.67)
 
 
 def labels_of(result: FamiliesResult, n: int) -> list[int]:
@@ -148,35 +145,6 @@ def score(items: list[Item], settings: Settings) -> dict[str, Any]:
     }
 
 
-def choose_settings(dev: list[Item], settings: Settings) -> tuple[Settings, dict[str, Any]]:
-    """Grid search on dev: best ARI (ties: best precision) for the link share, then best
-    source accuracy for the direction weight of supported content words."""
-    best: tuple[tuple[float, float], Settings] | None = None
-    for share in LINK_SHARE_GRID:
-        st = replace(settings, families_min_link_share=share)
-        r = score(dev, st)
-        # equal ARI: the more precise setting (a false merge costs a reader more than a
-        # retelling left out)
-        key = (r["ari"], r["pairwise_precision"])
-        if best is None or key > best[0]:
-            best = (key, st)
-    assert best is not None
-    chosen = best[1]
-    best_src: tuple[float, Settings] | None = None
-    for support in SUPPORT_GRID:
-        st = replace(chosen, families_direction_support=support)
-        acc = score(dev, st)["source_accuracy"]
-        if best_src is None or acc > best_src[0]:
-            best_src = (acc, st)
-    assert best_src is not None
-    chosen = best_src[1]
-    return chosen, {
-        "families_same_story": chosen.families_same_story,
-        "families_min_link_share": chosen.families_min_link_share,
-        "families_direction_support": chosen.families_direction_support,
-    }
-
-
 def fold_of(family: str) -> int:
     """A stable fold per gold family (whole families stay together)."""
     return zlib.crc32(family.encode("utf-8")) % FOLDS
@@ -199,16 +167,17 @@ def fold_scorer(models: list[Any], sigs: list[Signature], folds: list[int]) -> S
     return scorer
 
 
-def oof_same_story(
+def oof_thresholds(
     dev: list[Item],
     sigs: list[Signature],
     fit: Callable[[list[Item]], PairModel],
     settings: Settings,
-) -> tuple[float, dict[float, dict[str, float]]]:
-    """The pair threshold chosen out of fold. ``fit`` trains one pair model without each
-    fold of dev families; the whole dev part (``sigs``: its signatures) is grouped at every
-    threshold of SAME_STORY_GRID with each pair scored by the model of its first article's
-    fold, which never saw that pair. Best ARI wins (ties: the more precise threshold)."""
+) -> tuple[tuple[float, float], dict[tuple[float, float], dict[str, float]]]:
+    """The pair threshold and the link share, chosen out of fold. ``fit`` trains one pair
+    model without each fold of dev families; the whole dev part (``sigs``: its signatures)
+    is grouped at every (``families_same_story``, ``families_min_link_share``) of
+    SAME_STORY_GRID x LINK_SHARE_GRID with each pair scored by the model of its first
+    article's fold, which never saw that pair. Best ARI wins (ties: the more precise)."""
     folds = [fold_of(i.family) for i in dev]
     models = [fit([i for i, f in zip(dev, folds, strict=True) if f != k]) for k in range(FOLDS)]
     scorer = fold_scorer(models, sigs, folds)
@@ -217,12 +186,13 @@ def oof_same_story(
     gold = [i.family for i in dev]
     table = {}
     for t in SAME_STORY_GRID:
-        st = replace(settings, families_same_story=t)
-        clusters = group(list(by_id), by_id, CandidateIndex(st, dim), st, scorer=scorer).clusters
-        pred = cluster_labels(clusters, len(dev))
-        row = {"ari": adjusted_rand(gold, pred)} | pairwise(gold, pred)
-        table[t] = {k: round(v, 4) for k, v in row.items()}
-    best = max(SAME_STORY_GRID, key=lambda t: (table[t]["ari"], table[t]["precision"], t))
+        for share in LINK_SHARE_GRID:
+            st = replace(settings, families_same_story=t, families_min_link_share=share)
+            g = group(list(by_id), by_id, CandidateIndex(st, dim), st, scorer=scorer)
+            pred = cluster_labels(g.clusters, len(dev))
+            row = {"ari": adjusted_rand(gold, pred)} | pairwise(gold, pred)
+            table[(t, share)] = {k: round(v, 4) for k, v in row.items()}
+    best = max(table, key=lambda k: (table[k]["ari"], table[k]["precision"], k))
     return best, table
 
 
@@ -232,20 +202,24 @@ def eval_families(
     settings: Settings,
     limit: int | None = None,
     progress: Progress | None = None,
-    choose: bool = True,
 ) -> dict[str, Any]:
-    """Held-out scores with thresholds chosen on dev (``choose=False``: the given ones)."""
+    """Held-out and dev scores with the given settings (their thresholds were chosen out of
+    fold on dev by the training scripts; see ``oof_thresholds``)."""
     items = load_corpus(data, limit=limit)
     dev = [i for i in items if i.dev]
     test = [i for i in items if not i.dev]
     if progress:
         progress("families", 0, 2)
-    chosen, thresholds = choose_settings(dev, settings) if choose else (settings, {})
+    out = score(test, settings)
     if progress:
         progress("families", 1, 2)
-    out = score(test, chosen)
-    out["dev"] = score(dev, chosen)
-    out["thresholds"] = thresholds
+    out["dev"] = score(dev, settings)
+    out["thresholds"] = {
+        "families_same_story": settings.families_same_story,
+        "families_min_link_share": settings.families_min_link_share,
+        "families_direction_support": settings.families_direction_support,
+        "families_direction_machine_text": settings.families_direction_machine_text,
+    }
     out["n_dev"] = len(dev)
     if progress:
         progress("families", 2, 2)

@@ -5,7 +5,9 @@ original with its restylings (training reframings, test-set style attacks). Prom
 LLMFake texts (hallucinated / arbitrary news on the same political and health topics) are
 mixed in as unrelated singletons. One PolitiFact original can occur in several sets (with
 different whitespace, a counter or a 4,000-character cut): gold families whose originals
-share ``SAME_ORIGINAL`` of the shorter one's word 5-grams (exact sets) are one family.
+share ``SAME_ORIGINAL`` of the shorter one's word 5-grams (exact sets) are one family,
+unless one of them is page furniture (a sign-up notice that another story's scrape holds
+mid-page: ``BOILERPLATE``).
 Originals whose exact text stands for several different articles of one set are scraping
 failures (site boilerplate) and are left out with their rewrites.
 """
@@ -18,6 +20,8 @@ from pathlib import Path
 
 from retold.analyze.words import words
 from retold.eval.data import dev_split, read_jsonl
+from retold.families.signature import boilerplate_share
+from retold.settings import Settings
 from retold.store.base import content_hash
 
 
@@ -33,6 +37,9 @@ class Item:
 
 
 SAME_ORIGINAL = 0.6
+# an original with this share of boilerplate vocabulary is never one article with another
+# (Settings.families_boilerplate_share: where retold calls a page boilerplate)
+BOILERPLATE = Settings().families_boilerplate_share
 
 
 def _grams(text: str) -> frozenset[str]:
@@ -57,7 +64,12 @@ def _same_originals(originals: dict[str, str]) -> dict[str, str]:
         for g in list(grams[f])[:2000]:
             by_gram.setdefault(g, []).append(f)
     pairs = {(a, b) for fs in by_gram.values() if len(fs) < 50 for a in fs for b in fs if a < b}
+    # a sign-up or cookie notice is page furniture that many scrapes hold somewhere: an
+    # "original" made of it is a failed scrape, not a cut of the page that contains it
+    furniture = {f for f in fams if boilerplate_share(originals[f]) >= BOILERPLATE}
     for a, b in sorted(pairs):
+        if a in furniture or b in furniture:
+            continue
         ga, gb = grams[a], grams[b]
         if len(ga & gb) >= SAME_ORIGINAL * min(len(ga), len(gb)):
             parent[root(b)] = root(a)

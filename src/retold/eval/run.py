@@ -281,8 +281,8 @@ def print_families(r: dict[str, Any], console: Console) -> None:
         f"of the original read first counts; {r.get('sources_not_a_story', 0)} families "
         f"whose original is a failed scrape shorter than a story not counted), "
         f"{r['excluded']} excluded; "
-        f"dev ({r['n_dev']} articles) ARI {r['dev']['ari']:.3f}; thresholds from dev: "
-        + ", ".join(f"{k}={v}" for k, v in t.items())
+        f"dev ({r['n_dev']} articles, training data of the models) ARI {r['dev']['ari']:.3f}; "
+        "thresholds (chosen out of fold on dev): " + ", ".join(f"{k}={v}" for k, v in t.items())
     )
 
 

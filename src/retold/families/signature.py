@@ -59,6 +59,12 @@ class Signature:
         return self.status == "ok"
 
 
+def boilerplate_share(text: str, n_words: int | None = None) -> float:
+    """Share of a text's words that are cookie-wall / paywall / sign-in vocabulary."""
+    n = len(words(text)) if n_words is None else n_words
+    return len(_BOILERPLATE_RE.findall(text)) / n if n else 0.0
+
+
 def _h(tokens: list[str]) -> np.ndarray:
     return np.unique(
         np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint32, count=len(tokens))
@@ -148,7 +154,7 @@ def signatures(texts: list[str], settings: Settings | None = None) -> list[Signa
             continue
         k = st.families_shingle_size
         shingles = _h([" ".join(toks[j : j + k]) for j in range(max(len(toks) - k + 1, 1))])
-        boiler = len(_BOILERPLATE_RE.findall(text)) / len(toks)
+        boiler = boilerplate_share(text, len(toks))
         out.append(
             Signature(
                 "ok",
