@@ -6,10 +6,11 @@ Writes src/retold/families/pair_model.json. The held-out part is never read. Syn
 articles (``retold.families.synth``, a seed the benchmark does not use) are added: their
 same-topic stories share templates, the hard negatives the real sets lack.
 
-Then it chooses the link threshold and the link share (``Settings.families_same_story``,
-``families_min_link_share``) out of fold (``eval.families.oof_thresholds``: 5 models, each
-trained without one fold of dev families; the dev part grouped with every pair scored by a
-model that never saw it) and prints them with the table; ``--no-threshold`` skips that.
+Then it chooses the grouping settings of ``eval.families.OOF_GRID`` (the link threshold
+``Settings.families_same_story``, ``families_min_link_share``, ``families_weak_join``) out
+of fold (``eval.families.oof_thresholds``: 5 models, each trained without one fold of dev
+families; the dev part grouped with every pair scored by a model that never saw it) and
+prints them with the table; ``--no-threshold`` skips that.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 from retold.eval.data import find_data_dir
-from retold.eval.families import oof_thresholds
+from retold.eval.families import OOF_GRID, oof_thresholds
 from retold.eval.families_data import Item, load_corpus
 from retold.families.signature import signatures
 from retold.families.synth import generate
@@ -58,17 +59,14 @@ def main() -> int:
     model, stats = fit(dev)
     if not args.no_threshold:
         best, table = oof_thresholds(dev, [dev_sigs[i.key] for i in dev], lambda i: fit(i)[0], st)
-        for (t, share), row in table.items():
-            print(f"families_same_story {t}, families_min_link_share {share}: {row}")
-        print(
-            f"out of fold: families_same_story = {best[0]}, families_min_link_share = {best[1]}"
-            f" (Settings has {st.families_same_story}, {st.families_min_link_share})"
-        )
+        for values, row in table.items():
+            print(", ".join(f"{k} {v}" for k, v in zip(OOF_GRID, values, strict=True)), row)
+        chosen = dict(zip(OOF_GRID, best, strict=True))
+        print("out of fold:", chosen, "(Settings has", {k: getattr(st, k) for k in OOF_GRID}, ")")
         # the choice goes with the model it was made for
         stats["out_of_fold"] = {
-            "same_story": best[0],
-            "min_link_share": best[1],
-            "table": {f"{t} {share}": r for (t, share), r in table.items()},
+            "chosen": chosen,
+            "table": {" ".join(map(str, v)): r for v, r in table.items()},
         }
     write_model(model, stats, args.out)
     print(f"wrote {args.out}: {stats}")

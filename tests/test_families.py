@@ -791,6 +791,11 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
         assert update_store(store)["machine_text_filled"] == len(names)
         (kept,) = load_from_store(store).families
         assert kept.source == wrong and kept.source_status == "set by user"
+        store._tx(lambda: store._conn.execute("UPDATE family_signatures SET machine_text = NULL"))
+    # from the command line: said in one line
+    out = run_cli("families", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    assert b"4 stored signatures given their machine-text score" in out.stderr
 
 
 def test_signatures_of_another_document_model_are_refused_until_resigned(

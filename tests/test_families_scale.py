@@ -4,6 +4,7 @@ simple ones."""
 
 from __future__ import annotations
 
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -256,13 +257,7 @@ def test_the_exported_pair_trees_give_scikit_learns_probabilities(tmp_path: Path
 
 
 def test_the_out_of_fold_threshold_uses_models_that_never_saw_the_pairs() -> None:
-    from retold.eval.families import (
-        LINK_SHARE_GRID,
-        SAME_STORY_GRID,
-        fold_of,
-        fold_scorer,
-        oof_thresholds,
-    )
+    from retold.eval.families import OOF_GRID, fold_of, fold_scorer, oof_thresholds
     from retold.eval.families_data import Item
     from retold.families.signature import signatures
     from retold.families.synth import generate
@@ -283,7 +278,7 @@ def test_the_out_of_fold_threshold_uses_models_that_never_saw_the_pairs() -> Non
     best, table = oof_thresholds(dev, sigs, fit, st)
     # model k is fitted without fold k's families
     assert len(trained_on) == 5 and all(k not in f for k, f in enumerate(trained_on))
-    assert set(table) == {(t, s) for t in SAME_STORY_GRID for s in LINK_SHARE_GRID}
+    assert set(table) == set(product(*OOF_GRID.values())) and best in table
     assert table[best]["ari"] == max(row["ari"] for row in table.values())
     assert table[best]["ari"] > 0.5  # synthetic families are easy: a broken fold shows
 

@@ -133,3 +133,7 @@ def test_a_family_of_the_wire_report_and_its_rewrite_names_the_wire_report() -> 
     result = families([Article(REWRITE, origin="rewrite"), Article(WIRE, origin="wire")])
     (fam,) = result.families
     assert next(m for m in fam.members if m.id == fam.source).path == "wire"
+    # the reasons say so, with both scores
+    rewrite = next(m.id for m in fam.members if m.path == "rewrite")
+    (why,) = [r for r in fam.source_reasons if "machine rewrite" in r]
+    assert f"than article {rewrite}" in why and "against" in why

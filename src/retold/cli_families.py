@@ -82,6 +82,12 @@ def families_cmd(
                 f"{stats['excluded']} excluded",
                 markup=False,
             )
+            if stats["machine_text_filled"]:
+                err.print(
+                    f"families: {stats['machine_text_filled']} stored signatures given their "
+                    "machine-text score; sources picked again (not those set by the user)",
+                    markup=False,
+                )
         result = load_from_store(store, family)
         if family is not None and not result.families:
             raise RetoldError(f"no family with id {family} in {store.location}")

@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import product
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,13 @@ Progress = Callable[[str, int, int], None]
 # Every threshold is chosen out of fold on the dev part, by the script that fits the model it
 # goes with: the pair model's trees are surer of the pairs they were fitted on than of new ones
 # (and the machine-text model of its training texts), so dev scores would choose badly.
-# ``oof_thresholds`` grids these (scripts/train_family_pairs.py); the eval scores with the
-# settings as they are.
-SAME_STORY_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-LINK_SHARE_GRID = (0.2, 0.34, 0.5)
+# ``oof_thresholds`` grids these grouping settings (scripts/train_family_pairs.py); the eval
+# scores with the settings as they are.
+OOF_GRID: dict[str, tuple[float, ...]] = {
+    "families_same_story": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+    "families_min_link_share": (0.2, 0.34, 0.5),
+    "families_weak_join": (2, 3),
+}
 FOLDS = 5
 
 
@@ -172,12 +176,15 @@ def oof_thresholds(
     sigs: list[Signature],
     fit: Callable[[list[Item]], PairModel],
     settings: Settings,
-) -> tuple[tuple[float, float], dict[tuple[float, float], dict[str, float]]]:
-    """The pair threshold and the link share, chosen out of fold. ``fit`` trains one pair
-    model without each fold of dev families; the whole dev part (``sigs``: its signatures)
-    is grouped at every (``families_same_story``, ``families_min_link_share``) of
-    SAME_STORY_GRID x LINK_SHARE_GRID with each pair scored by the model of its first
-    article's fold, which never saw that pair. Best ARI wins (ties: the more precise)."""
+    grid: dict[str, tuple[float, ...]] | None = None,
+) -> tuple[tuple[float, ...], dict[tuple[float, ...], dict[str, float]]]:
+    """The grouping settings of ``grid`` (default OOF_GRID: the pair threshold, the link
+    share, the weak-link join), chosen out of fold. ``fit`` trains one pair model without
+    each fold of dev families; the whole dev part (``sigs``: its signatures) is grouped at
+    every combination with each pair scored by the model of its first article's fold, which
+    never saw that pair. Best ARI wins (ties: the more precise). Keys are value tuples in
+    the grid's order."""
+    grid = grid or OOF_GRID
     folds = [fold_of(i.family) for i in dev]
     models = [fit([i for i, f in zip(dev, folds, strict=True) if f != k]) for k in range(FOLDS)]
     scorer = fold_scorer(models, sigs, folds)
@@ -185,13 +192,12 @@ def oof_thresholds(
     dim = len(next(s.embedding for s in sigs if s.ok))
     gold = [i.family for i in dev]
     table = {}
-    for t in SAME_STORY_GRID:
-        for share in LINK_SHARE_GRID:
-            st = replace(settings, families_same_story=t, families_min_link_share=share)
-            g = group(list(by_id), by_id, CandidateIndex(st, dim), st, scorer=scorer)
-            pred = cluster_labels(g.clusters, len(dev))
-            row = {"ari": adjusted_rand(gold, pred)} | pairwise(gold, pred)
-            table[(t, share)] = {k: round(v, 4) for k, v in row.items()}
+    for values in product(*grid.values()):
+        st = replace(settings, **dict(zip(grid, values, strict=True)))
+        g = group(list(by_id), by_id, CandidateIndex(st, dim), st, scorer=scorer)
+        pred = cluster_labels(g.clusters, len(dev))
+        row = {"ari": adjusted_rand(gold, pred)} | pairwise(gold, pred)
+        table[values] = {k: round(v, 4) for k, v in row.items()}
     best = max(table, key=lambda k: (table[k]["ari"], table[k]["precision"], k))
     return best, table
 
@@ -217,6 +223,7 @@ def eval_families(
     out["thresholds"] = {
         "families_same_story": settings.families_same_story,
         "families_min_link_share": settings.families_min_link_share,
+        "families_weak_join": settings.families_weak_join,
         "families_direction_support": settings.families_direction_support,
         "families_direction_machine_text": settings.families_direction_machine_text,
     }

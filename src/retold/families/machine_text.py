@@ -68,7 +68,8 @@ class MachineTextModel:
     ngram: tuple[int, int]
     meta: dict[str, Any]
 
-    def vectoriser(self) -> Any:
+    def features(self, texts: list[str]) -> Any:
+        """Sparse rows of the normalised texts (fitting and scoring read texts one way)."""
         from sklearn.feature_extraction.text import HashingVectorizer
 
         return HashingVectorizer(
@@ -78,12 +79,12 @@ class MachineTextModel:
             alternate_sign=False,
             lowercase=True,
             norm="l2",
-        )
+        ).transform([normalise(t) for t in texts])
 
     def logit(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        x = vectorise(self.vectoriser(), texts)
+        x = self.features(texts)
         return np.asarray(x @ self.w.astype(np.float64) + self.b, dtype=np.float64)
 
     def save(self, path: Path) -> None:
@@ -97,16 +98,11 @@ class MachineTextModel:
             )
 
 
-def vectorise(vectoriser: Any, texts: list[str]) -> Any:
-    """Sparse rows of the normalised texts (training and scoring read texts one way)."""
-    return vectoriser.transform([normalise(t) for t in texts])
-
-
 def _load(target: Path) -> MachineTextModel:
     try:
         with np.load(target, allow_pickle=False) as z:
             w, b, meta = z["w"], float(z["b"]), json.loads(str(z["meta"]))
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise RetoldError(f"{target}: cannot read the machine-text model ({exc})") from None
     ngram = meta.get("ngram") if isinstance(meta, dict) else None
     if (
@@ -149,7 +145,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     shape = MachineTextModel(np.zeros(2**bits, dtype=np.float32), 0.0, ngram, {})
-    x = vectorise(shape.vectoriser(), texts)
+    x = shape.features(texts)
     lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     lr.fit(x, np.asarray(machine, dtype=int))
     return MachineTextModel(

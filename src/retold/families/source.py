@@ -174,5 +174,11 @@ def pick_source(
         "best direction evidence: holds the others' names, numbers and quotes, and its "
         f"claims are retold by them (margin {margin:.3f})"
     )
+    mine, theirs = sigs[ranked[0]].machine_text, sigs[rivals[0]].machine_text
+    if mine < theirs:
+        reasons.append(
+            f"reads less like a machine rewrite than article {rivals[0]}, the runner-up "
+            f"(machine-text score {mine:.2f} against {theirs:.2f})"
+        )
     conf = round(min(0.95, 0.5 + margin * 2), 3)
     return SourcePick(ranked[0], "direction", conf, reasons, scores)
