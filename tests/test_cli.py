@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import html
 import json
 from pathlib import Path
 
@@ -182,6 +183,26 @@ def test_demo_command_writes_reports(tmp_path: Path):
     assert "precision" in out and "recall" in out
     pages = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
     assert "index.html" in pages and "contentfarm.html" in pages and len(pages) == 7
+    # the store path: one family found in the SQLite store, source picked, members audited
+    assert "checks: 13/13 pass" in out
+    assert "not in a family: unrelated.txt" in out
+    (family,) = (tmp_path / "out").glob("family-*/index.html")
+    from retold.demo.gold import corpus_dir
+
+    headline = corpus_dir().joinpath("source.txt").read_text("utf-8").splitlines()[0]
+    assert f"{html.escape(headline, quote=False)} <strong>(source)</strong>" in family.read_text(
+        "utf-8"
+    )
+    assert len(list(family.parent.glob("member-*.html"))) == 5
+    index = (tmp_path / "out" / "index.html").read_text("utf-8")
+    assert f'href="{family.parent.name}/index.html"' in index
+    proc = run_cli("demo", "--out", str(tmp_path / "out"), "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    (fam,) = json.loads(proc.stdout)["families"]["families"]
+    assert fam["source"] == "source.txt" and len(fam["members"]) == 6  # a re-run adds nothing
+    db = str(tmp_path / "out" / "retold.db")
+    listed = json.loads(run_cli("list", "--db", db, "--format", "json").stdout)
+    assert len(listed) == 7
 
 
 def test_ingest_list_show_export_through_the_real_command(corpus, tmp_path):

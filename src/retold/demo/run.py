@@ -1,4 +1,7 @@
-"""`retold demo`: audit every retelling in the bundled corpus against its source, offline."""
+"""`retold demo`: audit every retelling in the bundled corpus against its source, offline;
+then the store path of the main job: every file ingested into a SQLite store
+(``<out>/retold.db``), grouped into story families, the family's members audited against the
+source retold picked (siblings marking only-here claims) and the family report written."""
 
 from __future__ import annotations
 
@@ -51,20 +54,75 @@ def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[st
         page = out / (Path(name).stem + ".html")
         write_html(data, page)
         links.append((page.name, name, data))
-    write_text_atomic(out / "index.html", _index_html(links, scores))
+    fams = demo_families(out, settings)
+    scores["checks"].update(fams.pop("checks"))
+    write_text_atomic(out / "index.html", _index_html(links, scores, fams))
     result = {
         "reports": str(out),
         "audits": {n: d["summary"] for n, d in audits.items()},
+        "families": fams,
         "gold": scores,
     }
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        _print(audits, scores, out)
+        _print(audits, scores, out, fams)
     return result
 
 
-def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path) -> None:
+def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
+    """Ingest, group, pick the source, audit the family, write its report; with checks
+    against the corpus's gold (one family of the source and its retellings, ``source.txt``
+    its source, the unrelated story alone)."""
+    from retold.families.audit import audit_families
+    from retold.families.run import load_from_store, update_store
+    from retold.ingest.files import read_article
+    from retold.report.family import write_family_report
+    from retold.store.sqlite import Store
+
+    gold = load_gold()
+    folder = corpus_dir()
+    names = [gold["source"], *gold["retellings"]]
+    db = out / "retold.db"
+    with Store.open(db) as store:
+        # re-running the demo adds nothing: articles are stored once by content
+        store.add_articles([read_article(str(folder.joinpath(n)), settings) for n in names])
+        update_store(store, settings)
+        result = load_from_store(store)
+        name_of = {m.id: Path(m.path).name for f in result.families for m in f.members}
+        name_of |= {i: Path(store.get(i).origin).name for i in result.singletons}
+        families = []
+        for fam in result.families:
+            audit_families(store, settings, settings.judge, fam.id)
+            report = write_family_report(store, fam.id, out / f"family-{fam.id}", settings.judge)
+            families.append(
+                {
+                    "id": fam.id,
+                    "source": name_of.get(fam.source) if fam.source is not None else None,
+                    "source_status": fam.source_status,
+                    "source_confidence": fam.source_confidence,
+                    "source_reasons": fam.source_reasons,
+                    "members": {name_of[m.id]: m.confidence for m in fam.members},
+                    "report": str(report[0]),
+                }
+            )
+    related = {gold["source"]} | {
+        n for n, g in gold["retellings"].items() if g.get("related", True) is not False
+    }
+    alone = sorted(name_of[i] for i in result.singletons)
+    checks = {
+        "families: the source and its retellings are one family": len(families) == 1
+        and set(families[0]["members"]) == related,
+        f"families: {gold['source']} picked as the source": bool(families)
+        and families[0]["source"] == gold["source"],
+        "families: the unrelated story stays alone": alone == sorted(set(names) - related),
+    }
+    return {"store": str(db), "families": families, "alone": alone, "checks": checks}
+
+
+def _print(
+    audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path, fams: dict[str, Any]
+) -> None:
     from retold.cli import _console
 
     con = _console()
@@ -107,6 +165,15 @@ def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path)
             str(v["fn"]),
         )
     con.print(gt)
+    for f in fams["families"]:
+        con.print(
+            f"story family {f['id']} in {fams['store']}: {len(f['members'])} articles, source "
+            f"{f['source'] or 'unclear'} ({f['source_status']}, confidence "
+            f"{f['source_confidence']:.2f}); report {f['report']}",
+            markup=False,
+        )
+    if fams["alone"]:
+        con.print(f"not in a family: {', '.join(fams['alone'])}", markup=False)
     failed = [k for k, ok in scores["checks"].items() if not ok]
     con.print(
         f"checks: {len(scores['checks']) - len(failed)}/{len(scores['checks'])} pass"
@@ -115,13 +182,21 @@ def _print(audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path)
     con.print(f"HTML reports: {out / 'index.html'}")
 
 
-def _index_html(links: list[tuple[str, str, dict[str, Any]]], scores: dict[str, Any]) -> str:
+def _index_html(
+    links: list[tuple[str, str, dict[str, Any]]], scores: dict[str, Any], fams: dict[str, Any]
+) -> str:
     rows = "\n".join(
         f'<tr><td><a href="{html.escape(page)}">{html.escape(name)}</a></td>'
         f"<td>{html.escape(d['retelling']['title'])}</td><td>{d['summary']['fidelity']:.0%}</td>"
         f"<td>{d['summary']['claims']['unsupported']}</td><td>{d['summary']['claims']['contradicted']}</td>"
         f"<td>{d['summary']['quotes']['unsourced']}</td><td>{d['summary']['changes']}</td></tr>"
         for page, name, d in links
+    )
+    family_rows = "\n".join(
+        f'<li><a href="{html.escape(Path(f["report"]).parent.name)}/index.html">family '
+        f"{f['id']}</a>: {len(f['members'])} articles, source "
+        f"{html.escape(f['source'] or 'unclear')} ({html.escape(f['source_status'])})</li>"
+        for f in fams["families"]
     )
     gold = "\n".join(
         f"<tr><td>{html.escape(k)}</td><td>{v['precision']:.2f}</td><td>{v['recall']:.2f}</td></tr>"
@@ -135,6 +210,8 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem}}</style></head><body><h1>retol
 <p>Each retelling of the invented wire story audited against its source.</p>
 <table><tr><th>file</th><th>headline</th><th>fidelity</th><th>unsupported</th><th>contradicted</th>
 <th>unsourced quotes</th><th>changes</th></tr>
-{rows}</table><h2>Against the gold findings</h2>
+{rows}</table><h2>Story families</h2>
+<p>The same files ingested into a SQLite store, grouped, the source picked without being told,
+and every member audited against it.</p><ul>{family_rows}</ul><h2>Against the gold findings</h2>
 <table><tr><th>finding type</th><th>precision</th><th>recall</th></tr>{gold}</table></body></html>
 """
