@@ -137,3 +137,25 @@ def test_a_family_of_the_wire_report_and_its_rewrite_names_the_wire_report() -> 
     rewrite = next(m.id for m in fam.members if m.path == "rewrite")
     (why,) = [r for r in fam.source_reasons if "machine rewrite" in r]
     assert f"than article {rewrite}" in why and "against" in why
+
+
+def test_a_store_refuses_scores_of_another_machine_text_model_until_resigned(
+    tmp_path: Path,
+) -> None:
+    from retold.families.run import update_store
+    from retold.store.sqlite import Store
+
+    texts, labels = _toy_corpus()
+    mine = tmp_path / "mine.npz"
+    fit(texts, labels, bits=12).save(mine)
+    st = Settings(families_machine_text_model=str(mine))
+    with Store.open(tmp_path / "r.db") as store:
+        store.add_articles([Article(WIRE, origin="wire"), Article(REWRITE, origin="rewrite")])
+        update_store(store)
+        with pytest.raises(RetoldError, match="mine.npz.*--resign") as err:
+            update_store(store, st)
+        assert "\n" not in str(err.value)
+        assert update_store(store, st, resign=True)["signed"] == 2
+        want = dict(zip((1, 2), load_model(str(mine)).logit([WIRE, REWRITE]), strict=True))
+        for i, sig in store.iter_signatures():
+            assert sig["machine_text"] == pytest.approx(want[i], abs=1e-3)

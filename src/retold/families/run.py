@@ -394,8 +394,8 @@ def _check_doc_model(store: Any, settings: Settings, resign: bool) -> None:
     if other:
         model, n = max(other.items(), key=lambda kv: kv[1])
         raise RetoldError(
-            f"{store.location}: {sum(other.values())} family signatures were made with the "
-            f"document model {model!r} ({n} of them), this run uses {tag!r}; vectors of two "
+            f"{store.location}: {sum(other.values())} family signatures were made with "
+            f"{model!r} ({n} of them), this run uses {tag!r}; vectors and scores of two "
             "models do not compare: run `retold families --resign` to recompute them"
         )
 
