@@ -177,6 +177,9 @@ def test_bad_config_is_one_line(corpus, tmp_path):
 
 @pytest.mark.slow
 def test_demo_command_writes_reports(tmp_path: Path):
+    (tmp_path / "out").mkdir()
+    mine = tmp_path / "out" / "retold.db"  # a user's store in the report folder
+    mine.write_bytes(b"not the demo's")
     proc = run_cli("demo", "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr.decode()
     out = proc.stdout.decode()
@@ -200,9 +203,10 @@ def test_demo_command_writes_reports(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr.decode()
     (fam,) = json.loads(proc.stdout)["families"]["families"]
     assert fam["source"] == "source.txt" and len(fam["members"]) == 6  # a re-run adds nothing
-    db = str(tmp_path / "out" / "retold.db")
+    db = str(tmp_path / "out" / "demo-store" / "retold.db")
     listed = json.loads(run_cli("list", "--db", db, "--format", "json").stdout)
     assert len(listed) == 7
+    assert mine.read_bytes() == b"not the demo's"
 
 
 def test_ingest_list_show_export_through_the_real_command(corpus, tmp_path):

@@ -729,8 +729,13 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
     with Store.open(db) as store:
         update_store(store)
         assert len(list(store.iter_signatures())) == 2
+        (fam,) = load_from_store(store).families
+        wrong = next(m.id for m in fam.members if m.id != fam.source)
     conn = sqlite3.connect(db)
-    # as a retold of schema 5 left it
+    # as a retold of schema 5 left it, with a source picked on older evidence
+    conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
+    conn.execute("DROP INDEX family_signatures_unscored")
+    conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN doc_model")
     conn.execute("DELETE FROM schema_version WHERE version >= 6")
@@ -744,6 +749,8 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
         assert stats["signed"] == 2
         assert {len(sig["embedding"]) for _, sig in store.iter_signatures()} == {384 * 2}
         assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 2}
+        # recomputed signatures are new evidence: the source is picked again
+        assert load_from_store(store).families[0].source == fam.source
 
 
 def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
@@ -755,6 +762,7 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     import sqlite3
 
     from retold.families.machine_text import machine_logits
+    from retold.families.run import machine_text_to_fill
 
     db = tmp_path / "r.db"
     names = ("source", "faithful", "contentfarm", "numbers")
@@ -766,6 +774,8 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
         wrong = next(m.id for m in fam.members if m.id != right)
     conn = sqlite3.connect(db)
     # as a retold of schema 7 left it, with a source picked on other evidence
+    conn.execute("DROP INDEX family_signatures_unscored")
+    conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
     conn.execute("DELETE FROM schema_version WHERE version >= 8")
     conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
@@ -773,6 +783,9 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     conn.close()
     with Store.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
+        assert all(sig["machine_text"] is None for _, sig in store.iter_signatures())
+        # a run cut short after scoring saved nothing, so the next one still re-picks
+        assert len(machine_text_to_fill(store, Settings())) == len(names)
         assert all(sig["machine_text"] is None for _, sig in store.iter_signatures())
         stats = update_store(store)
         assert stats["signed"] == 0 and stats["machine_text_filled"] == len(names)

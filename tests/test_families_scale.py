@@ -140,9 +140,9 @@ def test_signing_walks_the_table_once(tmp_path: Path) -> None:
         first = [a.id for a in store.articles_without_signature(8)]
         after = store.articles_without_signature(5, after=first[2])
         assert [a.id for a in after] == first[3:8]
-        assert sign_new(store, Settings(), batch_size=7) == 40
+        assert len(sign_new(store, Settings(), batch_size=7)) == 40
         assert store.articles_without_signature(100) == []
-        assert sign_new(store, Settings(), batch_size=7) == 0
+        assert sign_new(store, Settings(), batch_size=7) == []
 
 
 def test_rare_names_propose_articles_to_each_other() -> None:

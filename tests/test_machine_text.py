@@ -139,10 +139,11 @@ def test_a_family_of_the_wire_report_and_its_rewrite_names_the_wire_report() -> 
     assert f"than article {rewrite}" in why and "against" in why
 
 
-def test_a_store_refuses_scores_of_another_machine_text_model_until_resigned(
-    tmp_path: Path,
-) -> None:
-    from retold.families.run import update_store
+def test_another_machine_text_model_rescores_a_store_without_resigning(tmp_path: Path) -> None:
+    """Scores of two models do not compare: a run with another model (or a refitted one)
+    scores every stored signature again from the text, keeps the document vectors, picks
+    the sources again and drops audits made against a source that changed."""
+    from retold.families.run import load_from_store, update_store
     from retold.store.sqlite import Store
 
     texts, labels = _toy_corpus()
@@ -152,10 +153,20 @@ def test_a_store_refuses_scores_of_another_machine_text_model_until_resigned(
     with Store.open(tmp_path / "r.db") as store:
         store.add_articles([Article(WIRE, origin="wire"), Article(REWRITE, origin="rewrite")])
         update_store(store)
-        with pytest.raises(RetoldError, match="mine.npz.*--resign") as err:
-            update_store(store, st)
-        assert "\n" not in str(err.value)
-        assert update_store(store, st, resign=True)["signed"] == 2
+        (fam,) = load_from_store(store).families
+        wrong = next(m.id for m in fam.members if m.id != fam.source)
+        # a source picked on other evidence, with an audit made against it
+        store._tx(lambda: store._conn.execute("UPDATE families SET source_id = ?", (wrong,)))
+        audit = store.save_audit(wrong, fam.source, "heuristic", {"schema_version": "1"})
+        store.save_family_audit(fam.id, audit, fam.source, "heuristic", "1", [])
+        assert store.family_audits(fam.id, "heuristic")
+        stats = update_store(store, st)
+        assert stats["signed"] == 0 and stats["machine_text_filled"] == 2
         want = dict(zip((1, 2), load_model(str(mine)).logit([WIRE, REWRITE]), strict=True))
         for i, sig in store.iter_signatures():
             assert sig["machine_text"] == pytest.approx(want[i], abs=1e-3)
+        assert load_from_store(store).families[0].source != wrong
+        assert not store.family_audits(fam.id, "heuristic")  # made against the old source
+        assert update_store(store, st)["machine_text_filled"] == 0  # same model: nothing
+        # the packaged model again: the stored scores are replaced once more
+        assert update_store(store)["machine_text_filled"] == 2

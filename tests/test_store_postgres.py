@@ -388,9 +388,14 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         assert update_store(store, resign=True)["signed"] == 4
         assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 4}
         # signatures stored before the machine-text score get it from their text alone
-        store._tx(lambda: store._conn.execute("UPDATE family_signatures SET machine_text = NULL"))
+        store._tx(
+            lambda: store._conn.execute(
+                "UPDATE family_signatures SET machine_text = NULL, machine_text_model = NULL"
+            )
+        )
         stats = update_store(store)
         assert stats["signed"] == 0 and stats["machine_text_filled"] == 4
+        assert stats["families_written"] == 1  # the family's source picked again
         assert all(sig["machine_text"] is not None for _, sig in store.iter_signatures())
         (fam,) = load_from_store(store).families
         assert {m.path for m in fam.members} == {"source", "faithful", "numbers"}

@@ -47,7 +47,8 @@ def families_cmd(
         bool,
         typer.Option(
             "--resign",
-            help="Recompute every family signature (after changing families_doc_model).",
+            help="Recompute every family signature (after changing families_doc_model or"
+            " families_doc_tokens); sources are picked again.",
         ),
     ] = False,
     judge: Annotated[str | None, typer.Option(help="Judge whose audits --family shows.")] = None,

@@ -192,9 +192,7 @@ class Settings:
     families_direction_style: float = 0.005
     families_direction_machine: float = 0.412
     # how much more the retelling reads like a machine rewrite (families.machine_text logit;
-    # "" = the packaged model, else a file scripts/train_machine_text.py wrote: a store
-    # records it, and another one needs `retold families --resign`): chosen out of fold on
-    # dev by scripts/train_machine_text.py
+    # "" = the packaged model): chosen out of fold on dev by scripts/train_machine_text.py
     families_direction_machine_text: float = 0.2
     families_machine_text_model: str = ""
     # direction score margin under which the source is "no clear source". On dev, picks

@@ -1,7 +1,8 @@
 """`retold demo`: audit every retelling in the bundled corpus against its source, offline;
-then the store path of the main job: every file ingested into a SQLite store
-(``<out>/retold.db``), grouped into story families, the family's members audited against the
-source retold picked (siblings marking only-here claims) and the family report written."""
+then the store path of the main job: every file ingested into a fresh SQLite store
+(``<out>/demo-store/retold.db``), grouped into story families, the family's members
+audited against the source retold picked (siblings marking only-here claims) and the
+family report written."""
 
 from __future__ import annotations
 
@@ -83,9 +84,13 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     gold = load_gold()
     folder = corpus_dir()
     names = [gold["source"], *gold["retellings"]]
-    db = out / "retold.db"
+    # a store of the demo's own, made afresh each run (a kept one would hold an older
+    # grouping, and a user's retold.db in --out must never get the demo's articles)
+    db = out / "demo-store" / "retold.db"
+    db.parent.mkdir(exist_ok=True)
+    for old in db.parent.glob("retold.db*"):
+        old.unlink()
     with Store.open(db) as store:
-        # re-running the demo adds nothing: articles are stored once by content
         store.add_articles([read_article(str(folder.joinpath(n)), settings) for n in names])
         update_store(store, settings)
         result = load_from_store(store)

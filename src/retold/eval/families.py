@@ -220,13 +220,8 @@ def eval_families(
     if progress:
         progress("families", 1, 2)
     out["dev"] = score(dev, settings)
-    out["thresholds"] = {
-        "families_same_story": settings.families_same_story,
-        "families_min_link_share": settings.families_min_link_share,
-        "families_weak_join": settings.families_weak_join,
-        "families_direction_support": settings.families_direction_support,
-        "families_direction_machine_text": settings.families_direction_machine_text,
-    }
+    chosen = (*OOF_GRID, "families_direction_support", "families_direction_machine_text")
+    out["thresholds"] = {k: getattr(settings, k) for k in chosen}
     out["n_dev"] = len(dev)
     if progress:
         progress("families", 2, 2)

@@ -68,7 +68,7 @@ def _same_originals(originals: dict[str, str]) -> dict[str, str]:
     # "original" made of it is a failed scrape, not a cut of the page that contains it
     furniture = {f for f in fams if boilerplate_share(originals[f]) >= BOILERPLATE}
     for a, b in sorted(pairs):
-        if a in furniture or b in furniture:
+        if min((a, b), key=lambda f: len(grams[f])) in furniture:
             continue
         ga, gb = grams[a], grams[b]
         if len(ga & gb) >= SAME_ORIGINAL * min(len(ga), len(gb)):

@@ -15,6 +15,7 @@ the style report's machine-rewrite markers (``style.analyse``) stay phrase evide
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -51,6 +52,8 @@ _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 # at most this many characters are read: the writing shows in the first pages, and a
 # 10 MB page would cost seconds for no better answer
 MAX_CHARS = 20_000
+# texts featurised at once: 256 long pages hold ~250 MB of sparse rows at most
+_CHUNK = 256
 
 
 def normalise(text: str) -> str:
@@ -82,10 +85,19 @@ class MachineTextModel:
         ).transform([normalise(t) for t in texts])
 
     def logit(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros(0)
-        x = self.features(texts)
-        return np.asarray(x @ self.w.astype(np.float64) + self.b, dtype=np.float64)
+        w = self.w.astype(np.float64)
+        out = np.zeros(len(texts))
+        for lo in range(0, len(texts), _CHUNK):
+            out[lo : lo + _CHUNK] = self.features(texts[lo : lo + _CHUNK]) @ w + self.b
+        return out
+
+    @property
+    def tag(self) -> str:
+        """Which model this is, by content: a store records it with each score, so scores
+        of a refitted or another model are never compared with these."""
+        digest = hashlib.sha256(self.w.astype(np.float32).tobytes())
+        digest.update(f"{self.b:.9g} {self.ngram}".encode())
+        return f"char-ngram logistic {digest.hexdigest()[:16]}"
 
     def save(self, path: Path) -> None:
         meta = {**self.meta, "ngram": list(self.ngram)}
@@ -106,7 +118,8 @@ def _load(target: Path) -> MachineTextModel:
         raise RetoldError(f"{target}: cannot read the machine-text model ({exc})") from None
     ngram = meta.get("ngram") if isinstance(meta, dict) else None
     if (
-        w.ndim != 1
+        w.dtype.kind != "f"
+        or w.ndim != 1
         or len(w) < 2
         or len(w) & (len(w) - 1)
         or not np.isfinite(w).all()

@@ -380,8 +380,12 @@ def _remove_stale_ann_files(current: Path | None) -> None:
             old.unlink(missing_ok=True)
 
 
-def _check_doc_model(store: Any, settings: Settings, resign: bool) -> None:
-    made = store.signature_doc_models()
+def _check_doc_model(
+    store: Any, settings: Settings, resign: bool, models: dict[tuple[str, str | None], int]
+) -> None:
+    made: dict[str, int] = {}
+    for (doc, _), n in models.items():
+        made[doc] = made.get(doc, 0) + n
     tag = doc_model_tag(settings)
     if resign:
         if made:
@@ -394,17 +398,20 @@ def _check_doc_model(store: Any, settings: Settings, resign: bool) -> None:
     if other:
         model, n = max(other.items(), key=lambda kv: kv[1])
         raise RetoldError(
-            f"{store.location}: {sum(other.values())} family signatures were made with "
-            f"{model!r} ({n} of them), this run uses {tag!r}; vectors and scores of two "
+            f"{store.location}: {sum(other.values())} family signatures were made with the "
+            f"document model {model!r} ({n} of them), this run uses {tag!r}; vectors of two "
             "models do not compare: run `retold families --resign` to recompute them"
         )
 
 
 def sign_new(
     store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
-) -> int:
-    """Store a signature for every article that has none; returns how many were made."""
-    done = last = 0
+) -> list[int]:
+    """Store a signature for every article that has none; returns their ids."""
+    from retold.families.machine_text import load_model
+
+    done: list[int] = []
+    last = 0
     while True:
         batch = store.articles_without_signature(batch_size, after=last)
         if not batch:
@@ -415,31 +422,42 @@ def sign_new(
         store.save_signatures(
             [(a.id, SIGNATURE_VERSION, pack(s)) for a, s in zip(batch, sig_list, strict=True)],
             doc_model_tag(settings),
+            load_model(settings.families_machine_text_model).tag,
         )
-        done += len(batch)
+        done += [a.id for a in batch]
         if progress:
-            progress("signature", done, done)
+            progress("signature", len(done), len(done))
 
 
-def fill_machine_text(
-    store: Any, settings: Settings, progress: Progress | None = None, batch_size: int = 2000
-) -> int:
-    """Add the machine-text score to signatures stored before it existed (schema 8), from
-    their articles' text: a few ms each, where re-signing costs the document model's ~40.
-    Returns how many were filled."""
-    from retold.families.machine_text import machine_logits
+def machine_text_to_fill(
+    store: Any,
+    settings: Settings,
+    progress: Progress | None = None,
+    batch_size: int = 2000,
+    scored_by: set[str | None] | None = None,
+) -> dict[int, float]:
+    """Machine-text scores for stored signatures that lack one (stored before it existed,
+    schema 8, or scored by another model than ``settings``'), from their articles' text: a
+    few ms each, where re-signing costs the document model's ~40. Not saved here: the
+    caller saves them after the families it re-picked with them, so a run cut short in
+    between leaves them missing and the next run re-picks again. ``scored_by``: the
+    machine-text models of the stored signatures, when the caller has read them."""
+    from retold.families.machine_text import MAX_CHARS, load_model
 
-    done = last = 0
-    while batch := store.signatures_without_machine_text(batch_size, after=last):
+    model = load_model(settings.families_machine_text_model)
+    if scored_by is None:
+        scored_by = {m for _, m in store.signature_models()}
+    if scored_by - {None, model.tag}:
+        store.forget_machine_text(model.tag)
+    out: dict[int, float] = {}
+    last = 0
+    while batch := store.signatures_without_machine_text(batch_size, last, MAX_CHARS):
         last = batch[-1][0]
-        logits = machine_logits([text for _, text in batch], settings.families_machine_text_model)
-        store.set_machine_text(
-            [(i, round(float(v), 4)) for (i, _), v in zip(batch, logits, strict=True)]
-        )
-        done += len(batch)
+        logits = model.logit([text for _, text in batch])
+        out.update((i, round(float(v), 4)) for (i, _), v in zip(batch, logits, strict=True))
         if progress:
-            progress("machine text", done, done)
-    return done
+            progress("machine text", len(out), len(out))
+    return out
 
 
 def update_store(
@@ -454,19 +472,26 @@ def update_store(
     every article not yet in a family. Existing families keep their ids and members (new
     articles join them); sources set by the user are kept. Signatures made by another
     document model than ``settings``' are an error, or with ``resign`` recomputed (with the
-    ANN index), since vectors of two models do not compare."""
+    ANN index), since vectors of two models do not compare. Machine-text scores missing
+    or made by another machine-text model are computed again from the text. When placed
+    articles got new signatures or scores, every family's source is picked again."""
     st = settings or Settings()
     timer = _Timer()
     t = timer.start()
-    _check_doc_model(store, st, resign)
-    done = sign_new(store, st, progress, batch_size)
-    # new evidence for the source pick: the stored families' sources are picked again
-    refilled = fill_machine_text(store, st, progress, batch_size)
+    models = store.signature_models()  # one pass over the signatures, for both checks
+    _check_doc_model(store, st, resign, models)
+    signed = sign_new(store, st, progress, batch_size)
+    fills = machine_text_to_fill(store, st, progress, batch_size, {m for _, m in models})
     timer.add("signature", t)
     t = timer.start()
     sigs: dict[int, Signature] = {i: unpack(row) for i, row in store.iter_signatures()}
+    for i, value in fills.items():
+        sigs[i].machine_text = value
     stored = store.families()
     placed = {m[0] for f in stored for m in f.members}
+    # new evidence for placed articles (scores filled, or signatures recomputed after
+    # --resign or an upgrade): the stored families' sources are picked again
+    repick = bool(fills) or not placed.isdisjoint(signed)
     existing = [f for f in stored if f.source_status != "excluded"]
     timer.add("load", t)
     dim = next((len(s.embedding) for s in sigs.values() if s.ok), 1)
@@ -500,7 +525,7 @@ def update_store(
     writes: list[FamilyWrite] = []
     new_set = set(new_ids)
     for cl in g.clusters:
-        if not (set(cl) & new_set) and not (refilled and len(cl) > 1):
+        if not (set(cl) & new_set) and not (repick and len(cl) > 1):
             continue  # untouched family
         prev = next((family_of[m] for m in cl if m in family_of), None)
         if len(cl) < 2:
@@ -526,11 +551,15 @@ def update_store(
         # the next run does not look at them again
         writes.append(FamilyWrite(None, [(i, 0.0, reason)], None, "excluded", 0.0, [reason]))
     store.write_families(writes, delete=[])
+    if fills:
+        from retold.families.machine_text import load_model
+
+        store.set_machine_text(list(fills.items()), load_model(st.families_machine_text_model).tag)
     timer.add("write", t)
     return {
         "new_articles": len(new_ids),
-        "signed": done,
-        "machine_text_filled": refilled,
+        "signed": len(signed),
+        "machine_text_filled": len(fills),
         "families_written": len(writes),
         "excluded": len(g.excluded),
         "timings": {k: round(v, 3) for k, v in timer.t.items()},

@@ -177,15 +177,11 @@ PACKAGED_DOC_MODEL = "minilm-int8"
 
 
 def doc_model_tag(settings: Settings) -> str:
-    """Which document model made a signature's vector (and over how many word pieces), and
-    which machine-text model scored it when not the packaged one: scores of two models do
-    not compare, so a store records it with each signature."""
+    """Which document model made a signature's vector (and over how many word pieces):
+    vectors of two models do not compare, so a store records it with each signature."""
     model = settings.families_doc_model
     name = str(Path(model).expanduser().resolve()) if model else PACKAGED_DOC_MODEL
-    tag = f"{name} ({settings.families_doc_tokens} word pieces)"
-    if mt := settings.families_machine_text_model:
-        tag += f"; machine text {Path(mt).expanduser().resolve()}"
-    return tag
+    return f"{name} ({settings.families_doc_tokens} word pieces)"
 
 
 def pack(sig: Signature) -> dict[str, bytes | int | float | str]:

@@ -175,7 +175,11 @@ def pick_source(
         f"claims are retold by them (margin {margin:.3f})"
     )
     mine, theirs = sigs[ranked[0]].machine_text, sigs[rivals[0]].machine_text
-    if mine < theirs:
+    # said when it moved the margin by at least the margin needed to pick
+    if (
+        settings.families_direction_machine_text * (theirs - mine)
+        >= settings.families_source_margin
+    ):
         reasons.append(
             f"reads less like a machine rewrite than article {rivals[0]}, the runner-up "
             f"(machine-text score {mine:.2f} against {theirs:.2f})"

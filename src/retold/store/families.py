@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from retold.store.base import SqlDialect, now_iso, storable_id
 
 T = TypeVar("T")
+_NOT_SET_BY_USER = " AND source_status <> 'set by user'"
 
 SIGNATURE_COLUMNS = (
     "status",
@@ -85,14 +86,22 @@ class FamilyTables(SqlDialect):
         ).fetchall()
         return [StoredArticle(*r) for r in rows]
 
-    def save_signatures(self, rows: list[tuple[int, int, dict[str, Any]]], doc_model: str) -> None:
+    def save_signatures(
+        self,
+        rows: list[tuple[int, int, dict[str, Any]]],
+        doc_model: str,
+        machine_text_model: str = "",
+    ) -> None:
         """``rows``: (article id, signature version, packed signature); ``doc_model``: the
-        document model that made their vectors (``signature.doc_model_tag``)."""
+        document model that made their vectors (``signature.doc_model_tag``);
+        ``machine_text_model``: the model that scored their ``machine_text``
+        (``machine_text.MachineTextModel.tag``)."""
         cols = ", ".join(SIGNATURE_COLUMNS)
         marks = ", ".join("?" for _ in SIGNATURE_COLUMNS)
         sql = self._q(
-            f"INSERT INTO family_signatures (article_id, version, doc_model, {cols})"
-            f" VALUES (?, ?, ?, {marks}) ON CONFLICT (article_id) DO NOTHING"
+            "INSERT INTO family_signatures"
+            f" (article_id, version, doc_model, machine_text_model, {cols})"
+            f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT (article_id) DO NOTHING"
         )
 
         def write() -> None:
@@ -101,39 +110,66 @@ class FamilyTables(SqlDialect):
                     self._blob(v) if isinstance(v, bytes) else v
                     for v in (packed[c] for c in SIGNATURE_COLUMNS)
                 ]
-                self._conn.execute(sql, (article_id, version, doc_model, *values))
+                self._conn.execute(
+                    sql, (article_id, version, doc_model, machine_text_model, *values)
+                )
 
         self._tx(write)
 
-    def signatures_without_machine_text(self, limit: int, after: int = 0) -> list[tuple[int, str]]:
-        """(article id, text) of the next ``limit`` signatures stored before their
-        ``machine_text`` was (schema 8), with an article id above ``after``."""
+    def signatures_without_machine_text(
+        self, limit: int, after: int = 0, max_chars: int = 20_000
+    ) -> list[tuple[int, str]]:
+        """(article id, first ``max_chars`` of its text) of the next ``limit`` signatures with
+        no machine-text score (stored before it existed, or scored by another model:
+        ``forget_machine_text``), with an article id above ``after``."""
         rows = self._conn.execute(
             self._q(
-                "SELECT s.article_id, a.text FROM family_signatures s JOIN articles a"
-                " ON a.id = s.article_id WHERE s.machine_text IS NULL AND s.article_id > ?"
+                "SELECT s.article_id, substr(a.text, 1, ?) FROM family_signatures s"
+                " JOIN articles a ON a.id = s.article_id"
+                " WHERE s.machine_text IS NULL AND s.article_id > ?"
                 " ORDER BY s.article_id LIMIT ?"
             ),
-            (after, limit),
+            (max_chars, after, limit),
         ).fetchall()
         return [(int(r[0]), str(r[1] or "")) for r in rows]
 
-    def set_machine_text(self, values: list[tuple[int, float]]) -> None:
-        """``values``: (article id, machine-text logit) for stored signatures."""
-        sql = self._q("UPDATE family_signatures SET machine_text = ? WHERE article_id = ?")
+    def set_machine_text(self, values: list[tuple[int, float]], model: str) -> None:
+        """``values``: (article id, machine-text logit) for stored signatures, scored by
+        ``model`` (``MachineTextModel.tag``)."""
+        sql = self._q(
+            "UPDATE family_signatures SET machine_text = ?, machine_text_model = ?"
+            " WHERE article_id = ?"
+        )
 
         def write() -> None:
             for article_id, value in values:
-                self._conn.execute(sql, (value, article_id))
+                self._conn.execute(sql, (value, model, article_id))
 
         self._tx(write)
 
+    def forget_machine_text(self, keep: str) -> int:
+        """Clear the machine-text scores of every other model than ``keep`` (the next
+        fill recomputes them from the text; the document vectors stay)."""
+        sql = self._q(
+            "UPDATE family_signatures SET machine_text = NULL WHERE machine_text IS NOT NULL"
+            " AND (machine_text_model IS NULL OR machine_text_model <> ?)"
+        )
+        return self._tx(lambda: self._conn.execute(sql, (keep,)).rowcount)
+
+    def signature_models(self) -> dict[tuple[str, str | None], int]:
+        """How many stored signatures each (document model, machine-text model) made."""
+        rows = self._conn.execute(
+            "SELECT doc_model, machine_text_model, COUNT(*) FROM family_signatures"
+            " GROUP BY doc_model, machine_text_model"
+        ).fetchall()
+        return {(str(d), None if m is None else str(m)): int(n) for d, m, n in rows}
+
     def signature_doc_models(self) -> dict[str, int]:
         """How many stored signatures each document model made."""
-        rows = self._conn.execute(
-            "SELECT doc_model, COUNT(*) FROM family_signatures GROUP BY doc_model"
-        ).fetchall()
-        return {str(m): int(n) for m, n in rows}
+        out: dict[str, int] = {}
+        for (doc, _), n in self.signature_models().items():
+            out[doc] = out.get(doc, 0) + n
+        return out
 
     def delete_signatures(self) -> int:
         """Drop every stored signature (families stay); the next run recomputes them."""
@@ -263,11 +299,19 @@ class FamilyTables(SqlDialect):
                     fid = int(row[0])
                 else:
                     fid = w.id
+                    was = c.execute(
+                        self._q("SELECT source_id FROM families WHERE id = ?"), (fid,)
+                    ).fetchone()
+                    if was is not None and was[0] != w.source_id:
+                        # audits are made against the source: a new source makes them stale
+                        c.execute(self._q("DELETE FROM family_audits WHERE family_id = ?"), (fid,))
+                    # a source the user set while this run was grouping stays
+                    keep_user = "" if w.source_status == "set by user" else _NOT_SET_BY_USER
                     c.execute(
                         self._q(
                             "UPDATE families SET source_id = ?, source_status = ?,"
                             " source_confidence = ?, source_reasons = ?, updated_at = ?"
-                            " WHERE id = ?"
+                            f" WHERE id = ?{keep_user}"
                         ),
                         (w.source_id, w.source_status, w.source_confidence, reasons, now, fid),
                     )

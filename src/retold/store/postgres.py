@@ -140,8 +140,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL"
         " DEFAULT 'minilm-int8 (128 word pieces)'",
     ),
-    # 8: how much each text reads like a machine rewrite (NULL so far: filled next run)
-    ("ALTER TABLE family_signatures ADD COLUMN machine_text DOUBLE PRECISION",),
+    # 8: how much each text reads like a machine rewrite and which model scored it (NULL
+    # so far: filled next run; the index finds those rows without reading every row)
+    (
+        "ALTER TABLE family_signatures ADD COLUMN machine_text DOUBLE PRECISION",
+        "ALTER TABLE family_signatures ADD COLUMN machine_text_model TEXT",
+        "CREATE INDEX family_signatures_unscored ON family_signatures(article_id)"
+        " WHERE machine_text IS NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
