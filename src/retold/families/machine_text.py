@@ -21,7 +21,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ class MachineTextModel:
             out[lo : lo + _CHUNK] = self.features(texts[lo : lo + _CHUNK]) @ w + self.b
         return out
 
-    @property
+    @cached_property
     def tag(self) -> str:
         """Which model this is, by content: a store records it with each score, so scores
         of a refitted or another model are never compared with these."""

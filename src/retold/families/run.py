@@ -383,9 +383,9 @@ def _remove_stale_ann_files(current: Path | None) -> None:
 def _check_doc_model(
     store: Any, settings: Settings, resign: bool, models: dict[tuple[str, str | None], int]
 ) -> None:
-    made: dict[str, int] = {}
-    for (doc, _), n in models.items():
-        made[doc] = made.get(doc, 0) + n
+    from retold.store.families import by_doc_model
+
+    made = by_doc_model(models)
     tag = doc_model_tag(settings)
     if resign:
         if made:

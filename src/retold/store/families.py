@@ -37,6 +37,14 @@ SIGNATURE_COLUMNS = (
 )
 
 
+def by_doc_model(models: dict[tuple[str, str | None], int]) -> dict[str, int]:
+    """``signature_models`` counts summed per document model."""
+    out: dict[str, int] = {}
+    for (doc, _), n in models.items():
+        out[doc] = out.get(doc, 0) + n
+    return out
+
+
 @dataclass
 class FamilyRow:
     id: int
@@ -166,10 +174,7 @@ class FamilyTables(SqlDialect):
 
     def signature_doc_models(self) -> dict[str, int]:
         """How many stored signatures each document model made."""
-        out: dict[str, int] = {}
-        for (doc, _), n in self.signature_models().items():
-            out[doc] = out.get(doc, 0) + n
-        return out
+        return by_doc_model(self.signature_models())
 
     def delete_signatures(self) -> int:
         """Drop every stored signature (families stay); the next run recomputes them."""
