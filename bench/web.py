@@ -3,7 +3,8 @@
 Starts the server in a subprocess, then ``--clients`` concurrent clients post ~600-word
 source/retelling pairs to ``/api/compare`` for ``--seconds``. Every request carries a unique
 sentence in both texts, so nothing is answered from the analysis cache. Prints one JSON
-object: requests/s, p50/p95/max latency, errors (must be zero), the server's peak RSS.
+object: requests/s, p50/p95/max latency, errors (must be zero), the peak RSS of the server
+and of its audit workers, how long SIGTERM took and how many children outlived it (0).
 
     .venv/bin/python bench/web.py [--clients 50] [--seconds 30]
 """
@@ -33,6 +34,15 @@ def _peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _children(pid: int) -> list[int]:
@@ -119,6 +129,7 @@ def main() -> None:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    result: dict = {}
     try:
         t0 = time.perf_counter()
         while True:
@@ -137,7 +148,7 @@ def main() -> None:
             timeout=120,
         )
         startup_s = time.perf_counter() - t0
-        result = asyncio.run(_load(base, args.clients, args.seconds, pairs))
+        result.update(asyncio.run(_load(base, args.clients, args.seconds, pairs)))
         result.update(_memory(server.pid))
         result.update(
             {
@@ -149,11 +160,17 @@ def main() -> None:
             }
         )
     finally:
+        kids = _children(server.pid)
+        t_stop = time.perf_counter()
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        result["shutdown_s"] = round(time.perf_counter() - t_stop, 2)
+        time.sleep(1.0)
+        # audit workers and the resource tracker must end with the server (SIGTERM)
+        result["children_left_after_stop"] = sum(_running(k) for k in kids)
     print(json.dumps(result, indent=2))
 
 

@@ -129,7 +129,9 @@ def test_cli_ingest_urls_and_warc_folder(news: LocalServer, tmp_path: Path) -> N
     db = str(tmp_path / "cli.db")
 
     refused = run_cli("ingest", news.url("/a/1"), "--db", db, "--json", "--config", str(cfg))
-    assert refused.returncode == 0, refused.stderr
+    # nothing given could be read: exit 2 with a one-line error, the JSON summary still out
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.decode().count("\n") == 1 and "loopback" in refused.stderr.decode()
     summary = json.loads(refused.stdout)
     assert (summary["new"], summary["skipped"]) == (0, 1)
 

@@ -4,6 +4,7 @@ traversal, SQL metacharacters, private URLs)."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def wait_job(c: TestClient, url: str, headers: dict | None = None) -> dict:
             return job
         time.sleep(0.05)
     raise AssertionError("job did not finish")
+
+
+def csrf(c: TestClient, path: str = "/") -> str:
+    """The CSRF token a page renders into its forms (the client keeps the cookie)."""
+    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', c.get(path).text)
+    assert m, f"no csrf_token field on {path}"
+    return m.group(1)
 
 
 def error_of(r) -> str:
@@ -169,8 +177,9 @@ def test_token_protects_api_and_pages(tmp_path: Path) -> None:
     assert ok.status_code == 200 and ok.json() == {"total": 0, "articles": []}
     page = c.get("/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login"
-    assert c.post("/login", data={"token": "nope"}).status_code == 401
-    logged = c.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    token = csrf(c, "/login")
+    assert c.post("/login", data={"token": "nope", "csrf_token": token}).status_code == 401
+    logged = c.post("/login", data={"token": TOKEN, "csrf_token": token}, follow_redirects=False)
     assert logged.status_code == 303
     cookie = logged.cookies.get("retold_session")
     assert cookie and TOKEN not in cookie
@@ -223,7 +232,7 @@ def test_ingest_job_articles_and_sql_metacharacters(tmp_path: Path) -> None:
     one = c.get(f"/api/articles/{found['articles'][0]['id']}").json()
     assert one["text"] == SOURCE and one["author"] == "A. Writer"
     assert c.get("/api/articles/99999").status_code == 404
-    assert c.get(f"/api/articles/{2**70}").status_code == 404  # beyond a 64-bit id
+    assert c.get(f"/api/articles/{2**70}").status_code == 422  # beyond a 64-bit id
     assert c.get("/api/articles", params={"limit": 100000}).status_code == 422
     page = c.get("/articles", params={"q": evil})
     assert page.status_code == 200 and "Robert&#39;); DROP TABLE" in page.text
@@ -297,21 +306,22 @@ def test_openapi_lists_every_endpoint_and_docs_page_is_offline(tmp_path: Path) -
 def test_compare_form_upload_and_errors(tmp_path: Path) -> None:
     c = client(tmp_path)
     assert 'name="source_text"' in c.get("/").text
+    token = csrf(c)
     r = c.post(
         "/compare",
-        data={"source_text": SOURCE, "judge": "heuristic"},
+        data={"source_text": SOURCE, "judge": "heuristic", "csrf_token": token},
         files={"retelling_file": ("copy.html", f"<p>{RETELLING}</p>".encode(), "text/html")},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"].startswith("/results/")
     report = c.get(r.headers["location"]).text
     assert "40 more pilots" in report
-    r = c.post("/compare", data={"source_text": SOURCE, "retelling_text": ""})
+    r = c.post("/compare", data={"source_text": SOURCE, "retelling_text": "", "csrf_token": token})
     assert r.status_code == 422 and "retelling: give a text" in r.text
     assert SOURCE[:40] in r.text  # what was typed is kept
     binary = c.post(
         "/compare",
-        data={"source_text": SOURCE},
+        data={"source_text": SOURCE, "csrf_token": token},
         files={"retelling_file": ("x.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")},
     )
     assert binary.status_code == 422 and "PNG" in binary.text
@@ -320,7 +330,8 @@ def test_compare_form_upload_and_errors(tmp_path: Path) -> None:
 def test_hostile_text_is_escaped_in_pages(tmp_path: Path) -> None:
     c = client(tmp_path)
     hostile = RETELLING + ' <script>alert("x")</script> <img src=x onerror="alert(1)">'
-    r = c.post("/compare", data={"source_text": SOURCE, "retelling_text": hostile})
+    form = {"source_text": SOURCE, "retelling_text": hostile, "csrf_token": csrf(c)}
+    r = c.post("/compare", data=form)
     assert r.status_code == 200
     assert "<script>alert" not in r.text and 'onerror="alert' not in r.text
     job = c.post("/api/ingest", json={"articles": [{"text": hostile, "title": "<b>t</b>"}]})
@@ -335,16 +346,19 @@ def test_ingest_page_upload_runs_a_job(tmp_path: Path) -> None:
         ("files", ("../../escape.txt", f"Pilots\n\n{SOURCE}".encode(), "text/plain")),
         ("files", ("rows.jsonl", b'{"text": "%s"}\n' % RETELLING.replace('"', "'").encode(), "x")),
     ]
-    r = c.post("/ingest", data={"urls": ""}, files=files, follow_redirects=False)
+    token = csrf(c, "/ingest")
+    r = c.post(
+        "/ingest", data={"urls": "", "csrf_token": token}, files=files, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
     job_id = r.headers["location"].rsplit("/", 1)[1]
     job = wait_job(c, f"/api/jobs/{job_id}")
     assert job["result"]["new"] == 2
     assert not (tmp_path.parent / "escape.txt").exists()
     assert "new 2" in c.get(r.headers["location"]).text
-    bad = c.post("/ingest", data={"urls": "javascript:alert(1)"})
+    bad = c.post("/ingest", data={"urls": "javascript:alert(1)", "csrf_token": token})
     assert bad.status_code == 422 and "only http(s)" in bad.text
-    exe = c.post("/ingest", files=[("files", ("run.exe", b"MZ", "x"))])
+    exe = c.post("/ingest", data={"csrf_token": token}, files=[("files", ("run.exe", b"MZ", "x"))])
     assert exe.status_code == 422
 
 

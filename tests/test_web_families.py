@@ -11,7 +11,7 @@ from retold.settings import Settings
 from retold.store import open_store
 from retold.store.base import SourceArticle
 from retold.web.app import create_app
-from tests.test_web_api import error_of, wait_job
+from tests.test_web_api import csrf, error_of, wait_job
 
 NAMES = ("source", "faithful", "numbers", "contentfarm", "unrelated")
 
@@ -42,7 +42,8 @@ def test_family_workflow(corpus: Path, tmp_path: Path) -> None:
     c = TestClient(app, base_url="http://127.0.0.1")
 
     assert c.get("/api/families").json()["total"] == 0
-    r = c.post("/families/update", follow_redirects=False)
+    token = csrf(c, "/families")
+    r = c.post("/families/update", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     job = wait_job(c, "/api/jobs/" + r.headers["location"].rsplit("/", 1)[1])
     assert job["state"] == "done" and job["result"]["new_articles"] == 5, job
@@ -82,7 +83,9 @@ def test_family_workflow(corpus: Path, tmp_path: Path) -> None:
     bad = c.post(f"/api/families/{fam['id']}/source", json={"article": ids["unrelated"]})
     assert bad.status_code == 422 and "not a member" in error_of(bad)
     r = c.post(
-        f"/families/{fam['id']}/source", data={"article": ids["source"]}, follow_redirects=False
+        f"/families/{fam['id']}/source",
+        data={"article": ids["source"], "csrf_token": token},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     assert c.get(f"/api/families/{fam['id']}").json()["source"] == ids["source"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,8 @@ DbOpt = Annotated[
         "db_path, else ~/.local/share/retold/retold.db).",
     ),
 ]
+_MAX_ERROR_LINES = 20  # inputs named one per line when none could be read
+
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML settings file (see retold.settings).")
 ]
@@ -166,10 +169,31 @@ def ingest_cmd(
         location = store.location
     finally:
         store.close()
+    failed = stats.read == 0 and stats.skipped > 0
     if as_json:
         sys.stdout.write(json.dumps(stats.to_dict(), ensure_ascii=False) + "\n")
-    else:
+    elif not failed:
         _print_summary(err, stats, location)
+    if failed:
+        # nothing given could be read: an error (exit 2), one line per input, as for compare;
+        # a run where some inputs were read keeps exit 0 and reports the rest as skipped
+        _print_failures(stats)
+        raise typer.Exit(RetoldError.exit_code)
+
+
+def _one_line(text: str) -> str:
+    return "".join("?" if unicodedata.category(c) == "Cc" else c for c in text)
+
+
+def _print_failures(stats: IngestStats) -> None:
+    for origin, reason in stats.skipped_examples[:_MAX_ERROR_LINES]:
+        sys.stderr.write(_one_line(f"retold: error: {origin}: {reason}") + "\n")
+    rest = stats.skipped - min(len(stats.skipped_examples), _MAX_ERROR_LINES)
+    if rest > 0:
+        sys.stderr.write(
+            f"retold: error: ... and {rest} more input{'s' if rest != 1 else ''} could not "
+            "be read (see --json)\n"
+        )
 
 
 def _print_summary(console: Console, stats: IngestStats, location: str) -> None:
@@ -188,7 +212,7 @@ def _print_summary(console: Console, stats: IngestStats, location: str) -> None:
             soft_wrap=True,
         )
     for origin, reason in stats.skipped_examples[:20]:
-        console.print(f"  {origin}: {reason}", markup=False, soft_wrap=True)
+        console.print(_one_line(f"  {origin}: {reason}"), markup=False, soft_wrap=True)
     if stats.skipped > 20:
         console.print(
             f"  ... {stats.skipped - 20} more skipped (see --json)", markup=False, soft_wrap=True

@@ -39,12 +39,20 @@ def serve_cmd(
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML settings file (see retold.settings).")
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A Host name the server also answers to, e.g. one a local reverse proxy "
+            "forwards (repeatable; loopback addresses always work).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (compare, articles, ingest, families) and the REST API under /api."""
     import uvicorn
 
     from retold.web.app import create_app
-    from retold.web.security import is_loopback_host
+    from retold.web.security import is_loopback_host, parse_allowed_hosts
 
     loopback = is_loopback_host(host)
     if not loopback and not token:
@@ -58,6 +66,10 @@ def serve_cmd(
     if not 0 < port < 65536:
         raise RetoldError(f"--port {port}: not a TCP port")
     settings = Settings.load(config)
+    if allowed_host:
+        names = parse_allowed_hosts(allowed_host)  # a one-line error naming a bad one
+        known = parse_allowed_hosts(settings.web_allowed_hosts)
+        settings = settings.with_overrides(web_allowed_hosts=",".join(sorted(known | names)))
     app = create_app(
         settings,
         db=db,
@@ -69,7 +81,16 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"retold serving on http://{shown}:{port}/ (API docs: /api/docs)", err=True)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    grace = settings.web_shutdown_grace_s
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+        # a SIGTERM'd server must not wait forever on a long audit before it stops workers
+        timeout_graceful_shutdown=grace if grace > 0 else None,  # type: ignore[arg-type]
+    )
 
 
 def register(app: typer.Typer) -> None:

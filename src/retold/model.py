@@ -6,6 +6,7 @@ Stages talk through these types only; ``to_dict`` gives the JSON form used by re
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +15,15 @@ QuoteKind = Literal["direct", "indirect"]
 # judge_failed: the chosen judge could not answer (endpoint down, malformed answer)
 ClaimVerdict = Literal["supported", "unsupported", "contradicted", "judge_failed"]
 QuoteVerdict = Literal["verbatim", "altered", "indirect", "misattributed", "unsourced"]
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (from ``surrogateescape`` or broken JSON; no encoder,
+    tokenizer or JSON writer takes them) replaced by U+FFFD: same length, same offsets."""
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,25 @@ class Article:
     title: str = ""
     origin: str = ""  # path, URL or "<stdin>": used in messages and reports
     language: str = "en"
+
+    def __post_init__(self) -> None:
+        # caught here, with the field's name, rather than deep inside spaCy
+        for name in ("text", "title", "origin", "language"):
+            value = getattr(self, name)
+            if isinstance(value, str) and _SURROGATE_RE.search(value):
+                # as the readers do: same length, so every offset still holds
+                object.__setattr__(self, name, valid_unicode(value))
+                continue
+            if not isinstance(value, str):
+                hint = (
+                    " (decode it first, or pass the bytes to retold.compare, which decodes "
+                    "them as it decodes a file)"
+                    if isinstance(value, bytes | bytearray) and name == "text"
+                    else ""
+                )
+                raise TypeError(
+                    f"{type(self).__name__}: {name} must be str, not {type(value).__name__}{hint}"
+                )
 
     @property
     def word_count(self) -> int:

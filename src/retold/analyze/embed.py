@@ -201,6 +201,9 @@ _TOKEN_STOP = frozenset(
 )
 
 
+_TOKEN_BATCH = 2048  # texts per tokenizer call in token_ids
+
+
 @lru_cache(maxsize=1)
 def _static_parts() -> tuple[Any, np.ndarray]:
     from model2vec import StaticModel
@@ -217,15 +220,19 @@ def token_ids(texts: list[str]) -> list[np.ndarray]:
         return []
     tokenizer, _ = _static_parts()
     out = []
-    with _TOKENIZE_LOCK:
-        encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
-    for enc in encodings:
-        keep = [
-            i
-            for i, t in zip(enc.ids, enc.tokens, strict=True)
-            if any(c.isalnum() for c in t) and t.lower().lstrip("#") not in _TOKEN_STOP
-        ]
-        out.append(np.asarray(keep, dtype=np.int64))
+    # in batches: an Encoding holds offsets and strings per piece, far more than the ids kept
+    for lo in range(0, len(texts), _TOKEN_BATCH):
+        with _TOKENIZE_LOCK:
+            encodings = tokenizer.encode_batch(
+                texts[lo : lo + _TOKEN_BATCH], add_special_tokens=False
+            )
+        for enc in encodings:
+            keep = [
+                i
+                for i, t in zip(enc.ids, enc.tokens, strict=True)
+                if any(c.isalnum() for c in t) and t.lower().lstrip("#") not in _TOKEN_STOP
+            ]
+            out.append(np.asarray(keep, dtype=np.int64))
     return out
 
 

@@ -400,17 +400,25 @@ def _name_core(text: str) -> list[str] | None:
     return toks
 
 
-def _used_as_speaker(text: str, word: str, after: int) -> bool:
-    """Is ``word`` used alone later as a person ('Marrow said', 'said Marrow', 'Ms Marrow')?"""
-    pat = re.compile(r"\b" + re.escape(word) + r"\b")
-    for mt in pat.finditer(text, after):
-        if mt.end() < len(text) and text[mt.end()] in "'’-":
-            continue  # "Marrow's", "Marrow-based"
-        if _CUE_AFTER_RE.match(text, mt.end()) or _CUE_BEFORE_RE.search(
-            text, max(0, mt.start() - 14), mt.start()
-        ):
-            return True
-    return False
+def _used_as_speaker(
+    text: str, word: str, after: int, cache: dict[str, list[int]] | None = None
+) -> bool:
+    """Is ``word`` used alone later as a person ('Marrow said', 'said Marrow', 'Ms Marrow')?
+    ``cache`` keeps, per word, where it is so used: one scan of the text per word, not one
+    per entity (a long text names the same organisation thousands of times)."""
+    if cache is None:
+        cache = {}
+    uses = cache.get(word)
+    if uses is None:
+        uses = cache[word] = []
+        for mt in re.finditer(r"\b" + re.escape(word) + r"\b", text):
+            if mt.end() < len(text) and text[mt.end()] in "'’-":
+                continue  # "Marrow's", "Marrow-based"
+            if _CUE_AFTER_RE.match(text, mt.end()) or _CUE_BEFORE_RE.search(
+                text, max(0, mt.start() - 14), mt.start()
+            ):
+                uses.append(mt.start())
+    return bisect.bisect_left(uses, after) < len(uses)
 
 
 def _title_before(text: str, pos: int, n_core: int) -> int | None:
@@ -439,6 +447,7 @@ def _promote_people(text: str, entities: list[Entity]) -> list[Entity]:
     surnames of people found so. Leading sentence words are trimmed ('Later Kasimir Troll')."""
     surnames = {e.text.split()[-1] for e in entities if e.label == "PERSON" and e.text.split()}
     changed: dict[int, Entity] = {}
+    speaker_uses: dict[str, list[int]] = {}
     for i, ent in enumerate(entities):
         if ent.label not in SPEAKER_LABELS:
             continue
@@ -462,11 +471,11 @@ def _promote_people(text: str, entities: list[Entity]) -> list[Entity]:
             if new_start is not None:
                 titled, start = True, new_start
                 core = text[start : ent.end].split()
-        if titled or (len(core) > 1 and _used_as_speaker(text, core[-1], ent.end)):
+        if titled or (len(core) > 1 and _used_as_speaker(text, core[-1], ent.end, speaker_uses)):
             changed[i] = replace(ent, text=text[start : ent.end], start=start, label="PERSON")
             surnames.add(core[-1])
     # "Prof Odile Varnhem" that spaCy did not tag at all
-    taken = [(e.start, e.end) for e in entities]
+    taken = _SpanIndex([(e.start, e.end) for e in entities])
     extra = []
     for mt in _TITLE_WORD_RE.finditer(text):
         low = mt.group(1).lower()
@@ -476,28 +485,34 @@ def _promote_people(text: str, entities: list[Entity]) -> list[Entity]:
         if name is None:
             continue
         ns, ne = name.span()
-        if any(s < ne and ns < e for s, e in taken) or _name_core(name.group()) is None:
+        if taken.overlaps(ns, ne) or _name_core(name.group()) is None:
             continue
         extra.append(Entity(name.group(), "PERSON", ns, ne, -1))
         surnames.add(name.group().split()[-1])
     if not changed and not surnames:
         return entities
-    spans = [(e.start, e.end) for e in changed.values()]
+    grown = _SpanIndex([(e.start, e.end) for e in changed.values()])
     out = []
     for i, ent in enumerate(entities):
         if i in changed:
             ent = changed[i]
-        elif any(s <= ent.start and ent.end <= e for s, e in spans):
+        elif grown.contains(ent.start, ent.end):
             continue  # inside a name grown to the left ('Odile' in 'Prof Odile Varnhem')
         elif ent.label != "PERSON" and ent.label in SPEAKER_LABELS and ent.text in surnames:
             ent = replace(ent, label="PERSON")  # "Marrow said", after "Dr Helena Marrow"
         out.append(ent)
     if extra:
+        # each (in text order) goes after the entities starting at or before it, taking the
+        # sentence of the one before it: a merge of two sorted lists
         out.sort(key=lambda x: x.start)
+        merged: list[Entity] = []
+        k = 0
         for x in extra:
-            si = bisect.bisect_right([e.start for e in out], x.start)
-            sent = out[si - 1].sentence if si else 0
-            out.insert(si, replace(x, sentence=sent))
+            while k < len(out) and out[k].start <= x.start:
+                merged.append(out[k])
+                k += 1
+            merged.append(replace(x, sentence=merged[-1].sentence if merged else 0))
+        out = merged + out[k:]
     return out
 
 
@@ -542,6 +557,43 @@ class _Ctx:
     roles: list[tuple[int, int]] = field(default_factory=list)  # role-noun spans, sorted
     # (offset, role word, name) for people introduced with a role: "Judge X", "X, the judge"
     titled: list[tuple[int, str, str]] = field(default_factory=list)
+    # by_start sorted by offset, with each entity's place in by_start (see _starting_in)
+    start_index: tuple[list[int], list[tuple[int, int, Entity]]] | None = None
+
+
+def _starting_in(ctx: _Ctx, lo: int, hi: int) -> list[Entity]:
+    """The speaker entities starting in [lo, hi), in ``by_start`` order: a bisection in a
+    sorted copy, since a scan of all of them per call is quadratic in a long text."""
+    if ctx.start_index is None:
+        items = sorted((st, k, e) for k, (st, e) in enumerate(ctx.by_start.items()))
+        ctx.start_index = ([st for st, _, _ in items], items)
+    keys, items = ctx.start_index
+    found = items[bisect.bisect_left(keys, lo) : bisect.bisect_left(keys, hi)]
+    return [e for _, _, e in sorted(found, key=lambda x: x[1])]
+
+
+class _SpanIndex:
+    """(start, end) spans answering "does any overlap / contain this one?" by bisection."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.max_end: list[int] = []  # the largest end among the first k + 1 spans
+        for _, b in spans:
+            self.max_end.append(max(b, self.max_end[-1]) if self.max_end else b)
+
+    def _max_end_before(self, k: int) -> int | None:
+        return self.max_end[k - 1] if k > 0 else None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some span has s < end and start < e."""
+        e = self._max_end_before(bisect.bisect_left(self.starts, end))
+        return e is not None and e > start
+
+    def contains(self, start: int, end: int) -> bool:
+        """Some span has s <= start and end <= e."""
+        e = self._max_end_before(bisect.bisect_right(self.starts, start))
+        return e is not None and e >= end
 
 
 def _note_alias(ctx: _Ctx, desc: _Who | str, name: _Who) -> None:
@@ -726,8 +778,8 @@ def _name_who(ctx: _Ctx, s: int, e: int) -> _Who | None:
     if not toks:
         return None
     a, b = toks[0].start(), toks[-1].end()
-    for ent in ctx.by_start.values():  # prefer a PERSON entity inside ("Finance Minister X")
-        if a <= ent.start and ent.end <= b and ent.label == "PERSON":
+    for ent in _starting_in(ctx, a, b):  # prefer a PERSON entity inside ("Finance Minister X")
+        if ent.end <= b and ent.label == "PERSON":
             a, b = ent.start, ent.end
             break
     while b > a and ctx.text[b - 1] in ".'’":
@@ -904,7 +956,7 @@ def _speaker_after(ctx: _Ctx, pos: int, e: int) -> _Who | None:
     if t:
         # "declared Transport Minister Irena Dalvik", "said Lessmark's Secretary Tomas Brenner":
         # the last PERSON in the capitalised run is the speaker, whatever spaCy made of the rest
-        inside = [x for x in ctx.by_start.values() if p <= x.start < t.end() and x.end <= stop]
+        inside = [x for x in _starting_in(ctx, p, t.end()) if x.end <= stop]
         people = sorted((x for x in inside if x.label == "PERSON"), key=lambda x: x.start)
         ent = people[-1] if people else ent or (inside or [None])[0]
     if ent is not None and ent.label in SPEAKER_LABELS:
@@ -1143,14 +1195,13 @@ def extract_quotes(text: str, sentences: list[Sentence], entities: list[Entity])
             # the previous sentence ("Keller told reporters:" / "Keller said the ...")
             nxt = None
             if sents and not m[sents[si][0] : sents[si][1]].replace(_Q, "").strip(" .,;:!?—–-"):
-                nxt = next(
-                    (
-                        own[j]
-                        for j in range(k + 1, len(regions))
-                        if regions[j].para == r.para and own[j]
-                    ),
-                    None,
-                )
+                # regions are in text order: the paragraph's own end the search
+                for j in range(k + 1, len(regions)):
+                    if regions[j].para != r.para:
+                        break
+                    if own[j]:
+                        nxt = own[j]
+                        break
             own[k] = nxt or sent_attr.get(si - 1)
         if own[k] is not None and si not in sent_attr:
             sent_attr[si] = own[k]  # type: ignore[assignment]
@@ -1206,23 +1257,35 @@ def _resolve_all(
         t = _GENDER_RE.search(ctx.text, max(0, ent.start - 6), ent.start)
         if t:
             gender.setdefault(name, _GENDER_TITLES[t.group(1).lower()])
-    titled_cache: list[list[tuple[int, str, str]]] = []
+    titled_cache: list[dict[str, list[tuple[int, str]]]] = []
 
-    def titled() -> list[tuple[int, str, str]]:
-        # people introduced with a role, built only when a bare "the judge" needs them
+    def titled() -> dict[str, list[tuple[int, str]]]:
+        # people introduced with a role, built only when a bare "the judge" needs them:
+        # (offset, name) per role word, sorted
         if not titled_cache:
             people = (x for ent in entities if ent.label == "PERSON" for x in _titles_of(ctx, ent))
-            titled_cache.append(sorted([*ctx.titled, *people]))
+            by_role: dict[str, list[tuple[int, str]]] = {}
+            for off, role, name in sorted([*ctx.titled, *people]):
+                by_role.setdefault(role, []).append((off, name))
+            titled_cache.append(by_role)
         return titled_cache[0]
 
     sent_starts = [a for a, _ in sents]
+    # where the masked quotes are: "is there a quote between a and b" by bisection, not by
+    # slicing the text (a sentence can be the whole text when it has no punctuation)
+    masked = [mt.start() for mt in re.finditer(_Q, ctx.m)]
+
+    def quote_between(a: int, b: int) -> bool:
+        k = bisect.bisect_left(masked, a)
+        return k < len(masked) and masked[k] < b
+
     # pronoun candidates (offset, name, kind): named speakers, plus the first PERSON of each
     # sentence as a stand-in for its subject ("Brandt, the opposition leader, disagreed.")
     subjects: list[tuple[int, str, str]] = []
     seen_sents: set[int] = set()
     for off, name in persons:
         si = max(0, bisect.bisect_right(sent_starts, off) - 1)
-        if si not in seen_sents and _Q not in ctx.m[sent_starts[si] if sents else 0 : off]:
+        if si not in seen_sents and not quote_between(sent_starts[si] if sents else 0, off):
             subjects.append((off, name, "person"))
         seen_sents.add(si)
     for a in attrs:
@@ -1246,29 +1309,51 @@ def _resolve_all(
             a.speaker = a.speaker or w.text
             subjects.append((w.start, a.speaker, "group" if a.speaker == w.text else "person"))
     subjects.sort()
+    subject_offsets = [x[0] for x in subjects]
+    # the last group / person among the first k subjects, for "they"
+    last_group: list[tuple[int, str, str] | None] = [None]
+    last_person: list[tuple[int, str, str] | None] = [None]
+    for x in subjects:
+        last_group.append(x if x[2] == "group" else last_group[-1])
+        last_person.append(x if x[2] == "person" else last_person[-1])
+    person_offsets = [off for off, _ in persons]
+    persons_sorted = person_offsets == sorted(person_offsets)
     for a in attrs:
         w = a.who
         if w.kind != "pronoun":
             continue
         pron = w.text.lower()
-        prior = [x for x in subjects if x[0] < w.start]
+        n_prior = bisect.bisect_left(subject_offsets, w.start)
         pick = None
         if pron == "they":
-            groups = [x for x in prior if x[2] == "group"]
-            pick = (groups or [x for x in prior if x[2] == "person"] or [None])[-1]
+            pick = last_group[n_prior] or last_person[n_prior]
             a.speaker = pick[1] if pick else None
             continue
         want = "m" if pron == "he" else "f"
-        for cand in reversed(prior):
+        # antecedents further back than _PRONOUN_LOOKBACK characters are not looked at: in a
+        # long text the backward scans would otherwise make this quadratic
+        horizon = w.start - _PRONOUN_LOOKBACK
+        for k in range(n_prior - 1, -1, -1):
+            cand = subjects[k]
+            if cand[0] < horizon:
+                break
             if cand[2] == "person" and gender.get(cand[1], want) == want:
                 pick = cand[1]
                 break
-        if pick is None:
+        if pick is None and persons_sorted:
+            for k in range(bisect.bisect_left(person_offsets, w.start) - 1, -1, -1):
+                off, n = persons[k]
+                if off < horizon:
+                    break
+                if gender.get(n, want) == want:
+                    pick = n
+                    break
+        elif pick is None:
             pick = next(
                 (
                     n
                     for off, n in reversed(persons)
-                    if off < w.start and gender.get(n, want) == want
+                    if horizon <= off < w.start and gender.get(n, want) == want
                 ),
                 None,
             )
@@ -1276,6 +1361,10 @@ def _resolve_all(
             gender.setdefault(pick, want)
         a.speaker = pick
 
+
+# how far back (characters) a pronoun's antecedent is looked for: far more than any news
+# article, so only texts far longer than one are affected
+_PRONOUN_LOOKBACK = 50_000
 
 _NON_ROLE_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lady", "lord"}
 
@@ -1309,7 +1398,7 @@ def _titles_of(ctx: _Ctx, ent: Entity) -> list[tuple[int, str, str]]:
 
 
 def _titled_person(
-    w: _Who, titled: Callable[[], list[tuple[int, str, str]]], canon: dict[str, str]
+    w: _Who, titled: Callable[[], dict[str, list[tuple[int, str]]]], canon: dict[str, str]
 ) -> str | None:
     """'the judge' -> the last person introduced as a judge before it ('Judge Ottilie Brask',
     'Ottilie Brask, the judge,'); None for other descriptions."""
@@ -1318,8 +1407,6 @@ def _titled_person(
         return None
     if not all(x.isalpha() and x.islower() for x in words[1:]):
         return None
-    head = words[-1]
-    for off, role, name in reversed(titled()):
-        if off < w.start and role == head:
-            return resolve_speaker(name, canon)
-    return None
+    people = titled().get(words[-1], [])
+    k = bisect.bisect_left(people, (w.start,))  # the last one introduced before it
+    return resolve_speaker(people[k - 1][1], canon) if k else None

@@ -4,7 +4,10 @@ changed number is found one way only."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from retold.analyze.numbers import describe, same_value
 from retold.analyze.roles import person_key, person_roles, roles_of, same_role
@@ -42,31 +45,54 @@ class SentenceDiff:
     novel_names: list[Entity] = field(default_factory=list)
 
 
+T = TypeVar("T", Quantity, Entity)
+
+
+def _by_sentence(items: list[T]) -> dict[int, list[tuple[int, T]]]:
+    """Items per sentence, each with its position in ``items``."""
+    out: dict[int, list[tuple[int, T]]] = defaultdict(list)
+    for k, x in enumerate(items):
+        out[x.sentence].append((k, x))
+    return out
+
+
 @dataclass
 class _Index:
     source_keys: set[str]
     retelling_keys: set[str]
     source_lower: str
     source_roles: dict[str, list[Span]]
-    retelling_roles: list[tuple[Entity, Span]]
+    retelling_roles: dict[int, list[tuple[Entity, Span]]]  # per retelling sentence
+    # quantities and entities per sentence, so each sentence's diff does not scan them all
+    source_quants: dict[int, list[tuple[int, Quantity]]]
+    retelling_quants: dict[int, list[tuple[int, Quantity]]]
+    source_ents: dict[int, list[tuple[int, Entity]]]
+    retelling_ents: dict[int, list[tuple[int, Entity]]]
 
 
 def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
+    roles: dict[int, list[tuple[Entity, Span]]] = defaultdict(list)
+    for e, span in roles_of(retelling.text, retelling.entities):
+        roles[e.sentence].append((e, span))
     return _Index(
         {entity_key(e) for e in source.entities if e.label in NAME_LABELS},
         {entity_key(e) for e in retelling.entities if e.label in NAME_LABELS},
         source.text.lower(),
         person_roles(source.text, source.entities),
-        roles_of(retelling.text, retelling.entities),
+        roles,
+        _by_sentence(source.quantities),
+        _by_sentence(retelling.quantities),
+        _by_sentence([e for e in source.entities if e.label in NAME_LABELS]),
+        _by_sentence([e for e in retelling.entities if e.label in NAME_LABELS]),
     )
 
 
 def _role_changes(i: int, idx: _Index) -> list[Change]:
     """A person given another job title than any the source gives them."""
     out = []
-    for e, role in idx.retelling_roles:
+    for e, role in idx.retelling_roles.get(i, ()):
         known = idx.source_roles.get(person_key(e))
-        if e.sentence != i or not known or any(same_role(role.text, k.text) for k in known):
+        if not known or any(same_role(role.text, k.text) for k in known):
             continue
         src = known[0]
         out.append(
@@ -96,15 +122,13 @@ def diff_sentence(
     idx = index or _index(source, retelling)
     out = SentenceDiff()
     close = [j for j, s in al.top[i] if s >= settings.contradiction_min_align]
-    r_quants = [q for q in retelling.quantities if q.sentence == i]
-    c_quants = [q for q in source.quantities if q.sentence in close]
+    r_quants = _in_sentences(idx.retelling_quants, [i])
+    c_quants = _in_sentences(idx.source_quants, close)
     # dates, amounts and percentages are distinctive enough to pair across a looser alignment
     # (a headline changing "September 9" to "September 19" aligns only loosely to the body)
     loose = {j for j, _ in al.top[i]} - set(close)
     c_quants += [
-        q
-        for q in source.quantities
-        if q.sentence in loose and q.kind in ("date", "money", "percent")
+        q for q in _in_sentences(idx.source_quants, loose) if q.kind in ("date", "money", "percent")
     ]
     used: set[int] = set()
     for q in r_quants:
@@ -152,8 +176,8 @@ def diff_sentence(
             out.novel_numbers.append(q)
 
     out.changes.extend(_role_changes(i, idx))
-    r_ents = [e for e in retelling.entities if e.sentence == i and e.label in NAME_LABELS]
-    c_ents = [e for e in source.entities if e.sentence in close and e.label in NAME_LABELS]
+    r_ents = _in_sentences(idx.retelling_ents, [i])
+    c_ents = _in_sentences(idx.source_ents, close)
     for e in r_ents:
         if entity_key(e) in idx.source_keys or e.text.lower() in idx.source_lower:
             continue
@@ -178,6 +202,12 @@ def diff_sentence(
         else:
             out.novel_names.append(e)
     return out
+
+
+def _in_sentences(by_sentence: dict[int, list[tuple[int, T]]], sentences: Iterable[int]) -> list[T]:
+    """The items of ``sentences`` in their original order (as a scan of all would give)."""
+    found = [kx for j in set(sentences) for kx in by_sentence.get(j, ())]
+    return [x for _, x in sorted(found, key=lambda kx: kx[0])]
 
 
 def diff_all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 from retold.analyze.article import analyze_many
@@ -9,6 +10,7 @@ from retold.audit.align import align
 from retold.audit.changes import diff_all
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
+from retold.errors import InputError
 from retold.judges import get_judge
 from retold.model import (
     AnalyzedArticle,
@@ -22,7 +24,7 @@ from retold.model import (
 from retold.settings import Settings
 from retold.style.analyse import compare_style
 
-ArticleLike = Article | AnalyzedArticle | str
+ArticleLike = Article | AnalyzedArticle | str | bytes
 
 
 def with_headline(article: Article) -> Article:
@@ -43,11 +45,28 @@ def _as_analyzed(
             from retold.ingest.files import read_text_input
 
             a = read_text_input(a, origin, settings)
+        elif isinstance(a, bytes | bytearray | memoryview):
+            # bytes are decoded as a file's are (BOM, UTF-16, declared charset, cp1252, ...)
+            from retold.ingest.files import read_bytes_input
+
+            a = read_bytes_input(bytes(a), origin, settings)
+        elif not isinstance(a, Article | AnalyzedArticle):
+            raise TypeError(
+                f"compare: {origin} must be an Article, AnalyzedArticle, str or bytes, "
+                f"not {type(a).__name__}"
+            )
+        elif isinstance(a, Article) and not a.text.strip():
+            # an Article is taken as given (no reader checks): name the empty one here
+            raise InputError(f"{_one_line(a.origin) or origin}: no article text")
         items.append(with_headline(a) if isinstance(a, Article) else a)
     raw = [a for a in items if isinstance(a, Article)]
-    done = iter(analyze_many(raw, settings)) if raw else iter(())
-    src, ret = (a if isinstance(a, AnalyzedArticle) else next(done) for a in items)
+    done = iter(analyze_many(raw, settings))
+    src, ret = [a if isinstance(a, AnalyzedArticle) else next(done) for a in items]
     return src, ret
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def compare(
@@ -59,9 +78,17 @@ def compare(
 ) -> Audit:
     """Audit ``retelling`` against ``source``.
 
-    Each may be an ``Article`` (from ``retold.read_article``), an already analysed article, or
-    plain text. Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+    Each may be an ``Article`` (from ``retold.read_article``), an already analysed article,
+    plain text, or bytes (decoded and checked as a file's bytes are). Anything else is a
+    ``TypeError``; bad input (empty, binary, not English, too large) is an ``InputError``.
+    Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
     """
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"compare: settings must be a retold.Settings, not {type(settings).__name__}"
+        )
+    if judge is not None and not isinstance(judge, str):
+        raise TypeError(f"compare: judge must be a judge name (str), not {type(judge).__name__}")
     st = settings or Settings()
     src, ret = _as_analyzed((source, retelling), st)
     al = align(src, ret, st)
@@ -71,12 +98,13 @@ def compare(
     indices = list(range(len(ret.sentences)))
     judgements = judge_impl.judge(src, ret, al, indices, diffs)
 
+    starting = _quotes_starting_in(ret, quotes)
     claims: list[ClaimFinding] = []
     for i, jd in zip(indices, judgements, strict=True):
         s = ret.sentences[i]
         verdict, conf, reasons = jd.verdict, jd.confidence, list(jd.reasons)
         verdict, conf, reasons = _apply_quote_verdicts(
-            s.start, s.end, quotes, verdict, conf, reasons
+            s.start, s.end, starting[i], verdict, conf, reasons
         )
         scores = dict(al.top[i])
         evidence = [
@@ -156,6 +184,20 @@ def compare(
             "so its claims are new content rather than changes"
         )
     return audit
+
+
+def _quotes_starting_in(
+    doc: AnalyzedArticle, quotes: list[QuoteFinding]
+) -> list[list[QuoteFinding]]:
+    """The quotes starting in each sentence, in order: found once by bisection, not by a scan
+    of every quote for every sentence (quadratic in a long retelling)."""
+    out: list[list[QuoteFinding]] = [[] for _ in doc.sentences]
+    starts = [s.start for s in doc.sentences]
+    for q in quotes:
+        k = bisect.bisect_right(starts, q.start) - 1
+        if k >= 0 and q.start < doc.sentences[k].end:
+            out[k].append(q)
+    return out
 
 
 def _apply_quote_verdicts(

@@ -6,12 +6,13 @@ attribution counts as dropped when its sentence is retold without it."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 import numpy as np
 
 from retold.analyze.words import HEDGE_RE, caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
-from retold.model import AnalyzedArticle, Evidence, Omission
+from retold.model import AnalyzedArticle, Entity, Evidence, Omission
 from retold.settings import Settings
 
 ATTRIBUTION_RE = re.compile(
@@ -39,17 +40,30 @@ def _retold_by(j: int, al: Alignment, settings: Settings) -> int | None:
     return None
 
 
-def _speakers(source: AnalyzedArticle, j: int) -> set[str]:
-    names = {q.speaker for q in source.quotes if j in q.sentences and q.speaker}
-    names |= {e.text for e in source.entities if e.sentence == j and e.label == "PERSON"}
-    return {w for n in names for w in content_words(n)[-1:]}
+def _speakers(source: AnalyzedArticle) -> dict[int, set[str]]:
+    """Last words of the speakers and people named in each source sentence (one pass over
+    quotes and entities, not one per sentence)."""
+    names: dict[int, set[str]] = defaultdict(set)
+    for q in source.quotes:
+        if q.speaker:
+            for j in q.sentences:
+                names[j].add(q.speaker)
+    for e in source.entities:
+        if e.label == "PERSON":
+            names[e.sentence].add(e.text)
+    return {j: {w for n in ns for w in content_words(n)[-1:]} for j, ns in names.items()}
 
 
 def _phrase(
-    source: AnalyzedArticle, j: int, pattern: re.Pattern[str], words: set[str]
+    source: AnalyzedArticle,
+    j: int,
+    pattern: re.Pattern[str],
+    words: set[str],
+    entities: list[Entity],
 ) -> tuple[int, int]:
     """Span of the lost phrase inside source sentence ``j``: the hedge or attribution with the
-    speaker before it or the words after it ('according to the feasibility study')."""
+    speaker before it or the words after it ('according to the feasibility study').
+    ``entities``: those of sentence ``j``, in text order."""
     s = source.sentences[j]
     for m in pattern.finditer(s.text):
         if words and m.group(0).lower() not in words:
@@ -60,11 +74,7 @@ def _phrase(
             end = end + stop.start() if stop else s.end
         else:
             # "Dalvik said", "The bank confirmed": take the subject if it is named just before
-            names = [
-                e
-                for e in source.entities
-                if e.sentence == j and e.end <= start and start - e.end <= 3
-            ]
+            names = [e for e in entities if e.end <= start and start - e.end <= 3]
             before = source.text[max(s.start, start - 12) : start]
             pron = re.search(r"\b(he|she|they|it|we)\s+$", before, re.IGNORECASE)
             if names:
@@ -83,6 +93,10 @@ def find_omissions(
     n_src = len(source.sentences)
     quoted = {s for q in source.quotes if q.kind == "direct" for s in q.sentences}
     numbered = {q.sentence for q in source.quantities}
+    speakers = _speakers(source)
+    entities: dict[int, list[Entity]] = defaultdict(list)
+    for e in source.entities:
+        entities[e.sentence].append(e)
     out: list[Omission] = []
     for s in source.sentences:
         j = s.index
@@ -121,7 +135,7 @@ def find_omissions(
         r = retelling.sentences[i]
         told_as = Evidence(r.text, r.start, r.end, "retelling", round(float(al.scores[i, j]), 3))
         for hedge in sorted(dropped_hedges(s.text, r.text)):
-            a, b = _phrase(source, j, HEDGE_RE, {hedge})
+            a, b = _phrase(source, j, HEDGE_RE, {hedge}, entities[j])
             out.append(
                 Omission(
                     source.text[a:b],
@@ -138,7 +152,7 @@ def find_omissions(
                 )
             )
         kept = (
-            bool(_speakers(source, j) & set(content_words(r.text)))
+            bool(speakers.get(j, set()) & set(content_words(r.text)))
             or ATTRIBUTION_RE.search(r.text)
             # a quote's attribution is audited with the quote
             or any(
@@ -146,7 +160,7 @@ def find_omissions(
             )
         )
         if ATTRIBUTION_RE.search(s.text) and not kept:
-            a, b = _phrase(source, j, ATTRIBUTION_RE, set())
+            a, b = _phrase(source, j, ATTRIBUTION_RE, set(), entities[j])
             out.append(
                 Omission(
                     source.text[a:b],

@@ -11,6 +11,8 @@ unsourced     no support anywhere in the source: likely fabricated
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -63,10 +65,29 @@ def _who(q: Quote, source_speaker: str | None, retelling_text: str) -> bool | No
     return who
 
 
+@dataclass(frozen=True)
+class _Words:
+    """A quote's words, normalised and counted once (not once per pair of quotes)."""
+
+    tokens: list[str]
+    norm: list[str]
+    counts: Counter[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Words:
+        tokens = _tokens(text)
+        norm = _norm(tokens)
+        return cls(tokens, norm, Counter(norm))
+
+
 def word_match(src: str, ret: str) -> tuple[float, float, list[WordDiffOp]]:
     """(containment of the retelling words in the source words, similarity, word diff)."""
-    s_tok, r_tok = _tokens(src), _tokens(ret)
-    sm = SequenceMatcher(None, _norm(s_tok), _norm(r_tok), autojunk=False)
+    return _match(_Words.of(src), _Words.of(ret))
+
+
+def _match(s: _Words, r: _Words) -> tuple[float, float, list[WordDiffOp]]:
+    s_tok, r_tok = s.tokens, r.tokens
+    sm = SequenceMatcher(None, s.norm, r.norm, autojunk=False)
     matched = sum(b.size for b in sm.get_matching_blocks())
     containment = matched / max(1, len(r_tok))
     similarity = 2 * matched / max(1, len(s_tok) + len(r_tok))
@@ -76,9 +97,9 @@ def word_match(src: str, ret: str) -> tuple[float, float, list[WordDiffOp]]:
     return containment, similarity, diff
 
 
-def _excerpt_diff(src: str, ret: str) -> tuple[float, float, list[WordDiffOp], str]:
+def _excerpt_diff(src: _Words, ret: _Words) -> tuple[float, float, list[WordDiffOp], str]:
     """Match a retelling quote against the best window of a (possibly longer) source quote."""
-    containment, similarity, diff = word_match(src, ret)
+    containment, similarity, diff = _match(src, ret)
     # trim leading/trailing source-only words: quoting an excerpt is not an alteration
     while diff and diff[0].op == "delete":
         diff.pop(0)
@@ -108,10 +129,26 @@ def audit_quotes(
     s_vecs = embed([q.text for q in reported], st.embedding_model) if reported else np.zeros((0, 1))
     cos = r_vecs @ s_vecs.T if len(reported) else np.zeros((len(direct), 0))
 
+    pool = _SourceQuotes(
+        src_direct,
+        [_Words.of(x.text) for x in src_direct],
+        reported,
+        [set(content_words(x.text)) for x in reported],
+    )
     findings = []
     for qi, q in enumerate(direct):
-        findings.append(_judge_quote(q, qi, source, src_direct, reported, cos, st, retelling.text))
+        findings.append(_judge_quote(q, qi, pool, cos, st, retelling.text))
     return findings
+
+
+@dataclass(frozen=True)
+class _SourceQuotes:
+    """The source's quotes with what every retelling quote is compared on, computed once."""
+
+    direct: list[Quote]
+    direct_words: list[_Words]
+    reported: list[Quote]
+    reported_words: list[set[str]]
 
 
 def _evidence(q: Quote, score: float | None = None) -> Evidence:
@@ -121,9 +158,7 @@ def _evidence(q: Quote, score: float | None = None) -> Evidence:
 def _judge_quote(
     q: Quote,
     qi: int,
-    source: AnalyzedArticle,
-    src_direct: list[Quote],
-    reported: list[Quote],
+    pool: _SourceQuotes,
     cos: np.ndarray,
     st: Settings,
     retelling_text: str,
@@ -133,8 +168,14 @@ def _judge_quote(
 
     # 1. the same words quoted in the source
     best: tuple[float, float, list[WordDiffOp], Quote] | None = None
-    for s in src_direct:
-        containment, similarity, diff, _ = _excerpt_diff(s.text, q.text)
+    words = _Words.of(q.text)
+    n_words = max(1, len(words.tokens))
+    for s, s_words in zip(pool.direct, pool.direct_words, strict=True):
+        # the words both hold bound the matched words from above: a source quote that
+        # cannot beat the best so far needs no alignment (most of them, in a long source)
+        if best is not None and (words.counts & s_words.counts).total() / n_words <= best[0]:
+            continue
+        containment, similarity, diff, _ = _excerpt_diff(s_words, words)
         if best is None or containment > best[0]:
             best = (containment, similarity, diff, s)
     if best and best[0] >= st.quote_altered_min:
@@ -180,8 +221,7 @@ def _judge_quote(
     # 2. the substance reported (direct or indirect speech) in the source
     q_words = set(content_words(q.text))
     best_sub: tuple[float, Quote] | None = None
-    for k, s in enumerate(reported):
-        s_words = set(content_words(s.text))
+    for k, (s, s_words) in enumerate(zip(pool.reported, pool.reported_words, strict=True)):
         overlap = len(q_words & s_words) / max(1, len(q_words))
         score = 0.5 * overlap + 0.5 * float(cos[qi, k])
         if best_sub is None or score > best_sub[0]:

@@ -135,7 +135,12 @@ def _doc(i: int, a: Article | StoredArticle | Doc) -> Doc:
         return Doc(a.id, a.text, a.title, a.site, a.url, a.origin, a.published)
     if isinstance(a, SourceArticle):
         return Doc(i, a.text, a.title, a.site, a.url, a.origin, a.published or None)
-    return Doc(i, a.text, a.title, "", "", a.origin, None)
+    if isinstance(a, Article):
+        return Doc(i, a.text, a.title, "", "", a.origin, None)
+    raise TypeError(
+        f"families: article {i} must be an Article, StoredArticle or Doc "
+        f"(e.g. retold.Article(text=...)), not {type(a).__name__}"
+    )
 
 
 class _Timer:
@@ -258,6 +263,10 @@ def families(
     duplicates (same normalised text) join their first copy's family; thousands of copies of
     a page without a story are excluded as boilerplate.
     """
+    if isinstance(articles, str | bytes) or not isinstance(articles, Iterable):
+        raise TypeError(
+            f"families: articles must be an iterable of Article, not {type(articles).__name__}"
+        )
     st = settings or Settings()
     timer = _Timer()
     docs = [_doc(i, a) for i, a in enumerate(articles)]

@@ -79,6 +79,8 @@ _ALLOW_HINT = "use --allow-private to fetch it"
 # Decompression: output per zlib step, and how much output is allowed before the ratio
 # check starts (small bodies can legitimately have high ratios).
 _INFLATE_STEP = 1 << 16
+# a socket wait clamped to the deadline may wake a hair before it: still the deadline's doing
+_DEADLINE_SLACK_S = 0.05
 _RATIO_FLOOR = 1 << 20
 
 # Cloud metadata endpoints (AWS/GCP/Azure/OpenStack, AWS IPv6, AWS ECS, Alibaba, Oracle).
@@ -249,6 +251,8 @@ def _check_url(
 
 class _Pins(threading.local):
     pin: tuple[str, int, IPAddress] | None = None
+    # the monotonic deadline of the fetch running in this thread (see _DeadlineStream)
+    deadline: float | None = None
 
 
 _PINS = _Pins()
@@ -256,6 +260,50 @@ _PINS = _Pins()
 
 class AddressRefused(httpcore.ConnectError):
     """The guarded backend refused to connect (private address, no resolvable address)."""
+
+
+def _clamped(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
+    """``timeout`` shortened to what is left of this thread's fetch deadline."""
+    deadline = _PINS.deadline
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the fetch deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection's stream whose every read, write and TLS handshake waits at most until
+    the deadline of the fetch using it: a server dripping a byte at a time (each within the
+    read timeout, headers included) cannot hold a fetch past ``fetch_total_timeout_s``. The
+    deadline is per thread, so a kept-alive connection serves each fetch with its own."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamped(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamped(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _clamped(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -292,7 +340,11 @@ class GuardedBackend(httpcore.SyncBackend):
                 why = blocked_reason(ip)
                 if why:
                     raise AddressRefused(f"{host} resolves to {ip}, {why} ({_ALLOW_HINT})")
-        return super().connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+        timeout = _clamped(timeout, httpcore.ConnectTimeout)
+        stream = super().connect_tcp(
+            str(addresses[0]), port, timeout, local_address, socket_options
+        )
+        return _DeadlineStream(stream)
 
 
 def user_agent(settings: Settings) -> str:
@@ -463,7 +515,7 @@ class _BodyReader:
             raise _error(
                 self.name,
                 f"download took longer than {self.total_timeout:g} s (set fetch_total_timeout_s)",
-            )
+            )  # the same words as _deadline_error
         self.raw += len(chunk)
         if self.raw > self.limit:
             raise _too_large(self.name, "response", None, self.limit)
@@ -532,10 +584,19 @@ def decompress_limited(data: bytes, name: str, settings: Settings, encoding: str
 # --------------------------------------------------------------------------- fetch
 
 
-def _http_error(exc: httpx.HTTPError, name: str, settings: Settings) -> InputError:
+def _http_error(
+    exc: httpx.HTTPError, name: str, settings: Settings, deadline: float | None = None
+) -> InputError:
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, AddressRefused):
         return _error(name, f"refused at connect time: {cause}")
+    # a wait cut short by the deadline (_DeadlineStream) ends a socket wait at the deadline
+    if (
+        isinstance(exc, httpx.TimeoutException)
+        and deadline is not None
+        and time.monotonic() >= deadline - _DEADLINE_SLACK_S
+    ):
+        return _deadline_error(name, settings)
     if isinstance(exc, httpx.ConnectTimeout):
         return _error(name, f"connection timed out after {settings.fetch_connect_timeout_s:g} s")
     if isinstance(exc, httpx.ReadTimeout):
@@ -550,6 +611,14 @@ def _http_error(exc: httpx.HTTPError, name: str, settings: Settings) -> InputErr
     if isinstance(exc, httpx.RemoteProtocolError):
         return _error(name, f"the server sent an invalid HTTP response ({detail})")
     return _error(name, f"fetch failed ({type(exc).__name__}: {detail})")
+
+
+def _deadline_error(name: str, settings: Settings) -> InputError:
+    return _error(
+        name,
+        f"download took longer than {settings.fetch_total_timeout_s:g} s "
+        "(set fetch_total_timeout_s)",
+    )
 
 
 def _mime(content_type: str) -> str:
@@ -579,9 +648,12 @@ def fetch(
     if client is None:
         client = make_client(settings, allow_private)
     deadline = time.monotonic() + settings.fetch_total_timeout_s
+    outer_deadline, _PINS.deadline = _PINS.deadline, deadline
     current, previous = url, None
     try:
         for _hop in range(settings.fetch_max_redirects + 1):
+            if time.monotonic() >= deadline:
+                raise _deadline_error(name, settings)
             target = _check_url(current, name, allow_private, previous)
             slot: AbstractContextManager[None] = (
                 limiter.slot(_host_key(target)) if limiter else nullcontext()
@@ -592,7 +664,7 @@ def fetch(
                     request = client.build_request("GET", target.url)
                     response = client.send(request, stream=True, follow_redirects=False)
                 except httpx.HTTPError as exc:
-                    raise _http_error(exc, name, settings) from None
+                    raise _http_error(exc, name, settings, deadline) from None
                 finally:
                     _PINS.pin = None
                 try:
@@ -628,6 +700,7 @@ def fetch(
             "set fetch_max_redirects)",
         )
     finally:
+        _PINS.deadline = outer_deadline
         if own_client:
             client.close()
 
@@ -651,7 +724,7 @@ def _read_body(response: httpx.Response, name: str, settings: Settings, deadline
         for chunk in response.iter_raw():
             reader.feed(chunk)
     except httpx.HTTPError as exc:
-        raise _http_error(exc, name, settings) from None
+        raise _http_error(exc, name, settings, deadline) from None
     body = reader.finish()
     if not body:
         raise _error(name, "the response is empty")

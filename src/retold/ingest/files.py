@@ -297,6 +297,8 @@ def _decode_8bit(data: bytes) -> str | None:
 
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode raw input to ``str`` (no normalisation), or raise for binary/undecodable data."""
+    if not data:
+        return ""  # callers say "empty" in their own words
     what = sniff_binary(data[:64])
     if what is not None:
         raise _error(name, f"looks like {what}, not text")
@@ -622,6 +624,17 @@ def extract_html(page: str, name: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- entry points
 
+
+def _check_settings(settings: object, where: str) -> Settings:
+    if settings is None:
+        return Settings()
+    if not isinstance(settings, Settings):
+        raise TypeError(
+            f"{where}: settings must be a retold.Settings, not {type(settings).__name__}"
+        )
+    return settings
+
+
 _MD_H1_START_RE = re.compile(r"#[ \t]+\S")
 
 
@@ -691,8 +704,20 @@ def read_article(
     instead of deciding from the extension and content. ``origin`` is the path as given,
     or ``"<stdin>"``. Raises ``InputError`` (one line, starting with that name).
     """
-    settings = settings or Settings()
+    if not isinstance(spec, str | os.PathLike):
+        raise TypeError(
+            f"read_article: spec must be a path (str or os.PathLike) or '-', not "
+            f"{type(spec).__name__}"
+            + (
+                "; for article bytes use retold.compare or read_bytes_input"
+                if isinstance(spec, bytes)
+                else ""
+            )
+        )
+    settings = _check_settings(settings, "read_article")
     spec = os.fspath(spec)
+    if not isinstance(spec, str):  # a PathLike whose __fspath__ gives bytes
+        raise TypeError(f"read_article: the path must be str, not {type(spec).__name__}")
     if spec == "-":
         name, suffix, what = STDIN_NAME, "", "input"
         data = _read_stdin(stdin, settings)
@@ -717,6 +742,26 @@ def read_input(
     return read_article(spec, settings)
 
 
+def read_bytes_input(
+    data: bytes, origin: str, settings: Settings | None = None, *, fmt: InputFormat = "auto"
+) -> Article:
+    """Like ``read_article`` for raw bytes already in memory (library use): the same size
+    limit, binary refusal, encoding detection (BOM, UTF-16, declared charset, cp1252, ...),
+    extraction and checks as a file gets. ``origin`` names the input as in
+    ``read_text_input``."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"read_bytes_input: data must be bytes, not {type(data).__name__}")
+    settings = _check_settings(settings, "read_bytes_input")
+    data = bytes(data)
+    name = origin or "<bytes>"
+    if len(data) > settings.max_input_bytes:
+        raise _too_large(name, "input", len(data), settings.max_input_bytes)
+    if not data:
+        raise _error(name, "input is empty")
+    text = decode_bytes(data, name)
+    return _article_from_text(text, name, settings, Path(name).suffix, fmt, "input")
+
+
 def read_text_input(
     text: str, origin: str, settings: Settings | None = None, *, fmt: InputFormat = "auto"
 ) -> Article:
@@ -726,7 +771,9 @@ def read_text_input(
     ``origin`` names the input in messages and in ``Article.origin``; its extension, if
     any, guides format detection like a file name would.
     """
-    settings = settings or Settings()
+    if not isinstance(text, str):
+        raise TypeError(f"read_text_input: text must be str, not {type(text).__name__}")
+    settings = _check_settings(settings, "read_text_input")
     name = origin or "<text>"
     limit = settings.max_input_bytes
     if len(text) > limit // 4:  # only then can the UTF-8 size exceed the limit

@@ -150,6 +150,12 @@ def dominant_script(text: str) -> str | None:
     return _SCRIPT_NAMES.get(top, f"{top.title()}-script text")
 
 
+def _error(origin: str, problem: str) -> InputError:
+    # one line whatever the origin holds (a file name or dataset key with a line break)
+    line = f"{origin}: {problem}"
+    return InputError("".join("?" if unicodedata.category(c) == "Cc" else c for c in line))
+
+
 def check_english(text: str, origin: str, settings: Settings | None = None) -> None:
     """Raise InputError when ``text`` is clearly not English.
 
@@ -161,7 +167,7 @@ def check_english(text: str, origin: str, settings: Settings | None = None) -> N
     settings = settings or Settings()
     script = dominant_script(text)
     if script is not None:
-        raise InputError(f"{origin}: text looks like {script}; only English is analysed")
+        raise _error(origin, f"text looks like {script}; only English is analysed")
     words = _words(text)
     if not words:
         return
@@ -172,6 +178,4 @@ def check_english(text: str, origin: str, settings: Settings | None = None) -> N
     lang = max((k for k in hits if k != "en"), key=lambda k: hits[k])
     foreign = hits[lang] / len(words)
     if hits[lang] >= _MIN_FOREIGN_HITS and foreign >= _MIN_FOREIGN_RATIO and foreign >= 2 * english:
-        raise InputError(
-            f"{origin}: text looks like {LANGUAGE_NAMES[lang]}; only English is analysed"
-        )
+        raise _error(origin, f"text looks like {LANGUAGE_NAMES[lang]}; only English is analysed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from retold.ingest.sources import ColumnMapping, iter_sources
+from retold.ingest.sources import ColumnMapping, iter_sources, source_specs
 from retold.settings import Settings
 from retold.store import ArticleStore, open_store
 from retold.store.base import IngestStats, ProgressCallback
@@ -28,8 +28,19 @@ def ingest(
     ``db``: an open store (left open), a SQLite path, or None for the default store
     (``settings.db_path``, else ``~/.local/share/retold/retold.db``). ``mapping``: a
     ``ColumnMapping`` or ``"text=body,title=headline"``. Returns read/new/duplicate/skipped
-    counts; re-running on the same sources adds nothing new.
+    counts; re-running on the same sources adds nothing new. A single path or URL may be
+    given as ``sources`` itself; anything but str/PathLike sources is a ``TypeError``.
     """
+    sources = source_specs(sources, "ingest")
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"ingest: settings must be a retold.Settings, not {type(settings).__name__}"
+        )
+    if db is not None and not isinstance(db, str | os.PathLike | ArticleStore):
+        raise TypeError(
+            f"ingest: db must be a path, a postgresql:// URL or an open store, not "
+            f"{type(db).__name__}"
+        )
     settings = settings or Settings()
     if not isinstance(mapping, ColumnMapping):
         mapping = ColumnMapping.parse(mapping)

@@ -44,6 +44,7 @@ from retold.ingest.files import (
     MARKDOWN_SUFFIXES,
     TEXT_SUFFIXES,
     _check_text_chars,
+    _error,
     detect_format,
     extract_html,
     format_size,
@@ -286,9 +287,10 @@ def iter_csv(
             return
         header = [h.strip() for h in header]
         if mapping.pick("text", header) is None:
-            raise InputError(
-                f"{name}: no text column {'/'.join(mapping.text)!r} (columns: "
-                f"{', '.join(header[:20]) or 'none'}); name it with --map text=COLUMN"
+            raise _error(  # _error keeps it one line: a quoted header may hold line breaks
+                name,
+                f"no text column {'/'.join(mapping.text)!r} (columns: "
+                f"{', '.join(header[:20]) or 'none'}); name it with --map text=COLUMN",
             )
         last_line = reader.line_num
         while True:
@@ -323,14 +325,15 @@ def iter_parquet(
     name = name or path
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:  # corrupt strings: UnicodeDecodeError
         yield Skipped(name, f"not a valid Parquet file ({' '.join(str(exc).split())[:200]})")
         return
     names = pf.schema_arrow.names
     if mapping.pick("text", names) is None:
-        raise InputError(
-            f"{name}: no text column {'/'.join(mapping.text)!r} (columns: "
-            f"{', '.join(names[:20]) or 'none'}); name it with --map text=COLUMN"
+        raise _error(
+            name,
+            f"no text column {'/'.join(mapping.text)!r} (columns: "
+            f"{', '.join(names[:20]) or 'none'}); name it with --map text=COLUMN",
         )
     wanted = {c for f in mapping.__dataclass_fields__ for c in getattr(mapping, f)}
     columns = [n for n in names if n in wanted]
@@ -340,8 +343,9 @@ def iter_parquet(
             for row in batch.to_pylist():
                 index += 1
                 yield record_article(row, f"{name}#{index}", mapping, settings)
-    except (pa.ArrowException, OSError) as exc:
-        yield Skipped(f"{name}#{index + 1}", f"unreadable Parquet data ({exc})")
+    except (pa.ArrowException, OSError, ValueError) as exc:  # corrupt strings: UnicodeDecodeError
+        detail = " ".join(str(exc).split())[:200]  # pyarrow messages span several lines
+        yield Skipped(f"{name}#{index + 1}", f"unreadable Parquet data ({detail})")
 
 
 # --------------------------------------------------------------------------- files and folders
@@ -402,8 +406,36 @@ def _symlink_skip(p: Path, root: Path, kind: str) -> Skipped:
     return Skipped(str(p), f"symbolic link points outside {root} (to {real})")
 
 
+def source_specs(
+    specs: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], where: str
+) -> Iterable[str | os.PathLike[str]]:
+    """``specs`` checked: a lone str/PathLike is one source (not its characters); anything
+    else must be an iterable of them, or it is a ``TypeError`` naming the culprit (now for
+    the container; for each item as it is reached, so a long stream stays a stream)."""
+    if isinstance(specs, str | os.PathLike):
+        return [specs]
+    if isinstance(specs, bytes | bytearray) or not isinstance(specs, Iterable):
+        raise TypeError(
+            f"{where}: sources must be a path, a URL or an iterable of them, not "
+            f"{type(specs).__name__}"
+        )
+    if isinstance(specs, list | tuple):  # a list is checked at once, before any work
+        return list(_checked_specs(specs, where))
+    return _checked_specs(specs, where)
+
+
+def _checked_specs(specs: Iterable[object], where: str) -> Iterator[str | os.PathLike[str]]:
+    for k, spec in enumerate(specs):
+        if not isinstance(spec, str | os.PathLike):
+            raise TypeError(
+                f"{where}: source {k} must be a path or URL (str or os.PathLike), not "
+                f"{type(spec).__name__}"
+            )
+        yield spec
+
+
 def iter_sources(
-    specs: Iterable[str | os.PathLike[str]],
+    specs: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     settings: Settings | None = None,
     mapping: ColumnMapping | None = None,
     allow_private: bool = False,
@@ -411,6 +443,7 @@ def iter_sources(
     """Every article (or skipped input) from ``specs``: files, folders (recursive), glob
     patterns (``**`` recursive), ``-`` (one article on stdin) and URLs (pages, feeds,
     sitemaps; ``allow_private`` lets them reach private and loopback addresses)."""
+    specs = source_specs(specs, "iter_sources")
     settings = settings or Settings()
     mapping = mapping or ColumnMapping()
     urls: list[str] = []

@@ -15,7 +15,12 @@ from retold.analyze.numbers import describe
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff, diff_all
 from retold.judges.base import Judge, Judgement
-from retold.judges.signals import ClaimSignals, claim_signals, source_index
+from retold.judges.signals import (
+    ClaimSignals,
+    claim_signals,
+    direct_quotes_by_sentence,
+    source_index,
+)
 from retold.model import AnalyzedArticle
 from retold.settings import Settings
 
@@ -89,9 +94,10 @@ def scored_claims(
     first step of the heuristic and the learned judge."""
     diffs = diffs or diff_all(source, retelling, alignment, settings)
     index = source_index(source, alignment)
+    quotes = direct_quotes_by_sentence(retelling)
     out = []
     for i in claims:
-        sig = claim_signals(i, source, retelling, alignment, diffs[i], index, settings)
+        sig = claim_signals(i, source, retelling, alignment, diffs[i], index, settings, quotes)
         out.append((sig, *heuristic_probability(sig, settings)))
     return out
 

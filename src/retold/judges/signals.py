@@ -3,6 +3,7 @@ the learned judge decide from (computed once, one way)."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from retold.analyze.embed import token_vectors
 from retold.analyze.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff
-from retold.model import AnalyzedArticle, Entity, Quantity
+from retold.model import AnalyzedArticle, Entity, Quantity, Quote
 from retold.settings import Settings
 from retold.style.lexicon import STYLE_WORDS
 
@@ -103,13 +104,31 @@ class SourceIndex:
     vocab: set[str]  # stemmed content words
     tokens: np.ndarray  # unique content word-piece ids
     vectors: np.ndarray  # their static embeddings (rows L2-normalised)
+    lower: str = ""  # the source text in lower case (once, not once per claim)
 
 
 def source_index(source: AnalyzedArticle, al: Alignment) -> SourceIndex:
     vocab = set().union(*al.source_words) if al.source_words else set()
     parts = [t for t in (source.sentence_tokens or []) if len(t)]
     ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-    return SourceIndex(vocab, ids, token_vectors(ids) if len(ids) else np.zeros((0, 1)))
+    vectors = token_vectors(ids) if len(ids) else np.zeros((0, 1))
+    return SourceIndex(vocab, ids, vectors, source.text.lower())
+
+
+def direct_quotes_by_sentence(doc: AnalyzedArticle) -> list[list[Quote]]:
+    """The direct quotes overlapping each sentence, in quote order: built once per article,
+    so that finding them is not a scan of every quote for every sentence."""
+    out: list[list[Quote]] = [[] for _ in doc.sentences]
+    starts = [s.start for s in doc.sentences]
+    for q in doc.quotes:
+        if q.kind != "direct":
+            continue
+        k = max(0, bisect.bisect_right(starts, q.start) - 1)
+        while k < len(out) and doc.sentences[k].start < q.end:
+            if q.start < doc.sentences[k].end:
+                out[k].append(q)
+            k += 1
+    return out
 
 
 def token_precision(claim_ids: np.ndarray | None, index: SourceIndex) -> tuple[float, float]:
@@ -130,6 +149,7 @@ def claim_signals(
     diff: SentenceDiff,
     index: SourceIndex,
     settings: Settings,
+    sentence_quotes: list[list[Quote]] | None = None,
 ) -> ClaimSignals:
     vocab = index.vocab
     cands = al.top[i]
@@ -163,27 +183,33 @@ def claim_signals(
     for j, score in cands:
         if score >= settings.contradiction_min_align:
             sig.lost_hedges |= dropped_hedges(source.sentences[j].text, r_text)
-    sig.added = added_parts(i, retelling, vocab)
+    sig.added = added_parts(
+        i, retelling, vocab, sentence_quotes[i] if sentence_quotes is not None else None
+    )
     toks = retelling.sentence_tokens[i] if retelling.sentence_tokens else None
     sig.token_exact, sig.token_soft = token_precision(toks, index)
-    src_lower = source.text.lower()
+    src_lower = index.lower or source.text.lower()
     sig.escalations = [
         m.group(0) for m in ESCALATION_RE.finditer(r_text) if m.group(0).lower() not in src_lower
     ]
     return sig
 
 
-def added_parts(i: int, retelling: AnalyzedArticle, vocab: set[str]) -> list[str]:
+def added_parts(
+    i: int, retelling: AnalyzedArticle, vocab: set[str], quotes: list[Quote] | None = None
+) -> list[str]:
     """Parts of an otherwise supported sentence that bring new content: a relative clause
     ('who has championed the project for a decade') or narration around a quote
-    ('visibly emotional as she addressed reporters')."""
+    ('visibly emotional as she addressed reporters'). ``quotes``: the direct quotes
+    overlapping the sentence, when known (``direct_quotes_by_sentence``)."""
     sent = retelling.sentences[i]
     parts = [m.group(1) for m in _RELATIVE.finditer(sent.text)]
-    quotes = [
-        q
-        for q in retelling.quotes
-        if q.kind == "direct" and q.start < sent.end and sent.start < q.end
-    ]
+    if quotes is None:
+        quotes = [
+            q
+            for q in retelling.quotes
+            if q.kind == "direct" and q.start < sent.end and sent.start < q.end
+        ]
     if quotes:
         rest = sent.text
         for q in sorted(quotes, key=lambda q: -q.start):

@@ -10,18 +10,30 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from retold.analyze.nlp import split_chunks
 from retold.analyze.words import STOPWORDS
 from retold.errors import InputError
-from retold.model import StyleAnalysis, StyleComparison, StyleScores, StyleSpan
+from retold.model import (
+    StyleAnalysis,
+    StyleComparison,
+    StyleScores,
+    StyleSpan,
+    valid_unicode,
+)
 from retold.settings import Settings
 from retold.style.features import (
     DIM,
     MACHINE_EXTRA,
+    DocCounts,
+    MachineCounts,
     Tokens,
     chunks,
+    doc_counts,
     doc_features,
+    doc_row,
     headline_features,
-    machine_features,
+    machine_counts,
+    machine_row,
     part,
     span_features,
     token_features,
@@ -52,22 +64,41 @@ def _squash(x: float) -> float:
 
 def analyse(text: str, title: str | None = None, settings: Settings | None = None) -> StyleAnalysis:
     """Analyse one article. ``title`` (the headline) leads the analysed text as its own
-    paragraph, as in ``retold compare``, and is scored for clickbait."""
+    paragraph, as in ``retold compare``, and is scored for clickbait.
+
+    A text longer than ``Settings.style_chunk_chars`` is read in pieces of at most that
+    length (cut at paragraph breaks, else sentence ends), so memory stays bounded: spans are
+    found piece by piece (each token's features look only within its sentence) and the
+    document scores come from counts summed over the pieces."""
     st = settings or Settings()
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise TypeError(f"style: text must be str, not {type(text).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"style: title must be str or None, not {type(title).__name__}")
+    if not text.strip():
         raise InputError("style: no article text to analyse")
-    head = " ".join((title or "").split())
+    text = valid_unicode(text)  # the tokenizer takes no lone surrogates; offsets unchanged
+    head = " ".join(valid_unicode(title or "").split())
     full = text if not head or text.lstrip().startswith(head) else f"{head}\n\n{text}"
     model = load_model(st.style_model)
-    tok = tokenize(full)
-    n_words = max(1, int(tok.is_word.sum()))
-
-    spans = _propaganda(tok, model, st)
-    sensationalism = _sensationalism(tok, model)
-    spans += _sensational_drivers(tok, model)
-    mach_x = machine_features(tok)
-    machine = 100.0 * float(model.machine.prob(mach_x)[0])
-    spans += _machine_markers(tok, model, st.style_marker_max_confidence)
+    spans: list[StyleSpan] = []
+    doc: DocCounts | None = None
+    mach: MachineCounts | None = None
+    pieces = split_chunks(full, st.style_chunk_chars)
+    for k, (a, b) in enumerate(pieces):
+        # a piece is one Tokens; a text that fits is one piece at offset 0, as it always was
+        tok = tokenize(full[a:b] if len(pieces) > 1 else full, closing=k == len(pieces) - 1)
+        found = _propaganda(tok, model, st)
+        found += _sensational_drivers(tok, model)
+        found += _machine_markers(tok, model, st.style_marker_max_confidence)
+        spans += [replace(s, start=s.start + a, end=s.end + a) for s in found] if a else found
+        doc = doc_counts(tok) if doc is None else doc.merge(doc_counts(tok))
+        mach = machine_counts(tok) if mach is None else mach.merge(machine_counts(tok))
+        del tok
+    assert doc is not None and mach is not None  # full is not empty
+    n_words = max(1, doc.n_real)
+    sensationalism = 100.0 * float(model.sens.prob(doc_row(doc, pad=model.sens_baseline))[0])
+    machine = 100.0 * float(model.machine.prob(machine_row(mach))[0])
     clickbait = None
     if head:
         clickbait = 100.0 * float(model.clickbait.prob(headline_features(tokenize(head)))[0])
@@ -97,9 +128,21 @@ def _sensationalism(tok: Tokens, model: StyleModel) -> float:
 
 def sensationalism(text: str, settings: Settings | None = None) -> float:
     """The sensationalism score (0-100) alone: no spans, a few ms per article (used as
-    source-direction evidence for whole corpora)."""
+    source-direction evidence for whole corpora). Long texts are read in pieces."""
     st = settings or Settings()
-    return _sensationalism(tokenize(text), load_model(st.style_model))
+    if not isinstance(text, str):
+        raise TypeError(f"sensationalism: text must be str, not {type(text).__name__}")
+    model = load_model(st.style_model)
+    text = valid_unicode(text)
+    pieces = split_chunks(text, st.style_chunk_chars)
+    if len(pieces) == 1:
+        return _sensationalism(tokenize(text), model)
+    doc: DocCounts | None = None
+    for k, (a, b) in enumerate(pieces):
+        counts = doc_counts(tokenize(text[a:b], closing=k == len(pieces) - 1))
+        doc = counts if doc is None else doc.merge(counts)
+    assert doc is not None
+    return 100.0 * float(model.sens.prob(doc_row(doc, pad=model.sens_baseline))[0])
 
 
 def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]:
@@ -198,11 +241,14 @@ def _word_key(word: str) -> str:
 class _Source:
     norm: str  # the words of the source, lower case, single-spaced
     prefixes: frozenset[str]  # every prefix (4+ letters) of every source word
+    padded: str = ""  # f" {norm} ", built once rather than once per span
 
     @classmethod
     def of(cls, text: str) -> _Source:
         words = set(re.findall(r"\w+", text.lower()))
-        return cls(_norm(text), frozenset(w[:k] for w in words for k in range(4, len(w) + 1)))
+        norm = _norm(text)
+        prefixes = frozenset(w[:k] for w in words for k in range(4, len(w) + 1))
+        return cls(norm, prefixes, f" {norm} ")
 
 
 def _in_source(span: StyleSpan, source: _Source, min_ratio: float) -> bool:
@@ -210,7 +256,7 @@ def _in_source(span: StyleSpan, source: _Source, min_ratio: float) -> bool:
     when it brings no content word the source lacks (a reworded "would not compromise" is
     not a new "compromised"), or, for a long propaganda span, when it is near-verbatim."""
     words = _norm(span.text)
-    if not words or f" {words} " in f" {source.norm} ":
+    if not words or f" {words} " in (source.padded or f" {source.norm} "):
         return True
     if not any(_word_key(w) not in source.prefixes for w in _content_words(span.text)):
         return True
@@ -231,6 +277,14 @@ def compare_style(
 ) -> StyleComparison:
     """Scores of both texts and the spans of the retelling that its source does not have, so a
     source that is dramatic itself is not blamed on the retelling."""
+    for name, value in (
+        ("source_text", source_text),
+        ("retelling_text", retelling_text),
+        ("source_title", source_title),
+        ("retelling_title", retelling_title),
+    ):
+        if not isinstance(value, str):
+            raise TypeError(f"compare_style: {name} must be str, not {type(value).__name__}")
     st = settings or Settings()
     src = analyse(source_text, source_title or None, st)
     ret = analyse(retelling_text, retelling_title or None, st)

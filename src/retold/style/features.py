@@ -95,7 +95,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def tokenize(text: str) -> Tokens:
+def tokenize(text: str, closing: bool = True) -> Tokens:
+    """Tokens of ``text``; ``closing``: whether its last line may be a closing "As ...
+    continues" line (not for a piece cut from the middle of a longer text)."""
     matches = list(TOKEN_RE.finditer(text))
     starts = np.fromiter((m.start() for m in matches), dtype=np.int64, count=len(matches))
     ends = np.fromiter((m.end() for m in matches), dtype=np.int64, count=len(matches))
@@ -106,7 +108,7 @@ def tokenize(text: str) -> Tokens:
     sentence = np.clip(sentence, 0, max(0, len(sents) - 1))
     is_word = np.array([w[0].isalnum() or w[0] == "_" for w in words], dtype=bool)
     cats = np.zeros((len(words), N_CAT), np.float32)
-    hits = lexicon_hits(text)
+    hits = lexicon_hits(text, closing)
     if words:
         for a, b, cat in hits:
             i, j = np.searchsorted(ends, a, side="right"), np.searchsorted(starts, b, side="left")
@@ -304,6 +306,69 @@ DOC_EXTRA = (
 )
 
 
+@dataclass
+class DocCounts:
+    """What a document row is computed from: sums and counts that add up over the pieces of a
+    long text (``merge``), so its row needs no more than one piece in memory at a time."""
+
+    total: np.ndarray  # sum of the word vectors (DIM,)
+    n_real: int  # words (letters/digits)
+    n_tokens: int  # words and punctuation
+    cue_starts: np.ndarray  # (N_CAT,) lexicon hits per category (counted at first tokens)
+    exclaims: int
+    asks: int
+    quotes: int
+    caps_words: int
+    we: int
+    you: int
+    n_sentences: int
+    starts_with_number: bool
+    ends_with_question: bool
+
+    def merge(self, later: DocCounts) -> DocCounts:
+        """These counts followed by those of the text's next piece."""
+        return DocCounts(
+            self.total + later.total,
+            self.n_real + later.n_real,
+            self.n_tokens + later.n_tokens,
+            self.cue_starts + later.cue_starts,
+            self.exclaims + later.exclaims,
+            self.asks + later.asks,
+            self.quotes + later.quotes,
+            self.caps_words + later.caps_words,
+            self.we + later.we,
+            self.you + later.you,
+            self.n_sentences + later.n_sentences,
+            self.starts_with_number if self.n_tokens else later.starts_with_number,
+            later.ends_with_question if later.n_tokens else self.ends_with_question,
+        )
+
+
+def doc_counts(tok: Tokens) -> DocCounts:
+    n_real = int(tok.is_word.sum())
+    total = tok.vectors[tok.is_word].sum(axis=0) if n_real else np.zeros(DIM, np.float32)
+    # a multi-word hit counts once: count the hits' first tokens
+    starts = tok.cats.copy()
+    starts[1:] = np.clip(tok.cats[1:] - tok.cats[:-1], 0, 1)
+    words = tok.words
+    lower = [w.lower() for w in words]
+    return DocCounts(
+        total=total,
+        n_real=n_real,
+        n_tokens=len(words),
+        cue_starts=starts.sum(axis=0),
+        exclaims=words.count("!"),
+        asks=words.count("?"),
+        quotes=sum(w in _QUOTE_CHARS for w in words),
+        caps_words=sum(len(w) > 1 and w.isupper() for w in words),
+        we=sum(w in _WE for w in lower),
+        you=sum(w in _YOU for w in lower),
+        n_sentences=len(tok.sentences),
+        starts_with_number=bool(words) and words[0][:1].isdigit(),
+        ends_with_question=bool(words) and words[-1] == "?",
+    )
+
+
 def doc_features(
     tok: Tokens, min_words: int = RATE_MIN_WORDS, pad: np.ndarray | None = None
 ) -> np.ndarray:
@@ -312,30 +377,32 @@ def doc_features(
     word vector of neutral training articles) and its counts are taken over ``min_words``:
     a five-word text scores like a short calm article with those five words in it, not as an
     extreme (articles: RATE_MIN_WORDS; headlines: 1, their own scale)."""
-    n_real = int(tok.is_word.sum())
+    return doc_row(doc_counts(tok), min_words, pad)
+
+
+def doc_row(
+    c: DocCounts, min_words: int = RATE_MIN_WORDS, pad: np.ndarray | None = None
+) -> np.ndarray:
+    """``doc_features`` from the counts of a whole text (``doc_counts``, merged)."""
+    n_real = c.n_real
     n_words = max(min_words, n_real)
-    total = tok.vectors[tok.is_word].sum(axis=0) if n_real else np.zeros(DIM, np.float32)
+    total = c.total
     if pad is not None and n_real < n_words:
         total = total + (n_words - n_real) * pad
     vec = total / max(1, n_words if pad is not None else n_real)
-    # a multi-word hit counts once: count the hits' first tokens
-    starts = tok.cats.copy()
-    starts[1:] = np.clip(tok.cats[1:] - tok.cats[:-1], 0, 1)
-    rates = 100.0 * starts.sum(axis=0) / n_words
-    words = tok.words
-    lower = [w.lower() for w in words]
+    rates = 100.0 * c.cue_starts / n_words
     extra = np.array(
         [
-            100.0 * words.count("!") / n_words,
-            100.0 * words.count("?") / n_words,
-            100.0 * sum(w in _QUOTE_CHARS for w in words) / n_words,
-            100.0 * sum(len(w) > 1 and w.isupper() for w in words) / n_words,
+            100.0 * c.exclaims / n_words,
+            100.0 * c.asks / n_words,
+            100.0 * c.quotes / n_words,
+            100.0 * c.caps_words / n_words,
             np.log1p(n_words),
-            np.log1p(n_real / max(1, len(tok.sentences))),
-            100.0 * sum(w in _WE for w in lower) / n_words,
-            100.0 * sum(w in _YOU for w in lower) / n_words,
-            float(bool(words) and words[0][:1].isdigit()),
-            float(bool(words) and words[-1] == "?"),
+            np.log1p(n_real / max(1, c.n_sentences)),
+            100.0 * c.we / n_words,
+            100.0 * c.you / n_words,
+            float(c.starts_with_number),
+            float(c.ends_with_question),
         ],
         dtype=np.float32,
     )
@@ -352,25 +419,59 @@ def machine_phrases() -> tuple[str, ...]:
 MACHINE_EXTRA = ("closing_as", "em_dashes", "all_markers")
 
 
+@dataclass
+class MachineCounts:
+    """Stock-phrase hits of a text (per phrase index, -1 for a phrase not in the model's
+    list), whether it ends with a closing 'As ... continues' line, and its em dashes; they
+    add up over the pieces of a long text (``merge``)."""
+
+    hits: list[int]  # phrase index of each machine-rewrite hit, in text order
+    closing: int  # closing-line hits (0 or 1 for a whole text)
+    em_dashes: int
+    n_words: int
+
+    def merge(self, later: MachineCounts) -> MachineCounts:
+        return MachineCounts(
+            self.hits + later.hits,
+            self.closing + later.closing,
+            self.em_dashes + later.em_dashes,
+            self.n_words + later.n_words,
+        )
+
+
+def machine_counts(tok: Tokens) -> MachineCounts:
+    index = {p: k for k, p in enumerate(machine_phrases())}
+    hits: list[int] = []
+    closing = 0
+    for a, b, cat in tok.hits:
+        if cat == "machine-rewrite":
+            hits.append(index.get(" ".join(tok.text[a:b].lower().split()), -1))
+        elif cat == "closing-as":
+            closing += 1
+    dashes = tok.text.count("—") + tok.text.count(" – ")
+    return MachineCounts(hits, closing, dashes, int(tok.is_word.sum()))
+
+
 def machine_features(tok: Tokens) -> np.ndarray:
     """[hits of each stock phrase per 100 words..., closing 'As ... continues' line, em dashes
     per 100 words, all marker hits per 100 words]. The last column lets a phrase
     rare or absent in training still count as a marker (it shares the pooled weight)."""
-    phrases = machine_phrases()
-    n_words = max(RATE_MIN_WORDS, int(tok.is_word.sum()))
-    k0 = len(phrases)
+    return machine_row(machine_counts(tok))
+
+
+def machine_row(c: MachineCounts) -> np.ndarray:
+    """``machine_features`` from the counts of a whole text (``machine_counts``, merged)."""
+    k0 = len(machine_phrases())
+    n_words = max(RATE_MIN_WORDS, c.n_words)
     row = np.zeros(k0 + len(MACHINE_EXTRA), np.float32)
-    index = {p: k for k, p in enumerate(phrases)}
-    for a, b, cat in tok.hits:
-        if cat == "machine-rewrite":
-            k = index.get(" ".join(tok.text[a:b].lower().split()))
-            if k is not None:
-                row[k] += 100.0 / n_words
-                row[k0 + 2] += 100.0 / n_words
-        elif cat == "closing-as":
-            row[k0] = 1.0
+    for k in c.hits:  # one float32 addition per hit, in text order
+        if k >= 0:
+            row[k] += 100.0 / n_words
             row[k0 + 2] += 100.0 / n_words
-    row[k0 + 1] = 100.0 * (tok.text.count("—") + tok.text.count(" – ")) / n_words
+    if c.closing:
+        row[k0] = 1.0
+        row[k0 + 2] += 100.0 / n_words
+    row[k0 + 1] = 100.0 * c.em_dashes / n_words
     return row
 
 

@@ -245,8 +245,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 
-def lexicon_hits(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, category) of every lexicon cue in ``text``, sorted by start."""
+def lexicon_hits(text: str, closing: bool = True) -> list[tuple[int, int, str]]:
+    """(start, end, category) of every lexicon cue in ``text``, sorted by start. ``closing``:
+    look for a closing "As ... continues" line (off for a piece that does not end the text)."""
     hits = [
         (m.start(), m.end(), _TERM_LABEL[" ".join(m.group(0).lower().split())])
         for m in _ALL_TERMS.finditer(text)
@@ -259,7 +260,7 @@ def lexicon_hits(text: str) -> list[tuple[int, int, str]]:
         # acronyms (NASA, NATO) are short and sit in mixed-case text: only long shouted runs
         if len(m.group(0)) >= 8 or " " in m.group(0):
             hits.append((m.start(), m.end(), "shouting"))
-    m = _CLOSING_AS.search(text.rstrip() + "\n")
+    m = _CLOSING_AS.search(text.rstrip() + "\n") if closing else None
     if m:
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
         hits.append((start, start + len(m.group(0).strip()), "closing-as"))

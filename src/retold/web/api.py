@@ -3,6 +3,7 @@ with a matching HTTP status; long work (ingest) returns 202 and a job to poll.""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,10 +20,10 @@ from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.web.app import ApiError, WebState
 from retold.web.inputs import article_from_parts, http_urls
+from retold.web.params import MAX_ID, MAX_LIST, ArticleId, Offset
 
 router = APIRouter(prefix="/api")
 _ID_RE = re.compile(r"^[0-9a-f]{16}$")
-MAX_LIST = 500
 
 
 def state_of(request: Request) -> WebState:
@@ -76,17 +77,26 @@ def read_pair(st: WebState, settings: Settings, source: dict, retelling: dict) -
     return src, ret
 
 
-async def run_compare(st: WebState, src: Any, ret: Any, judge: str | None) -> tuple[str, dict]:
-    """Audit (in the compare pool) and remember the result; returns its id and the dict."""
+async def run_compare(
+    st: WebState, src: Any, ret: Any, judge: str | None
+) -> tuple[str, bytes, bool]:
+    """Audit (in the compare pool) and remember the result: its id, the audit's JSON and
+    whether it was kept (a result over ``web_results_max_bytes`` is returned, not kept)."""
     from retold.judges.base import JUDGES
 
     name = judge or st.settings.judge
     if name not in JUDGES:  # a clear error before any work
         raise RetoldError(f"judge: unknown judge {name[:40]!r} (available: {', '.join(JUDGES)})")
-    data = await st.pool.audit(src, ret, name)
+    payload = await st.pool.audit(src, ret, name)
     result_id = secrets.token_hex(8)
-    st.remember(result_id, data)
-    return result_id, data
+    return result_id, payload, st.remember(result_id, payload)
+
+
+def _json_with_audit(fields: dict[str, Any], payload: bytes) -> Response:
+    """``{**fields, "audit": <payload>}`` without parsing the audit's JSON again."""
+    head = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1].encode()
+    sep = b"," if fields else b""
+    return Response(head + sep + b'"audit":' + payload + b"}", media_type="application/json")
 
 
 def _with_title(article: ArticleIn) -> dict[str, Any]:
@@ -101,28 +111,35 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.post("/compare")
-async def compare_api(body: CompareIn, request: Request) -> dict[str, Any]:
-    """Audit ``retelling`` against ``source`` (texts or URLs); the audit follows the JSON
-    contract (``schema/audit.schema.json``)."""
+@router.post("/compare", response_model=None)
+async def compare_api(body: CompareIn, request: Request) -> Response:
+    """Audit ``retelling`` against ``source`` (texts or URLs): ``{"id", "report_url",
+    "kept", "audit"}``; the audit follows the JSON contract (``schema/audit.schema.json``).
+    ``kept`` is false (and ``report_url`` null) when the result is larger than the
+    server's result cache (``web_results_max_bytes``)."""
     st = state_of(request)
     src, ret = await run_in_threadpool(
         read_pair, st, st.settings, _with_title(body.source), _with_title(body.retelling)
     )
-    result_id, data = await run_compare(st, src, ret, body.judge)
-    return {"id": result_id, "report_url": f"/results/{result_id}", "audit": data}
+    result_id, payload, kept = await run_compare(st, src, ret, body.judge)
+    report_url = f"/results/{result_id}" if kept else None
+    return _json_with_audit({"id": result_id, "report_url": report_url, "kept": kept}, payload)
 
 
-@router.get("/results/{result_id}")
-def result_api(result_id: str, request: Request) -> dict[str, Any]:
-    return {"id": result_id, "audit": get_result(state_of(request), result_id)}
+@router.get("/results/{result_id}", response_model=None)
+def result_api(result_id: str, request: Request) -> Response:
+    return _json_with_audit({"id": result_id}, get_result_json(state_of(request), result_id))
+
+
+def get_result_json(st: WebState, result_id: str) -> bytes:
+    payload = st.result(result_id) if _ID_RE.match(result_id) else None
+    if payload is None:
+        raise ApiError(404, f"no result {result_id[:40]!r} (results are kept in memory)")
+    return payload
 
 
 def get_result(st: WebState, result_id: str) -> dict[str, Any]:
-    data = st.result(result_id) if _ID_RE.match(result_id) else None
-    if data is None:
-        raise ApiError(404, f"no result {result_id[:40]!r} (results are kept in memory)")
-    return data
+    return json.loads(get_result_json(st, result_id))
 
 
 # --------------------------------------------------------------------------- style
@@ -248,7 +265,7 @@ def job_api(job_id: str, request: Request) -> dict[str, Any]:
 def articles_api(
     request: Request,
     limit: int = Query(20, ge=1, le=MAX_LIST),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     site: str | None = Query(None, max_length=500),
     q: str | None = Query(None, max_length=500, description="Title or text contains this."),
 ) -> dict[str, Any]:
@@ -260,7 +277,7 @@ def articles_api(
 
 
 @router.get("/articles/{article_id}")
-def article_api(article_id: int, request: Request) -> dict[str, Any]:
+def article_api(article_id: ArticleId, request: Request) -> dict[str, Any]:
     with state_of(request).store() as store:
         row = store.get(article_id)
     if row is None:
@@ -271,8 +288,8 @@ def article_api(article_id: int, request: Request) -> dict[str, Any]:
 @router.get("/audits")
 def audit_api(
     request: Request,
-    source_id: int = Query(...),
-    retelling_id: int = Query(...),
+    source_id: int = Query(..., ge=0, le=MAX_ID),
+    retelling_id: int = Query(..., ge=0, le=MAX_ID),
     judge: str = Query("heuristic", max_length=100),
 ) -> dict[str, Any]:
     with state_of(request).store() as store:

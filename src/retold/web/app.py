@@ -2,7 +2,8 @@
 
 Pages (Jinja2, autoescaped, strict CSP, no external assets) and a REST API under ``/api``
 (OpenAPI docs at ``/api/docs``) share one state object: settings, the article store location,
-the background job registry and a bounded in-memory cache of recent compare results.
+the background job registry and a cache of recent compare results (their JSON), bounded by
+count and by bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,7 +26,7 @@ from retold import __version__
 from retold.errors import InputError, RetoldError
 from retold.settings import Settings
 from retold.web.jobs import JobRegistry
-from retold.web.security import Guard
+from retold.web.security import Guard, parse_allowed_hosts
 from retold.web.workers import ComparePool
 
 STATIC = Path(__file__).parent / "static"
@@ -40,7 +41,9 @@ class WebState:
     allow_private: bool = False  # URLs may reach private addresses (serve --allow-private)
     files_root: Path | None = None  # server-side files the ingest API may read
     jobs: JobRegistry = field(init=False)
-    results: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    # result id -> the audit's JSON: bytes, so the budget counts what is really held
+    results: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    results_bytes: int = 0
     pool: ComparePool = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -49,13 +52,24 @@ class WebState:
         self.jobs = JobRegistry(st.web_job_workers, st.web_jobs_kept)
         self.pool = ComparePool(st)
 
-    def remember(self, result_id: str, data: dict[str, Any]) -> None:
+    def remember(self, result_id: str, payload: bytes) -> bool:
+        """Keep a result, dropping the oldest past ``web_results_kept`` results or
+        ``web_results_max_bytes`` bytes; False (not kept) when it alone is over the budget."""
+        budget = self.settings.web_results_max_bytes
+        if len(payload) > budget:
+            return False
         with self.lock:
-            self.results[result_id] = data
-            while len(self.results) > max(self.settings.web_results_kept, 1):
-                self.results.popitem(last=False)
+            self.results[result_id] = payload
+            self.results_bytes += len(payload)
+            while (
+                len(self.results) > max(self.settings.web_results_kept, 1)
+                or self.results_bytes > budget
+            ):
+                _, old = self.results.popitem(last=False)
+                self.results_bytes -= len(old)
+        return True
 
-    def result(self, result_id: str) -> dict[str, Any] | None:
+    def result(self, result_id: str) -> bytes | None:
         with self.lock:
             return self.results.get(result_id)
 
@@ -90,6 +104,7 @@ def create_app(
     from retold.web import api, families, pages
 
     settings = settings or Settings()
+    allowed_hosts = parse_allowed_hosts(settings.web_allowed_hosts)
     state = WebState(
         settings=settings,
         db=db,
@@ -100,9 +115,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
-        yield
-        state.jobs.shutdown()
-        state.pool.shutdown()
+        state.pool.start()
+        try:
+            yield
+        finally:
+            state.jobs.shutdown()
+            state.pool.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -112,6 +130,8 @@ def create_app(
         docs_url=None,  # /api/docs is our own page: Swagger UI would load from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # every page form post (any route, present or future) must carry the CSRF token
+        dependencies=[Depends(pages.require_form_token)],
     )
     app.state.retold = state
     app.include_router(api.router)
@@ -120,7 +140,11 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
     guarded = Guard(
-        app, max_body=settings.web_max_body_bytes, token=token, loopback_only=loopback_only
+        app,
+        max_body=settings.web_max_body_bytes,
+        token=token,
+        loopback_only=loopback_only,
+        allowed_hosts=allowed_hosts,
     )
     guarded.fastapi = app  # type: ignore[attr-defined]  # tests and `serve` reach the app
     guarded.state = state  # type: ignore[attr-defined]
@@ -136,7 +160,7 @@ def _error(request: Request, status: int, message: str) -> Any:
         return JSONResponse({"error": {"status": status, "message": message}}, status)
     from retold.web.pages import page
 
-    return page("error.html.j2", status=status, message=message)
+    return page(request, "error.html.j2", status=status, message=message)
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -15,6 +15,16 @@ from retold.families.summary import sites_line, time_span
 from retold.report.family import fidelity_plot
 from retold.web.api import accepted, state_of
 from retold.web.app import ApiError, WebState
+from retold.web.params import (
+    MAX_ID,
+    MAX_LIST,
+    PER_PAGE,
+    ArticleId,
+    FamilyId,
+    Offset,
+    PageNo,
+    form_id,
+)
 
 router = APIRouter()
 
@@ -108,7 +118,9 @@ def set_source(st: WebState, family_id: int, article_id: int) -> None:
 
 
 class SourceIn(BaseModel):
-    article: int = Field(..., description="Stored id of the member to make the source.")
+    article: int = Field(
+        ..., ge=0, le=MAX_ID, description="Stored id of the member to make the source."
+    )
 
 
 class AuditIn(BaseModel):
@@ -118,8 +130,8 @@ class AuditIn(BaseModel):
 @router.get("/api/families")
 def families_api(
     request: Request,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=MAX_LIST),
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Story families, largest first: id, source, members (id, path or url, site,
     membership confidence), time span and sites."""
@@ -128,7 +140,7 @@ def families_api(
 
 @router.get("/api/families/{family_id}")
 def family_api(
-    family_id: int, request: Request, judge: str | None = Query(None, max_length=40)
+    family_id: FamilyId, request: Request, judge: str | None = Query(None, max_length=40)
 ) -> dict[str, Any]:
     """One family with each member's audit summary (after an audit job)."""
     st = state_of(request)
@@ -142,7 +154,7 @@ def families_update_api(request: Request) -> JSONResponse:
 
 
 @router.post("/api/families/{family_id}/audit", status_code=202)
-def family_audit_api(family_id: int, body: AuditIn, request: Request) -> JSONResponse:
+def family_audit_api(family_id: FamilyId, body: AuditIn, request: Request) -> JSONResponse:
     """Audit every member against the family's source (a background job)."""
     st = state_of(request)
     family_view(st, family_id, st.settings.judge)  # 404 before queueing
@@ -150,7 +162,7 @@ def family_audit_api(family_id: int, body: AuditIn, request: Request) -> JSONRes
 
 
 @router.post("/api/families/{family_id}/source")
-def family_source_api(family_id: int, body: SourceIn, request: Request) -> dict[str, Any]:
+def family_source_api(family_id: FamilyId, body: SourceIn, request: Request) -> dict[str, Any]:
     """Override the family's source with one of its members."""
     st = state_of(request)
     set_source(st, family_id, body.article)
@@ -161,14 +173,12 @@ def family_source_api(family_id: int, body: SourceIn, request: Request) -> dict[
 
 
 @router.get("/families", response_class=HTMLResponse)
-def families_page(request: Request, page_no: int = 1) -> HTMLResponse:
+def families_page(request: Request, page_no: PageNo = 1) -> HTMLResponse:
     from retold.web.pages import page
 
-    per_page = 50
-    page_no = max(page_no, 1)
-    data = families_list(state_of(request), per_page, (page_no - 1) * per_page)
-    pages = max((data["total"] + per_page - 1) // per_page, 1)
-    return page("families.html.j2", data=data, page_no=page_no, pages=pages)
+    data = families_list(state_of(request), PER_PAGE, (page_no - 1) * PER_PAGE)
+    pages = max((data["total"] + PER_PAGE - 1) // PER_PAGE, 1)
+    return page(request, "families.html.j2", data=data, page_no=page_no, pages=pages)
 
 
 @router.post("/families/update")
@@ -178,12 +188,13 @@ def families_update_page(request: Request) -> Response:
 
 
 @router.get("/families/{family_id}", response_class=HTMLResponse)
-def family_page(family_id: int, request: Request) -> HTMLResponse:
+def family_page(family_id: FamilyId, request: Request) -> HTMLResponse:
     from retold.web.pages import page
 
     st = state_of(request)
     fam = family_view(st, family_id, st.settings.judge)
     return page(
+        request,
         "family.html.j2",
         fam=fam,
         plot=fidelity_plot(fam),
@@ -192,7 +203,7 @@ def family_page(family_id: int, request: Request) -> HTMLResponse:
 
 
 @router.post("/families/{family_id}/audit")
-def family_audit_page(family_id: int, request: Request) -> Response:
+def family_audit_page(family_id: FamilyId, request: Request) -> Response:
     st = state_of(request)
     family_view(st, family_id, st.settings.judge)
     job = start_audit(st, family_id, st.settings.judge)
@@ -200,17 +211,16 @@ def family_audit_page(family_id: int, request: Request) -> Response:
 
 
 @router.post("/families/{family_id}/source")
-async def family_source_page(family_id: int, request: Request) -> Response:
-    form = await request.form()
-    raw = form.get("article")
-    if not isinstance(raw, str) or not raw.isdigit():
-        raise ApiError(422, "article: a stored article id is needed")
-    set_source(state_of(request), family_id, int(raw))
+async def family_source_page(family_id: FamilyId, request: Request) -> Response:
+    from retold.web.pages import read_form
+
+    form = await read_form(request)
+    set_source(state_of(request), family_id, form_id(form.get("article"), "article"))
     return RedirectResponse(f"/families/{family_id}", status_code=303)
 
 
 @router.get("/families/{family_id}/audits/{article_id}", response_class=HTMLResponse)
-def member_audit_page(family_id: int, article_id: int, request: Request) -> HTMLResponse:
+def member_audit_page(family_id: FamilyId, article_id: ArticleId, request: Request) -> HTMLResponse:
     """The stored audit of one member against the family's source, as the full report."""
     from retold.report.html import render_html, script_csp
 
