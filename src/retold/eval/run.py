@@ -17,7 +17,17 @@ from retold.eval.data import find_data_dir
 from retold.eval.style import eval_clickbait, eval_ptc, eval_sheepdog
 from retold.settings import Settings
 
-SETS = ("demo", "frank", "qags", "llmfake", "families", "ptc", "sheepdog", "clickbait")
+SETS = (
+    "demo",
+    "realworld",
+    "frank",
+    "qags",
+    "llmfake",
+    "families",
+    "ptc",
+    "sheepdog",
+    "clickbait",
+)
 
 # Published / shipped baselines, as given in each set's README (../shared/data/<set>/README.md).
 BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
@@ -32,6 +42,7 @@ BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
     "qags": [],  # the set ships Pearson correlations only (QAGS 54.5 CNN/DM, 17.5 XSum)
     "llmfake": [],  # the README's numbers are source-free detection rates: not comparable
     "demo": [],
+    "realworld": [],
     # ptc/README.md (task overview paper, recalled there, not verified from the repo)
     "ptc": [("best SemEval-2020 T11 system (official test)", {"si_test_f1": 0.51, "tc": 0.62})],
     # sheepdog/README.md ships veracity-detection numbers only (a different task)
@@ -109,6 +120,13 @@ def run_eval(
             if missing:
                 con.print(f"[yellow]skipping {name}: {data / missing[0]} not found[/]")
                 continue
+            if name == "realworld":
+                from retold.eval.realworld import eval_realworld
+
+                results[name] = timed(
+                    eval_realworld, data, judge, settings, limit=limit, progress=progress
+                )
+                continue
             if name == "families":
                 from retold.eval.families import eval_families
 
@@ -134,6 +152,8 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     if any(k in results for k in ("frank", "qags", "llmfake")):
         _print_claim_table(results, console, judge)
     _print_style_table(results, console)
+    if results.get("realworld"):
+        print_realworld(results["realworld"], console)
     if results.get("families"):
         print_families(results["families"], console)
     if "demo" in results:
@@ -258,6 +278,28 @@ def _print_style_table(results: dict[str, Any], console: Console) -> None:
         for system, m in BASELINES["clickbait"]:
             table.add_row("", system, "accuracy", f"{m['accuracy']:.2f}", "", "")
     console.print(table)
+
+
+def print_realworld(r: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"real retellings ({r['n_retellings']} retellings, {r['n_sentences']} sentences)"
+    )
+    for col in ("sentence label", "precision", "recall", "gold", "predicted"):
+        table.add_column(col, justify="left" if col == "sentence label" else "right")
+    for label, m in r["labels"].items():
+        table.add_row(
+            label, f"{m['precision']:.2f}", f"{m['recall']:.2f}", str(m["n_gold"]), str(m["n_pred"])
+        )
+    console.print(table)
+    console.print(
+        f"realworld: false accusations {r['false_accusations_per_100_supported']} per 100 "
+        f"supported sentences ({r['false_accusations']}/{r['n_supported']}); "
+        f"quote false accusations {r['quote_false_accusations']} of {r['quotes_carried']} "
+        f"carried quotes (quote accuracy {r['quote_accuracy']:.2f}, "
+        f"{r['quotes_not_found']} not found); changes P {r['change_precision']:.2f} "
+        f"R {r['change_recall']:.2f} ({r['changes_found']} found, {r['changes_gold']} gold); "
+        f"beyond-excerpt sentences called {r['beyond_excerpt_predicted']}"
+    )
 
 
 def print_families(r: dict[str, Any], console: Console) -> None:
