@@ -19,7 +19,7 @@ from retold.model import AnalyzedArticle, Article, Audit  # noqa: E402
 from retold.settings import Settings  # noqa: E402
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 __all__ = [
     "SCHEMA_VERSION",

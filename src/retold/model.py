@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 QuantityKind = Literal["number", "percent", "money", "date", "year", "ordinal", "duration"]
 QuoteKind = Literal["direct", "indirect"]
-# judge_failed: the chosen judge could not answer (endpoint down, malformed answer)
-ClaimVerdict = Literal["supported", "unsupported", "contradicted", "judge_failed"]
+# judge_failed: the chosen judge could not answer (endpoint down, malformed answer);
+# boilerplate: page furniture (credits, bylines, share text), set aside and not judged
+ClaimVerdict = Literal["supported", "unsupported", "contradicted", "judge_failed", "boilerplate"]
 QuoteVerdict = Literal["verbatim", "altered", "indirect", "misattributed", "unsourced"]
 
 

@@ -39,6 +39,11 @@ class Settings:
     support_threshold: float = 0.50  # support probability at/above which a claim is supported
     contradiction_min_align: float = 0.45  # a conflict only counts against a well-aligned sentence
     novel_content_ratio: float = 0.34  # share of a claim's content words new to the whole source
+    # headings (a short line of its own, no final stop) are summaries: one with at most
+    # heading_max_words words whose names and this share of content words are in the source
+    # is supported; a subhead with no name and fewer is boilerplate (retold.audit.headings)
+    heading_max_words: int = 14
+    heading_min_share: float = 0.5
 
     # --- quotes
     quote_verbatim_min: float = 0.97  # normalised word similarity for "verbatim"

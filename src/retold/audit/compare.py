@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from retold.analyze.article import analyze_many
 from retold.audit.align import align
+from retold.audit.boilerplate import boilerplate_reason
 from retold.audit.changes import diff_all
+from retold.audit.headings import heading_verdict, is_heading
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
 from retold.errors import InputError
@@ -20,6 +22,7 @@ from retold.model import (
     ClaimFinding,
     Evidence,
     QuoteFinding,
+    Sentence,
 )
 from retold.settings import Settings
 from retold.style.analyse import compare_style
@@ -106,6 +109,7 @@ def compare(
         verdict, conf, reasons = _apply_quote_verdicts(
             s.start, s.end, starting[i], verdict, conf, reasons
         )
+        verdict, conf, reasons = _furniture_or_heading(src, ret, s, verdict, conf, reasons, st)
         scores = dict(al.top[i])
         evidence = [
             Evidence(
@@ -198,6 +202,29 @@ def _quotes_starting_in(
         if k >= 0 and q.start < doc.sentences[k].end:
             out[k].append(q)
     return out
+
+
+def _furniture_or_heading(
+    src: AnalyzedArticle,
+    ret: AnalyzedArticle,
+    s: Sentence,
+    verdict: str,
+    conf: float,
+    reasons: list[str],
+    st: Settings,
+) -> tuple[str, float, list[str]]:
+    """Page furniture is set aside (``boilerplate``); a heading is read as a summary."""
+    why = boilerplate_reason(s.text)
+    if why:
+        return "boilerplate", 0.9, [f"page furniture, not a claim: {why}"]
+    if verdict == "contradicted" or not is_heading(ret, s, st):
+        return verdict, conf, reasons
+    found = heading_verdict(src, ret, s, st)
+    if found is None or (found[0] == "supported" and verdict == "supported"):
+        return verdict, conf, reasons
+    if found[0] == "boilerplate":
+        return "boilerplate", 0.6, [f"not a claim: {found[1]}"]
+    return "supported", 0.6, [found[1]]
 
 
 def _apply_quote_verdicts(

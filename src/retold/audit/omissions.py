@@ -12,6 +12,7 @@ import numpy as np
 
 from retold.analyze.words import HEDGE_RE, caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
+from retold.audit.boilerplate import boilerplate_reason
 from retold.model import AnalyzedArticle, Entity, Evidence, Omission
 from retold.settings import Settings
 
@@ -100,6 +101,8 @@ def find_omissions(
     out: list[Omission] = []
     for s in source.sentences:
         j = s.index
+        if boilerplate_reason(s.text):
+            continue  # a credit or byline left out is not a lost fact
         early = 0.05 * (1 - j / max(1, n_src))  # early sentences carry the main facts
         i = _retold_by(j, al, settings)
         best = float(al.scores[:, j].max()) if al.scores.size else 0.0

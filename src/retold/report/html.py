@@ -24,9 +24,9 @@ from retold.report.fmt import num, pct, signed
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-CLAIM_ORDER = ("contradicted", "unsupported", "supported")
+CLAIM_ORDER = ("contradicted", "unsupported", "supported", "boilerplate")
 QUOTE_ORDER = ("unsourced", "misattributed", "altered", "indirect", "verbatim")
-_CLAIM_RANK = {"supported": 0, "unsupported": 1, "contradicted": 2}
+_CLAIM_RANK = {"boilerplate": 0, "supported": 0, "unsupported": 1, "contradicted": 2}
 _QUOTE_RANK = {v: len(QUOTE_ORDER) - i for i, v in enumerate(QUOTE_ORDER)}
 # an omission covering at least this share of a source sentence marks the whole sentence
 _OMITTED_SENTENCE_SHARE = 0.5

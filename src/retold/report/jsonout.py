@@ -15,7 +15,7 @@ from typing import Any
 from retold import SCHEMA_VERSION, __version__
 from retold.model import AnalyzedArticle, Audit
 
-CLAIM_VERDICTS = ("supported", "unsupported", "contradicted", "judge_failed")
+CLAIM_VERDICTS = ("supported", "unsupported", "contradicted", "judge_failed", "boilerplate")
 QUOTE_VERDICTS = ("verbatim", "altered", "indirect", "misattributed", "unsourced")
 
 
@@ -37,7 +37,8 @@ def summary(audit: Audit) -> dict[str, Any]:
     quotes = {v: 0 for v in QUOTE_VERDICTS}
     for q in audit.quotes:
         quotes[q.verdict] += 1
-    n = max(1, len(audit.claims))
+    # page furniture is not a claim: it neither helps nor hurts fidelity
+    n = max(1, len(audit.claims) - claims["boilerplate"])
     # fidelity: supported share of claims, with fabricated/misattributed quotes weighing extra
     bad_quotes = quotes["unsourced"] + quotes["misattributed"] + 0.5 * quotes["altered"]
     fidelity = max(0.0, (claims["supported"] - bad_quotes) / n)

@@ -17,7 +17,12 @@ from rich.text import Text
 
 from retold.report.fmt import num, pct
 
-CLAIM_STYLES = {"supported": "green", "unsupported": "yellow", "contradicted": "bold red"}
+CLAIM_STYLES = {
+    "supported": "green",
+    "unsupported": "yellow",
+    "contradicted": "bold red",
+    "boilerplate": "dim",
+}
 QUOTE_STYLES = {
     "verbatim": "green",
     "altered": "dark_orange",
@@ -25,7 +30,7 @@ QUOTE_STYLES = {
     "misattributed": "magenta",
     "unsourced": "bold red",
 }
-CLAIM_ORDER = ("contradicted", "unsupported", "supported")
+CLAIM_ORDER = ("contradicted", "unsupported", "supported", "boilerplate")
 QUOTE_ORDER = ("unsourced", "misattributed", "altered", "indirect", "verbatim")
 _CLAIM_RANK = {v: i for i, v in enumerate(CLAIM_ORDER)}
 _QUOTE_RANK = {v: i for i, v in enumerate(QUOTE_ORDER)}
