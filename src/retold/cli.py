@@ -108,7 +108,10 @@ def demo(
 @app.command("eval")
 def eval_cmd(
     sets: list[str] = typer.Option(
-        None, "--set", help="demo, realworld, frank, qags, llmfake, families, ptc, sheepdog, clickbait (repeatable)."
+        None,
+        "--set",
+        help="demo, realworld, frank, qags, llmfake, families, ptc, sheepdog, clickbait "
+        "(repeatable).",
     ),
     json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON here."),
     judge: str | None = typer.Option(None, "--judge", help="Claim-support judge."),

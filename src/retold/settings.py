@@ -45,6 +45,13 @@ class Settings:
     heading_max_words: int = 14
     heading_min_share: float = 0.5
 
+    # --- changes (retold.audit.changes): a value or name pairs with a source one only in the
+    # same frame: the same unit, or shared words among change_context_words either side
+    change_context_words: int = 4
+    # a name keeping at least this share of its words, the rest swapped, is a renamed one
+    # ("Chevy Chase Community Center" -> "Chevrolet Chase Community Center")
+    change_renamed_min_overlap: float = 0.5
+
     # --- quotes
     quote_verbatim_min: float = 0.97  # normalised word similarity for "verbatim"
     quote_altered_min: float = 0.60  # word containment for "altered" / "misattributed"

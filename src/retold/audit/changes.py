@@ -4,6 +4,7 @@ changed number is found one way only."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from retold.analyze.numbers import describe, same_value
 from retold.analyze.roles import person_key, person_roles, roles_of, same_role
 from retold.analyze.words import content_words, stem
 from retold.audit.align import Alignment
+from retold.audit.headings import is_heading
+from retold.audit.names import renamed, same_name
 from retold.model import AnalyzedArticle, Change, Entity, Evidence, Quantity, Span
 from retold.settings import Settings
 
@@ -68,6 +71,8 @@ class _Index:
     retelling_quants: dict[int, list[tuple[int, Quantity]]]
     source_ents: dict[int, list[tuple[int, Entity]]]
     retelling_ents: dict[int, list[tuple[int, Entity]]]
+    source_persons: list[str] = field(default_factory=list)
+    source_names: list[Entity] = field(default_factory=list)
 
 
 def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
@@ -84,6 +89,8 @@ def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
         _by_sentence(retelling.quantities),
         _by_sentence([e for e in source.entities if e.label in NAME_LABELS]),
         _by_sentence([e for e in retelling.entities if e.label in NAME_LABELS]),
+        [e.text for e in source.entities if e.label == "PERSON"],
+        [e for e in source.entities if e.label in NAME_LABELS],
     )
 
 
@@ -92,7 +99,14 @@ def _role_changes(i: int, idx: _Index) -> list[Change]:
     out = []
     for e, role in idx.retelling_roles.get(i, ()):
         known = idx.source_roles.get(person_key(e))
-        if not known or any(same_role(role.text, k.text) for k in known):
+        if not known:
+            # the source names the person, and nowhere gives this title
+            if any(same_name(e.text, p) for p in idx.source_persons) and (
+                role.text.lower() not in idx.source_lower
+            ):
+                out.append(_added_role(e, role))
+            continue
+        if any(same_role(role.text, k.text) for k in known):
             continue
         src = known[0]
         out.append(
@@ -109,6 +123,83 @@ def _role_changes(i: int, idx: _Index) -> list[Change]:
             )
         )
     return out
+
+
+NO_ROLE = "(no role given)"
+
+
+def is_addition(c: Change) -> bool:
+    """A change that adds what the source does not say (a job title) rather than alter it."""
+    return c.source_text.endswith(NO_ROLE)
+
+
+def _added_role(e: Entity, role: Span) -> Change:
+    """A job title the source never gives the person: the retelling's own claim."""
+    return Change(
+        kind="role",
+        source_text=f"{e.text} {NO_ROLE}",
+        retelling_text=f"{role.text} {e.text}",
+        confidence=0.6,
+        evidence=[Evidence(role.text, role.start, role.end, "retelling")],
+        note=f"{e.text}: title added ({role.text})",
+    )
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)*")
+_NUMBERISH = re.compile(r"^[0-9][0-9.,]*$")
+
+
+def _context(text: str, start: int, end: int, width: int) -> tuple[str, str, set[str]]:
+    """The word before, the word after, and the content words around ``text[start:end]``."""
+    before = [w.lower() for w in _TOKEN.findall(text[max(0, start - 80) : start])]
+    after = [w.lower() for w in _TOKEN.findall(text[end : end + 80])]
+    around = before[-width:] + after[:width]
+    words = {stem(w) for w in around if len(w) > 2 and not _NUMBERISH.match(w)}
+    return (before[-1] if before else ""), (after[0] if after else ""), words
+
+
+def context_match(
+    src_text: str,
+    s: Quantity | Entity,
+    ret_text: str,
+    r: Quantity | Entity,
+    width: int,
+    adjacent: bool = True,
+) -> int:
+    """How much two mentions share their surroundings: the same word right before or after
+    counts 2 each, a shared content word nearby 1 each. A changed value keeps its frame
+    ("a 1 in 48,000 chance" / "one in 63,000"); an unrelated number does not."""
+    pb, pa, pw = _context(src_text, s.start, s.end, width)
+    rb, ra, rw = _context(ret_text, r.start, r.end, width)
+    score = 2 * (bool(pb) and pb == rb) + 2 * (bool(pa) and pa == ra) if adjacent else 0
+    return score + len(pw & rw)
+
+
+def _dated(q: Quantity) -> bool:
+    # "on Sept. 16" / "on Aug. 26": a shared preposition does not make the same event
+    return q.kind in ("date", "year")
+
+
+_LISTED = re.compile(r"^\s*(?:,|and\b|or\b|&)", re.IGNORECASE)
+_LISTED_BEFORE = re.compile(r"(?:,|\band|\bor|&)\s*$", re.IGNORECASE)
+# an outlet credited for the story ("reports UNN", "Caliber.Az reports", "according to AP")
+_CREDIT_BEFORE = re.compile(r"(?:reports?|reported by|according to|via|told)\s*$", re.IGNORECASE)
+_CREDIT_AFTER = re.compile(r"^\s*(?:reports?|reported|said in a report)\b", re.IGNORECASE)
+
+
+def in_list(text: str, e: Entity) -> bool:
+    """One item of an enumeration ("Germany, France and Italy")."""
+    return bool(
+        _LISTED.match(text[e.end : e.end + 6])
+        or _LISTED_BEFORE.search(text[max(0, e.start - 6) : e.start])
+    )
+
+
+def is_credit(text: str, e: Entity) -> bool:
+    return bool(
+        _CREDIT_BEFORE.search(text[max(0, e.start - 20) : e.start])
+        or _CREDIT_AFTER.match(text[e.end : e.end + 20])
+    )
 
 
 def diff_sentence(
@@ -134,26 +225,40 @@ def diff_sentence(
     for q in r_quants:
         if any(same_value(q, s) for s in source.quantities):
             continue
+        # a value pairs with a source value only in the same frame: the same unit, or
+        # the same words around it (a list of figures is not a substitution)
+        w = settings.change_context_words
         rivals = [
             (k, s)
             for k, s in enumerate(c_quants)
             if k not in used
             and _units_compatible(q, s)
             and not any(same_value(s, r) for r in r_quants)
+            and (
+                (q.unit and q.unit == s.unit)
+                or context_match(source.text, s, retelling.text, q, w, not _dated(q)) >= 2
+            )
         ]
         if not rivals and q.kind in ("date", "money", "percent") and q.unit != "weekday":
             # the source's only date (or amount) of this kind is the one that changed
             only = [s for s in source.quantities if _units_compatible(q, s)]
-            if len(only) == 1 and not any(same_value(only[0], r) for r in r_quants):
+            if (
+                len(only) == 1
+                and not any(same_value(only[0], r) for r in r_quants)
+                and context_match(source.text, only[0], retelling.text, q, w, not _dated(q)) >= 2
+            ):
                 c_quants.append(only[0])
                 rivals = [(len(c_quants) - 1, only[0])]
         if rivals:
-            k, s = min(
+            k, s = max(
                 rivals,
-                key=lambda ks: abs(
-                    ks[1].start
-                    - source.sentences[ks[1].sentence].start
-                    - (q.start - retelling.sentences[i].start)
+                key=lambda ks: (
+                    context_match(source.text, ks[1], retelling.text, q, w),
+                    -abs(
+                        ks[1].start
+                        - source.sentences[ks[1].sentence].start
+                        - (q.start - retelling.sentences[i].start)
+                    ),
                 ),
             )
             used.add(k)
@@ -178,13 +283,38 @@ def diff_sentence(
     out.changes.extend(_role_changes(i, idx))
     r_ents = _in_sentences(idx.retelling_ents, [i])
     c_ents = _in_sentences(idx.source_ents, close)
+    heading = is_heading(retelling, retelling.sentences[i], settings)
+    rtext = retelling.text
     for e in r_ents:
-        if entity_key(e) in idx.source_keys or e.text.lower() in idx.source_lower:
+        if e.text.lower() in idx.source_lower or any(
+            same_name(e.text, s.text) for s in idx.source_names
+        ):
             continue
-        rivals = [
-            s for s in c_ents if s.label == e.label and entity_key(s) not in idx.retelling_keys
+        # a name with some words swapped ("Chevy Chase" / "Chevrolet Chase"): renamed
+        ren = [
+            s
+            for s in idx.source_names
+            if renamed(s.text, e.text, settings.change_renamed_min_overlap)
+            and not any(same_name(s.text, r.text) for r in r_ents)
         ]
-        if rivals and e.label in {"PERSON", "GPE", "LOC", "ORG"}:
+        if entity_key(e) in idx.source_keys and not ren:
+            continue
+        rivals = ren or [
+            s
+            for s in c_ents
+            if s.label == e.label
+            and entity_key(s) not in idx.retelling_keys
+            and not any(same_name(s.text, r.text) for r in r_ents)
+            # the same role in aligned sentences: not a list item, an outlet credit or a
+            # title-case headline phrase, and the same words around it
+            and not heading
+            and not in_list(rtext, e)
+            and not in_list(source.text, s)
+            and not is_credit(rtext, e)
+            and not is_credit(source.text, s)
+            and context_match(source.text, s, rtext, e, settings.change_context_words) >= 2
+        ]
+        if rivals and e.label in {"PERSON", "GPE", "LOC", "ORG", "FAC"}:
             s = rivals[0]
             out.changes.append(
                 Change(

@@ -13,7 +13,7 @@ import numpy as np
 from retold.analyze.embed import token_vectors
 from retold.analyze.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
 from retold.audit.align import Alignment
-from retold.audit.changes import SentenceDiff
+from retold.audit.changes import SentenceDiff, is_addition
 from retold.model import AnalyzedArticle, Entity, Quantity, Quote
 from retold.settings import Settings
 from retold.style.lexicon import STYLE_WORDS
@@ -167,6 +167,7 @@ def claim_signals(
         contradictions=[
             f"{c.kind} changed: source says '{c.source_text}', retelling says '{c.retelling_text}'"
             for c in diff.changes
+            if not is_addition(c)  # a title the source never gives is new, not in conflict
         ],
         novel_names=list(diff.novel_names),
         novel_numbers=list(diff.novel_numbers),

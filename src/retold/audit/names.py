@@ -1,0 +1,61 @@
+"""Name comparison as a reader does it: accents, case, hyphens, possessives and common
+transliterations do not make another name, and a surname alone is the same person as the
+full name ("Bond" / "John Bond"). A name that keeps some words and swaps others ("Chevy Chase
+Community Center" / "Chevrolet Chase Community Center") is a renamed one."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# letters that NFKD does not take apart, and common variant spellings of transliteration
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+_TRANSLIT = (("kh", "h"), ("ph", "f"), ("ou", "u"), ("yi", "i"), ("iy", "i"), ("y", "i"))
+# titles and function words are not part of what makes a name
+_TITLES = frozenset(
+    "mr mrs ms dr prof sir dame lord lady st the rev gen col lt sgt capt jr sr "
+    "of and for at in on de".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, without diacritics, hyphens or possessive endings, spaces collapsed."""
+    t = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    t = re.sub(r"['’]s\b", "", t)
+    t = re.sub(r"[-‐‑–—_.'’]", " ", t)
+    return " ".join(re.findall(r"[a-z0-9]+", t))
+
+
+def name_words(text: str) -> list[str]:
+    return [w for w in fold(text).split() if w not in _TITLES]
+
+
+def _translit(word: str) -> str:
+    for a, b in _TRANSLIT:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1", r"\1", word)  # doubled letters: "Mohammed" / "Mohamed"
+
+
+def same_name(a: str, b: str) -> bool:
+    """The same name, or one a part of the other (a surname for the full name)."""
+    wa = [_translit(w) for w in name_words(a)]
+    wb = [_translit(w) for w in name_words(b)]
+    if not wa or not wb:
+        return False
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return all(w in long_ for w in short)
+
+
+def renamed(a: str, b: str, min_overlap: float) -> bool:
+    """``b`` is ``a`` with some words swapped: not the same name, yet at least
+    ``min_overlap`` of the longer one's words are shared."""
+    if same_name(a, b):
+        return False
+    wa = {_translit(w) for w in name_words(a)}
+    wb = {_translit(w) for w in name_words(b)}
+    if not wa or not wb or len(wa) < 2 or len(wb) < 2:
+        return False
+    return len(wa & wb) / max(len(wa), len(wb)) >= min_overlap
