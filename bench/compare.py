@@ -45,12 +45,12 @@ def _peak_rss_mb() -> float:
 
 def pairs_bench(pairs: int, words: int) -> dict:
     t0 = time.perf_counter()
-    from retold.analyze.article import analyze, clear_cache
-    from retold.analyze.embed import get_encoder
-    from retold.analyze.nlp import get_nlp
+    from retold.analysis.article import analyze, clear_cache
+    from retold.analysis.embed import get_encoder
+    from retold.analysis.nlp import get_nlp
     from retold.audit.compare import compare
-    from retold.model import Article
     from retold.settings import Settings
+    from retold.types import Article
 
     st = Settings()
     get_nlp(st.spacy_model)
@@ -114,11 +114,11 @@ def big_retelling(megabytes: float, shape: str) -> str:
 def _child(megabytes: float, shape: str) -> None:
     """One size run (in its own process): read the retelling as a file is read, compare,
     and write the audit as JSON."""
-    from retold.analyze.embed import get_encoder
-    from retold.analyze.nlp import get_nlp
+    from retold.analysis.embed import get_encoder
+    from retold.analysis.nlp import get_nlp
     from retold.audit.compare import compare
     from retold.errors import RetoldError
-    from retold.ingest.files import read_text_input
+    from retold.inputs.files import read_text_input
     from retold.report.jsonout import audit_to_dict
     from retold.settings import Settings
 

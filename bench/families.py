@@ -1,7 +1,7 @@
 """Benchmark `retold families` over a SQLite store: articles/s per stage, peak RSS, index
 size, and an incremental run. Prints one JSON object.
 
-The corpus is synthetic (``retold.families.synth``: invented stories, rewrites made with
+The corpus is synthetic (``retold.training.synth_families``: invented stories, rewrites made with
 the project's perturbations, same-topic noise, boilerplate). Each size runs in its own
 subprocess so its peak RSS (``ru_maxrss``) is its own; several sizes show how time and
 memory grow (per-article cost should stay flat: no all-pairs step). Goal from issue 6:
@@ -33,10 +33,10 @@ def run_one(
     stop_after_signature: bool = False,
     incremental_share: float = 0.01,
 ) -> dict:
-    from retold.families.run import ann_path_for, load_from_store, sign_new, update_store
-    from retold.families.synth import family_of_url, generate
+    from retold.family.run import ann_path_for, load_from_store, sign_new, update_store
     from retold.settings import Settings
     from retold.store.sqlite import Store
+    from retold.training.synth_families import family_of_url, generate
 
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:

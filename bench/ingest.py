@@ -92,10 +92,10 @@ def _make_input(kind: str, n: int, folder: Path) -> Path:
 def _run_case(kind: str, n: int, folder: Path, db: str | None = None) -> dict:
     """In a child process: ingest one generated input into a fresh database."""
     src = _make_input(kind, n, folder)
-    from retold.ingest.run import ingest
+    from retold.inputs.run import ingest
 
     if kind == "html":  # trafilatura's first call imports and warms up lxml etc.
-        from retold.ingest.files import read_article
+        from retold.inputs.files import read_article
 
         read_article(next(src.iterdir()))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

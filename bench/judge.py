@@ -25,11 +25,11 @@ def main() -> None:
     ap.add_argument("--judges", default="heuristic,learned")
     args = ap.parse_args()
 
-    from retold.analyze.article import analyze
+    from retold.analysis.article import analyze
     from retold.audit.align import align
     from retold.audit.changes import diff_all
     from retold.demo.gold import corpus_dir, load_gold
-    from retold.ingest.files import read_article
+    from retold.inputs.files import read_article
     from retold.judges import get_judge
     from retold.settings import Settings
 

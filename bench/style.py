@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    from retold.style import analyse
+    from retold.style import analyze_style
     from retold.style.features import _VEC_CACHE, word_vectors
     from retold.style.model import load_model
 
@@ -52,14 +52,14 @@ def main() -> None:
     load_s = time.perf_counter() - t0
 
     docs = _articles(args.articles)
-    analyse(docs[0][1])  # warm-up
+    analyze_style(docs[0][1])  # warm-up
     lat: list[float] = []
     t_all = time.perf_counter()
     for _ in range(args.passes):
         _VEC_CACHE.clear()
         for _name, text in docs:
             t = time.perf_counter()
-            analyse(text)
+            analyze_style(text)
             lat.append((time.perf_counter() - t) * 1000)
     wall = time.perf_counter() - t_all
     lat.sort()

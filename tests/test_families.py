@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retold.families import families, load_from_store, update_store
-from retold.families.audit import only_here
-from retold.families.signature import Signature
-from retold.families.synth import BOILERPLATE, generate
-from retold.model import Article
+from retold.family import families, load_from_store, update_store
+from retold.family.audit import only_here
+from retold.family.signature import Signature
 from retold.settings import Settings
 from retold.store.base import SourceArticle
 from retold.store.sqlite import SCHEMA_VERSION, Store
+from retold.training.synth_families import BOILERPLATE, generate
+from retold.types import Article
 from tests.conftest import run_cli
 
 RETELLINGS = ("faithful", "contentfarm", "numbers", "misattributed", "dropped_caveats")
@@ -316,7 +316,7 @@ def test_gold_originals_merge_cuts_of_one_page_but_not_page_furniture() -> None:
 def test_source_accuracy_counts_any_copy_of_the_original_and_skips_failed_scrapes() -> None:
     from retold.eval.families import source_accuracy
     from retold.eval.families_data import Item
-    from retold.families.run import FamiliesResult, Family, Member
+    from retold.family.run import FamiliesResult, Family, Member
 
     story = " ".join(f"word{k}" for k in range(40))
     items = [
@@ -348,15 +348,15 @@ def test_library_call(corpus: Path) -> None:
 
     result = retold.families(_demo(corpus, ("source", "faithful")))
     assert result.families[0].size == 2
-    assert retold.families.families is families
+    assert retold.family.families is families
 
 
 def test_huge_near_copy_bucket_is_capped() -> None:
     """A wire story copied 80 times: each copy verifies at most the closest copies."""
     import numpy as np
 
-    from retold.families.candidates import CandidateIndex
-    from retold.families.signature import signatures
+    from retold.family.candidates import CandidateIndex
+    from retold.family.signature import signatures
 
     st = Settings()
     text = " ".join(f"Minister Alda Vrenn said {n} new depots open in Korsa." for n in range(12))
@@ -376,7 +376,7 @@ def test_huge_near_copy_bucket_is_capped() -> None:
 def test_band_index_matches_brute_force_banding() -> None:
     import numpy as np
 
-    from retold.families.lsh import BandIndex
+    from retold.family.lsh import BandIndex
 
     rng = np.random.default_rng(1)
     base = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint64)
@@ -398,8 +398,8 @@ def test_band_index_matches_brute_force_banding() -> None:
 
 
 def test_machine_rewrite_cues_point_away_from_the_source() -> None:
-    from retold.families.signature import pack, signatures, unpack
-    from retold.families.source import direction_scores
+    from retold.family.signature import pack, signatures, unpack
+    from retold.family.source import direction_scores
 
     source = (
         "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
@@ -423,8 +423,8 @@ def test_machine_rewrite_cues_point_away_from_the_source() -> None:
 def test_a_sensational_retelling_is_not_picked_as_the_source() -> None:
     """A tabloid restyling that adds outrage (and some content of its own) to the same facts:
     the learned sensationalism score tells which is the retelling."""
-    from retold.families.signature import pack, signatures, unpack
-    from retold.families.source import direction_scores
+    from retold.family.signature import pack, signatures, unpack
+    from retold.family.source import direction_scores
 
     source = (
         "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
@@ -454,8 +454,8 @@ def test_a_sensational_retelling_is_not_picked_as_the_source() -> None:
 
 
 def test_a_copy_of_the_source_is_no_rival_for_the_margin() -> None:
-    from retold.families.signature import signatures
-    from retold.families.source import pick_source
+    from retold.family.signature import signatures
+    from retold.family.source import pick_source
 
     source = (
         "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge for "
@@ -511,7 +511,7 @@ def _sig(words: list[int], anchors: list[int]) -> Signature:
 
 
 def test_rare_shared_words_weigh_more_than_common_ones() -> None:
-    from retold.families.verify import FEATURES, DocFreq, features
+    from retold.family.verify import FEATURES, DocFreq, features
 
     common = list(range(1, 11))  # words every article of the corpus uses
     corpus = [_sig(common + [1000 + i, 2000 + i], [5000 + i]) for i in range(300)]
@@ -531,7 +531,7 @@ def test_rare_shared_words_weigh_more_than_common_ones() -> None:
 
 
 def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
-    from retold.families.cluster import Link, cluster
+    from retold.family.cluster import Link, cluster
 
     # 10 possible links per article: one of 6 is under the 0.2 share a merge needs
     st = Settings(families_ann_k=10, families_min_link_share=0.2)
@@ -551,7 +551,7 @@ def test_one_article_joins_on_a_sure_link_but_two_groups_need_several() -> None:
 
 
 def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times() -> None:
-    from retold.families.cluster import Link, cluster
+    from retold.family.cluster import Link, cluster
 
     st = Settings(families_weak_join=3)
     family = [Link(a, b, 0.99) for a in range(6) for b in range(a + 1, 6)]
@@ -576,7 +576,7 @@ def test_lone_heavy_rewrite_joins_the_one_group_it_weakly_matches_several_times(
 
 
 def test_a_member_placed_on_maybes_says_so_and_scores_below_sure_members() -> None:
-    from retold.families.cluster import confidences
+    from retold.family.cluster import confidences
 
     links = {(a, b): 0.99 for a in range(6) for b in range(a + 1, 6)}
     weak = {(m, 6): 0.4 for m in (0, 1, 2)}
@@ -588,8 +588,8 @@ def test_a_member_placed_on_maybes_says_so_and_scores_below_sure_members() -> No
 
 
 def test_copies_glued_differently_are_no_rivals_for_the_margin() -> None:
-    from retold.families.signature import signatures
-    from retold.families.source import is_copy
+    from retold.family.signature import signatures
+    from retold.family.source import is_copy
 
     sents = [
         "The council in Harwick voted 7 to 2 on Monday to close the Elm Street bridge.",
@@ -650,8 +650,8 @@ the delay, pointing to the drought that dried out reservoirs across the valley l
 
 
 def test_rewrite_without_names_is_proposed_by_rare_words_and_same_topic_stays_apart() -> None:
-    from retold.families.candidates import CandidateIndex, propose
-    from retold.families.signature import signatures
+    from retold.family.candidates import CandidateIndex, propose
+    from retold.family.signature import signatures
 
     texts = [DESAL_SOURCE, DESAL_REWRITE, DESAL_OTHER]
     # no ANN neighbours and no shared word runs: only a rare word ("desalination", "brine")
@@ -675,7 +675,7 @@ def test_rewrite_without_names_is_proposed_by_rare_words_and_same_topic_stays_ap
 
 
 def test_document_vectors_tell_the_story_from_its_lead_not_the_topic(corpus: Path) -> None:
-    from retold.analyze.embed import doc_vectors
+    from retold.analysis.embed import doc_vectors
 
     source, faithful = (a.text for a in _demo(corpus, ("source", "faithful")))
     v = doc_vectors([source, faithful, SAME_TOPIC_OTHER_STORY])
@@ -695,7 +695,7 @@ def test_document_vectors_tell_the_story_from_its_lead_not_the_topic(corpus: Pat
 def test_a_user_onnx_document_model_loads_and_bad_files_are_named(tmp_path: Path) -> None:
     import shutil
 
-    from retold.analyze.embed import doc_vectors, packaged_doc_model
+    from retold.analysis.embed import doc_vectors, packaged_doc_model
     from retold.errors import RetoldError
 
     model, tokenizer = packaged_doc_model()
@@ -761,8 +761,8 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     with it (a user's choice stays)."""
     import sqlite3
 
-    from retold.families.machine_text import machine_logits
-    from retold.families.run import machine_text_to_fill
+    from retold.family.machine_text import machine_logits
+    from retold.family.run import machine_text_to_fill
 
     db = tmp_path / "r.db"
     names = ("source", "faithful", "contentfarm", "numbers")
@@ -819,10 +819,10 @@ def test_signatures_of_another_document_model_are_refused_until_resigned(
     them (the families stay, the ANN index is rebuilt)."""
     import shutil
 
-    from retold.analyze.embed import packaged_doc_model
+    from retold.analysis.embed import packaged_doc_model
     from retold.errors import RetoldError
-    from retold.families.run import ann_path_for
-    from retold.families.signature import doc_model_tag
+    from retold.family.run import ann_path_for
+    from retold.family.signature import doc_model_tag
 
     db = tmp_path / "r.db"
     _ingest(db, _demo(corpus, ("source", "faithful", "numbers")))

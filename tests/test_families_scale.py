@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retold.families.candidates import CandidateIndex
-from retold.families.lsh import BandIndex
-from retold.families.signature import Signature
-from retold.families.verify import features, verify
+from retold.family.candidates import CandidateIndex
+from retold.family.lsh import BandIndex
+from retold.family.signature import Signature
+from retold.family.verify import features, verify
 from retold.settings import Settings
 
 
@@ -91,8 +91,8 @@ def _sig(rng: np.random.Generator, words: int, anchors: int, quotes: int) -> Sig
 
 
 def test_verify_in_batches_equals_the_pairwise_features(monkeypatch) -> None:
-    from retold.families import verify as verify_mod
-    from retold.families.verify import DocFreq
+    from retold.family import verify as verify_mod
+    from retold.family.verify import DocFreq
 
     monkeypatch.setattr(verify_mod, "_BATCH", 50)  # several batches, weights per batch
     rng = np.random.default_rng(9)
@@ -108,7 +108,7 @@ def test_verify_in_batches_equals_the_pairwise_features(monkeypatch) -> None:
 
 
 def test_link_strengths_make_the_decisions_of_verify() -> None:
-    from retold.families.verify import links_and_probabilities
+    from retold.family.verify import links_and_probabilities
 
     rng = np.random.default_rng(11)
     sigs = [_sig(rng, 40, 12, 5) for _ in range(30)]
@@ -131,9 +131,9 @@ def test_link_strengths_make_the_decisions_of_verify() -> None:
 
 
 def test_signing_walks_the_table_once(tmp_path: Path) -> None:
-    from retold.families.run import sign_new
-    from retold.families.synth import generate
+    from retold.family.run import sign_new
     from retold.store.sqlite import Store
+    from retold.training.synth_families import generate
 
     with Store.open(tmp_path / "s.db") as store:
         store.add_articles(a for a, _, _ in generate(40))
@@ -146,7 +146,7 @@ def test_signing_walks_the_table_once(tmp_path: Path) -> None:
 
 
 def test_rare_names_propose_articles_to_each_other() -> None:
-    from retold.families.candidates import rare_anchor_candidates
+    from retold.family.candidates import rare_anchor_candidates
 
     rng = np.random.default_rng(3)
     sigs = {k: _sig(rng, 30, 0, 0) for k in range(12)}
@@ -172,7 +172,7 @@ def test_rare_names_propose_articles_to_each_other() -> None:
 
 
 def test_synthetic_labels_read_back_from_urls() -> None:
-    from retold.families.synth import family_of_url, generate
+    from retold.training.synth_families import family_of_url, generate
 
     made = list(generate(400))
     assert all(family_of_url(a.url) == (fam, src) for a, fam, src in made)
@@ -183,8 +183,8 @@ def test_rare_words_propose_and_training_sees_the_run_candidates() -> None:
     """A rewrite that replaced every name and number still shares a rare word with its
     source: that proposes the pair. Pair-model training (``train.candidate_pairs``) gets
     the candidates of a run (``candidates.propose``), every channel included."""
-    from retold.families.candidates import propose
-    from retold.families.train import candidate_pairs
+    from retold.family.candidates import propose
+    from retold.training.family_pairs import candidate_pairs
 
     rng = np.random.default_rng(5)
     sigs = {k: _sig(rng, 0, 0, 0) for k in range(12)}
@@ -219,8 +219,8 @@ def test_the_exported_pair_trees_give_scikit_learns_probabilities(tmp_path: Path
     import json
 
     from retold.errors import RetoldError
-    from retold.families.train import fit_trees, trees_to_pair_model, write_model
-    from retold.families.verify import FEATURES, load_model
+    from retold.family.verify import FEATURES, load_model
+    from retold.training.family_pairs import fit_trees, trees_to_pair_model, write_model
 
     rng = np.random.default_rng(5)
     x = rng.random((3000, len(FEATURES)))
@@ -259,9 +259,9 @@ def test_the_exported_pair_trees_give_scikit_learns_probabilities(tmp_path: Path
 def test_the_out_of_fold_threshold_uses_models_that_never_saw_the_pairs() -> None:
     from retold.eval.families import OOF_GRID, fold_of, fold_scorer, oof_thresholds
     from retold.eval.families_data import Item
-    from retold.families.signature import signatures
-    from retold.families.synth import generate
-    from retold.families.train import fit_pair_model
+    from retold.family.signature import signatures
+    from retold.training.family_pairs import fit_pair_model
+    from retold.training.synth_families import generate
 
     st = Settings()
     synth = list(generate(160, seed=23))

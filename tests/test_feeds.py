@@ -1,4 +1,4 @@
-"""retold.ingest.feeds: RSS/Atom/sitemaps parsed safely and followed over local HTTP."""
+"""retold.inputs.feeds: RSS/Atom/sitemaps parsed safely and followed over local HTTP."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from retold.errors import InputError
-from retold.ingest.feeds import (
+from retold.inputs.feeds import (
     feed_item_urls,
     iter_feed_articles,
     iter_url_sources,
@@ -17,7 +17,7 @@ from retold.ingest.feeds import (
     parse_xml,
     sniff_feed_kind,
 )
-from retold.ingest.fetch import WebArticle
+from retold.inputs.fetch import WebArticle
 from retold.settings import Settings
 from retold.store.base import Skipped
 from tests.test_fetch import HTML, LocalServer, Route, article_html, gzip_bomb, serve

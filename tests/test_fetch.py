@@ -1,4 +1,4 @@
-"""retold.ingest.fetch against a local HTTP server on 127.0.0.1 (no other traffic)."""
+"""retold.inputs.fetch against a local HTTP server on 127.0.0.1 (no other traffic)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-import retold.ingest.fetch as fetch_mod
+import retold.inputs.fetch as fetch_mod
 from retold.errors import InputError
-from retold.ingest.fetch import (
+from retold.inputs.fetch import (
     DEFAULT_USER_AGENT,
     Fetched,
     HostLimiter,

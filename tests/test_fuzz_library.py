@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 import retold
 from retold.errors import RetoldError
-from retold.model import Article, Audit
 from retold.report.jsonout import audit_to_dict, validate
 from retold.settings import Settings
-from retold.style import analyse, compare_style
+from retold.style import analyze_style, compare_style
+from retold.types import Article, Audit
 
 T = TypeVar("T")
 SCALE = float(os.environ.get("RETOLD_FUZZ_SCALE", "1"))
@@ -154,7 +154,7 @@ def test_compare_bytes(noise: bytes, encoding: str) -> None:
 @CHEAP
 @given(text(40), st.one_of(st.none(), text(3)))
 def test_style_on_random_text(body: str, title: str | None) -> None:
-    got = one_line_error(lambda: analyse(body, title))
+    got = one_line_error(lambda: analyze_style(body, title))
     if got is not None:
         for s in got.spans:
             assert got.text[s.start : s.end] == s.text
@@ -167,7 +167,7 @@ def test_style_on_random_text(body: str, title: str | None) -> None:
 @given(text(40))
 def test_style_in_pieces_on_random_text(body: str) -> None:
     """The piecewise path of long texts, forced on short ones by a tiny piece size."""
-    got = one_line_error(lambda: analyse(body, settings=Settings(style_chunk_chars=64)))
+    got = one_line_error(lambda: analyze_style(body, settings=Settings(style_chunk_chars=64)))
     if got is not None:
         for s in got.spans:
             assert got.text[s.start : s.end] == s.text
@@ -204,7 +204,7 @@ def test_wrong_types_are_type_errors(value: Any) -> None:
     type_error_naming(lambda: Article(text=value), "Article: text")
     type_error_naming(lambda: retold.analyze(value), "analyze:")
     type_error_naming(lambda: retold.read_article(value), "read_article:")
-    type_error_naming(lambda: analyse(value), "style: text")
+    type_error_naming(lambda: analyze_style(value), "style: text")
     type_error_naming(lambda: compare_style(SOURCE, value), "compare_style: retelling_text")
     if not isinstance(value, list | dict | set):  # an empty list of articles is fine
         type_error_naming(lambda: retold.families(value), "families: articles")
@@ -222,7 +222,7 @@ def test_lone_surrogates_are_replaced_keeping_offsets() -> None:
     assert len(art.text) == 903 and art.text[301] == "\ufffd" and art.title == "T\ufffd"
     audit = retold.compare(SOURCE, art)
     json.dumps(audit_to_dict(audit), ensure_ascii=False).encode("utf-8")
-    got = analyse(SOURCE[:500] + "\ud800", "\ud800 title")
+    got = analyze_style(SOURCE[:500] + "\ud800", "\ud800 title")
     assert got.text.endswith("\ufffd")
     retold.families([Article(SOURCE + "\ud800"), Article(SOURCE)])
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retold.errors import RetoldError
-from retold.ingest.feeds import parse_feed, sniff_feed_kind
-from retold.ingest.files import (
+from retold.inputs.feeds import parse_feed, sniff_feed_kind
+from retold.inputs.files import (
     clean_markdown,
     decode_bytes,
     extract_html,
@@ -31,10 +31,10 @@ from retold.ingest.files import (
     read_text_input,
     split_plain_title,
 )
-from retold.ingest.sources import iter_sources
-from retold.model import Article
+from retold.inputs.sources import iter_sources
 from retold.settings import Settings
 from retold.store.base import Skipped
+from retold.types import Article
 
 T = TypeVar("T")
 # RETOLD_FUZZ_SCALE=20 (and RETOLD_FUZZ_RANDOM=1 for new examples) for a deeper local hunt

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from retold.errors import InputError
-from retold.ingest.files import (
+from retold.inputs.files import (
     clean_markdown,
     detect_format,
     format_size,
@@ -20,7 +20,7 @@ from retold.ingest.files import (
     read_text_input,
     split_plain_title,
 )
-from retold.ingest.language import check_english, guess_language
+from retold.inputs.language import check_english, guess_language
 from retold.settings import Settings
 
 BODY = (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from retold.errors import InputError, RetoldError
-from retold.ingest.run import ingest
-from retold.ingest.sources import ColumnMapping, estimate_total, iter_sources
+from retold.inputs.run import ingest
+from retold.inputs.sources import ColumnMapping, estimate_total, iter_sources
 from retold.settings import Settings
 from retold.store import Store
 from retold.store.base import Skipped, SourceArticle

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retold.ingest.run import ingest
-from retold.ingest.sources import iter_sources
+from retold.inputs.run import ingest
+from retold.inputs.sources import iter_sources
 from retold.settings import Settings
 from retold.store import open_store
 from retold.store.base import Skipped, SourceArticle

@@ -15,12 +15,12 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
 
-from retold.analyze.article import analyze  # noqa: E402
-from retold.judges import synth  # noqa: E402
+from retold.analysis.article import analyze  # noqa: E402
 from retold.judges.nli import NLIJudge, clear_cache  # noqa: E402
-from retold.judges.train_cross import export_int8, fine_tune, support_logits  # noqa: E402
-from retold.model import Article  # noqa: E402
 from retold.settings import Settings  # noqa: E402
+from retold.training import claim_synth as synth  # noqa: E402
+from retold.training.cross_encoder import export_int8, fine_tune, support_logits  # noqa: E402
+from retold.types import Article  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 from tests.test_judge_nli import _bert, _save  # noqa: E402
 
@@ -126,7 +126,7 @@ def test_fine_tune_export_and_score(tmp_path: Path) -> None:
 
 def test_export_refuses_a_foreign_folder(tmp_path: Path) -> None:
     from retold.errors import RetoldError
-    from retold.judges.train_cross import check_out_dir
+    from retold.training.cross_encoder import check_out_dir
 
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(RetoldError, match="not a cross-encoder folder"):

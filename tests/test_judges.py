@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from retold.analyze.article import analyze
+from retold.analysis.article import analyze
 from retold.audit.align import align
 from retold.audit.compare import compare
 from retold.errors import RetoldError
 from retold.judges import get_judge
-from retold.model import Article
 from retold.settings import Settings
+from retold.types import Article
 
 SOURCE = (
     "Harbour officials in Dunmere said on Monday that the new ferry terminal would open in May. "

@@ -20,16 +20,16 @@ import numpy as np
 import pytest
 
 import retold
-import retold.analyze.nlp as nlp_mod
+import retold.analysis.nlp as nlp_mod
 import retold.audit.align as align_mod
-from retold.analyze.article import analyze, clear_cache
-from retold.analyze.nlp import parse, split_chunks
+from retold.analysis.article import analyze, clear_cache
+from retold.analysis.nlp import parse, split_chunks
 from retold.errors import InputError, RetoldError
-from retold.ingest.fetch import fetch, read_url
-from retold.ingest.files import read_article, read_bytes_input
-from retold.model import Article
+from retold.inputs.fetch import fetch, read_url
+from retold.inputs.files import read_article, read_bytes_input
 from retold.settings import Settings
-from retold.style import analyse, compare_style
+from retold.style import analyze_style, compare_style
+from retold.types import Article
 from tests.conftest import run_cli
 
 CORPUS = Path(__file__).resolve().parents[1] / "src" / "retold" / "demo" / "corpus"
@@ -175,9 +175,9 @@ def test_alignment_in_blocks_matches_one_block(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_long_text_style_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    style_mod = importlib.import_module("retold.style.analyse")  # the package shadows its name
+    style_mod = importlib.import_module("retold.style.analyze")  # the package shadows its name
     text = long_text(40_000)
-    whole = analyse(text, "Railway deal signed")
+    whole = analyze_style(text, "Railway deal signed")
     seen: list[int] = []
     real = style_mod.tokenize
 
@@ -186,7 +186,7 @@ def test_long_text_style_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> N
         return real(t, closing)
 
     monkeypatch.setattr(style_mod, "tokenize", spy)
-    pieces = analyse(text, "Railway deal signed", Settings(style_chunk_chars=6_000))
+    pieces = analyze_style(text, "Railway deal signed", Settings(style_chunk_chars=6_000))
     assert max(seen) <= 6_000 and len(seen) > 5
     # document scores are sums over the pieces; spans are found where they were
     assert pieces.scores.sensationalism == pytest.approx(whole.scores.sensationalism, abs=0.01)
@@ -200,7 +200,7 @@ def test_long_text_style_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> N
 def test_closing_line_counts_only_at_the_end_of_a_long_text() -> None:
     closing = "As the debate continues, the outcome remains to be seen."
     text = long_text(20_000)
-    one = analyse(text + "\n\n" + closing, settings=Settings(style_chunk_chars=4_000))
+    one = analyze_style(text + "\n\n" + closing, settings=Settings(style_chunk_chars=4_000))
     assert [s.label for s in one.spans if s.kind == "machine-rewrite" and "closing" in s.label]
     assert not [
         s
@@ -253,13 +253,13 @@ def test_other_entry_points_name_the_wrong_argument() -> None:
         (lambda: read_article(None), "read_article: spec must be a path .* not NoneType"),  # type: ignore[arg-type]
         (lambda: read_article(b"x.txt"), "read_article: .* not bytes"),  # type: ignore[arg-type]
         (lambda: retold.analyze("text"), "analyze: expected an Article .* not str"),
-        (lambda: analyse(None), "style: text must be str, not NoneType"),  # type: ignore[arg-type]
-        (lambda: analyse("text", 5), "style: title must be str or None, not int"),  # type: ignore[arg-type]
+        (lambda: analyze_style(None), "style: text must be str, not NoneType"),  # type: ignore[arg-type]
+        (lambda: analyze_style("text", 5), "style: title must be str or None, not int"),  # type: ignore[arg-type]
         (lambda: compare_style("a", None), "compare_style: retelling_text must be str"),  # type: ignore[arg-type]
         (lambda: retold.families("abc"), "families: articles must be an iterable"),
         (lambda: retold.families([Article("x"), 3]), "families: article 1 must be"),
-        (lambda: retold.ingest.ingest(None), "ingest: sources must be a path"),  # type: ignore[arg-type]
-        (lambda: retold.ingest.ingest([Path("a"), None]), "ingest: source 1 must be a path"),  # type: ignore[list-item]
+        (lambda: retold.ingest(None), "ingest: sources must be a path"),  # type: ignore[arg-type]
+        (lambda: retold.ingest([Path("a"), None]), "ingest: source 1 must be a path"),  # type: ignore[list-item]
     ]
     for call, pattern in cases:
         with pytest.raises(TypeError, match=pattern):
@@ -267,7 +267,7 @@ def test_other_entry_points_name_the_wrong_argument() -> None:
 
 
 def test_ingest_accepts_one_path_as_sources(tmp_path: Path) -> None:
-    stats = retold.ingest.ingest(str(CORPUS / "source.txt"), str(tmp_path / "r.db"))
+    stats = retold.ingest(str(CORPUS / "source.txt"), str(tmp_path / "r.db"))
     assert (stats.read, stats.new, stats.skipped) == (1, 1, 0)
 
 
@@ -339,7 +339,7 @@ def test_drip_feed_cannot_outlast_the_deadline(head_drip: bool) -> None:
 
 def test_deadline_does_not_outlive_its_fetch() -> None:
     """A later fetch in the same thread gets its own deadline, not an expired one."""
-    import retold.ingest.fetch as fetch_mod
+    import retold.inputs.fetch as fetch_mod
 
     url, stop = _drip_server(head_drip=False, delay=0.05)
     try:

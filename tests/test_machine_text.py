@@ -1,4 +1,4 @@
-"""The machine-text score (families.machine_text): direction evidence for the source pick."""
+"""The machine-text score (family.machine_text): direction evidence for the source pick."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from retold.errors import RetoldError
-from retold.families import families
-from retold.families.machine_text import fit, load_model, machine_logits, normalise
-from retold.families.signature import signatures
-from retold.families.source import pick_source
-from retold.model import Article
+from retold.family import families
+from retold.family.machine_text import fit, load_model, machine_logits, normalise
+from retold.family.signature import signatures
+from retold.family.source import pick_source
 from retold.settings import Settings
+from retold.types import Article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "machine_text"
 # a made-up wire report and a language-model-style retelling of it (both written for tests)
@@ -143,7 +143,7 @@ def test_another_machine_text_model_rescores_a_store_without_resigning(tmp_path:
     """Scores of two models do not compare: a run with another model (or a refitted one)
     scores every stored signature again from the text, keeps the document vectors, picks
     the sources again and drops audits made against a source that changed."""
-    from retold.families.run import load_from_store, update_store
+    from retold.family.run import load_from_store, update_store
     from retold.store.sqlite import Store
 
     texts, labels = _toy_corpus()

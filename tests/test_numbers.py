@@ -1,4 +1,4 @@
-"""Numbers, amounts, dates and years found by regex (retold.analyze.numbers)."""
+"""Numbers, amounts, dates and years found by regex (retold.analysis.numbers)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from retold.analyze.numbers import describe, find_quantities, parse_number, same_value
-from retold.model import Quantity
+from retold.analysis.numbers import describe, find_quantities, parse_number, same_value
+from retold.types import Quantity
 
 
 def one(text: str) -> Quantity:

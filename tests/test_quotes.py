@@ -8,18 +8,18 @@ from collections.abc import Callable
 
 import pytest
 
-from retold.analyze.quotes import (
+from retold.analysis.quotes import (
     canonical_speakers,
     extract_quotes,
     normalise_speaker,
     same_speaker,
 )
-from retold.model import Entity, Quote
+from retold.types import Entity, Quote
 
 
 @pytest.fixture(scope="module")
 def quotes() -> Callable[[str], list[Quote]]:
-    from retold.analyze.nlp import parse
+    from retold.analysis.nlp import parse
 
     def run(text: str) -> list[Quote]:
         sentences, entities = parse(text)
@@ -424,7 +424,7 @@ def _ents(text: str, *spans: tuple[str, str, int]) -> list[Entity]:
 
 def test_person_mislabelled_org_still_speaks_and_takes_pronouns() -> None:
     # the labels spaCy gave the held-out health story, on an invented one
-    from retold.analyze.nlp import parse
+    from retold.analysis.nlp import parse
 
     text = (
         "Dr Helena Barrow, the authority's chief medical officer, said that only 23 per cent "
@@ -465,7 +465,7 @@ def test_title_before_name_spacy_missed(quotes) -> None:
 
 
 def test_org_labelled_entities_are_promoted() -> None:
-    from retold.analyze.quotes import _promote_people
+    from retold.analysis.quotes.people import promote_people
 
     text = "Dr Helga Brin spoke. Then Corlan Valley Authority said no. Brin said yes."
     ents = [
@@ -473,16 +473,16 @@ def test_org_labelled_entities_are_promoted() -> None:
         Entity("Corlan Valley Authority", "ORG", 26, 49, 1),
         Entity("Brin", "GPE", 59, 63, 2),
     ]
-    out = _promote_people(text, ents)
+    out = promote_people(text, ents)
     assert [e.label for e in out] == ["PERSON", "ORG", "PERSON"]
     # a bare 2-word name whose surname is later a speaker is a person too
     text = "Talks with Ansel Dorrit began. Dorrit said little."
-    out = _promote_people(text, [Entity("Ansel Dorrit", "ORG", 11, 23, 0)])
+    out = promote_people(text, [Entity("Ansel Dorrit", "ORG", 11, 23, 0)])
     assert out[0].label == "PERSON"
     # ... but not an organisation, nor a name never used as a speaker
     text = "Halvern Chemicals said no. Talks with Ansel Dorrit began."
     ents = [Entity("Halvern Chemicals", "ORG", 0, 17, 0), Entity("Ansel Dorrit", "ORG", 38, 50, 1)]
-    assert [e.label for e in _promote_people(text, ents)] == ["ORG", "ORG"]
+    assert [e.label for e in promote_people(text, ents)] == ["ORG", "ORG"]
 
 
 def test_pronoun_skips_person_of_other_gender(quotes) -> None:
@@ -633,7 +633,7 @@ def test_demo_source_article_matches_gold(quotes, gold, corpus) -> None:
 
 
 def test_speed_on_600_word_article() -> None:
-    from retold.analyze.nlp import parse
+    from retold.analysis.nlp import parse
 
     para = (
         "Maria Keller, the finance minister, said on Tuesday that the budget would be balanced. "

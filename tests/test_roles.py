@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from retold.analyze.nlp import parse
-from retold.analyze.roles import person_roles, same_role
+from retold.analysis.nlp import parse
+from retold.analysis.roles import person_roles, same_role
 from retold.audit.compare import compare
 
 SOURCE = (

@@ -16,9 +16,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from retold.cli_store import register
+from retold.cli.store import register
 from retold.errors import RetoldError
-from retold.ingest.run import ingest
+from retold.inputs.run import ingest
 from retold.store import open_store
 from retold.store.base import ArticleStore, Skipped, SourceArticle, canonical_url, content_hash
 from retold.store.sqlite import SCHEMA_VERSION, Store, default_db_path
@@ -243,8 +243,8 @@ def test_cli_show_and_ingest_json(tmp_path: Path) -> None:
 
 _WORKER = """
 import sys, time
-from retold.ingest.run import ingest
-from retold.ingest.sources import iter_sources
+from retold.inputs.run import ingest
+from retold.inputs.sources import iter_sources
 from retold.store import Store
 
 db, path, batch, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])

@@ -242,7 +242,7 @@ def test_waiting_writer_gives_one_line_lock_error(pg_url: str) -> None:
 
 _WORKER = """
 import sys, time
-from retold.ingest.sources import iter_sources
+from retold.inputs.sources import iter_sources
 from retold.store.postgres import PostgresStore
 
 url, path, batch, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
@@ -372,8 +372,8 @@ def test_cli_ingest_list_show_export_on_postgresql(pg_url: str, tmp_path: Path) 
 def test_family_tables_work_on_postgres(pg_url: str) -> None:
     """Story families use the same tables and queries as on SQLite."""
     from retold.demo.gold import corpus_dir
-    from retold.families import load_from_store, update_store
-    from retold.model import Article
+    from retold.family import load_from_store, update_store
+    from retold.types import Article
 
     corpus = Path(str(corpus_dir()))
     names = ("source", "faithful", "numbers", "unrelated")

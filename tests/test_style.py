@@ -12,9 +12,9 @@ import pytest
 
 from retold.errors import InputError
 from retold.eval.metrics import span_overlap_prf
-from retold.ingest.files import read_article
+from retold.inputs.files import read_article
 from retold.settings import Settings
-from retold.style import analyse, compare_style
+from retold.style import analyze_style, compare_style
 from retold.style.model import load_model
 
 from .conftest import run_cli
@@ -46,7 +46,7 @@ def corpus_articles(corpus):
 
 def test_spans_have_valid_offsets_and_confidences():
     for text in (NEUTRAL, SENSATIONAL):
-        a = analyse(text)
+        a = analyze_style(text)
         for s in a.spans:
             assert 0 <= s.start < s.end <= len(a.text)
             assert a.text[s.start : s.end] == s.text
@@ -60,10 +60,10 @@ def test_spans_have_valid_offsets_and_confidences():
 
 
 def test_sensational_text_scores_higher_than_neutral():
-    calm, loud = analyse(NEUTRAL).scores, analyse(SENSATIONAL).scores
+    calm, loud = analyze_style(NEUTRAL).scores, analyze_style(SENSATIONAL).scores
     assert loud.sensationalism > calm.sensationalism + 20
     assert loud.sensational and not calm.sensational
-    loud_spans = analyse(SENSATIONAL).spans
+    loud_spans = analyze_style(SENSATIONAL).spans
     labels = {s.label for s in loud_spans if s.kind == "sensational"}
     assert {"hype-opener", "urgency"} <= labels
     assert any(
@@ -73,21 +73,21 @@ def test_sensational_text_scores_higher_than_neutral():
 
 def test_a_line_of_text_gets_no_extreme_score():
     # the models saw articles; a short text is read as a short article, not extrapolated
-    calm = analyse("The council approved the budget on Tuesday.").scores
-    loud = analyse("Shocking betrayal! The council unleashed total chaos!").scores
+    calm = analyze_style("The council approved the budget on Tuesday.").scores
+    loud = analyze_style("Shocking betrayal! The council unleashed total chaos!").scores
     assert calm.sensationalism < 20 < loud.sensationalism
-    assert analyse("Hello.").scores.sensationalism < 60
-    assert analyse("The council approved the budget on Tuesday.").scores.machine_rewrite < 60
+    assert analyze_style("Hello.").scores.sensationalism < 60
+    assert analyze_style("The council approved the budget on Tuesday.").scores.machine_rewrite < 60
 
 
 def test_title_leads_the_text_and_is_scored_for_clickbait():
-    a = analyse(NEUTRAL, title="You Won't Believe These 9 Things Bramley Council Just Did")
-    b = analyse(NEUTRAL, title="Bramley council approves 4.2 million pound budget")
+    a = analyze_style(NEUTRAL, title="You Won't Believe These 9 Things Bramley Council Just Did")
+    b = analyze_style(NEUTRAL, title="Bramley council approves 4.2 million pound budget")
     assert a.text.startswith("You Won't Believe") and a.text.endswith(NEUTRAL)
     assert a.scores.clickbait is not None and b.scores.clickbait is not None
     assert a.scores.clickbait > b.scores.clickbait
     assert a.scores.clickbait_flag and not b.scores.clickbait_flag
-    assert analyse(NEUTRAL).scores.clickbait is None
+    assert analyze_style(NEUTRAL).scores.clickbait is None
 
 
 def test_machine_rewrite_markers_are_evidence():
@@ -95,7 +95,7 @@ def test_machine_rewrite_markers_are_evidence():
         " The vote underscores a pivotal moment for the town in the face of rising costs.\n\n"
         "As the debate over the budget continues, all eyes are now on the spring review."
     )
-    a, base = analyse(text), analyse(NEUTRAL)
+    a, base = analyze_style(text), analyze_style(NEUTRAL)
     assert a.scores.machine_rewrite > base.scores.machine_rewrite
     marks = [s for s in a.spans if s.kind == "machine-rewrite"]
     assert any(s.text == "pivotal moment" for s in marks)
@@ -138,7 +138,7 @@ def test_faithful_paraphrase_is_not_flagged(corpus_articles):
 
 
 def test_content_farm_scores_clearly_above_source_and_paraphrase(corpus_articles):
-    arts = {k: analyse(v.text, v.title) for k, v in corpus_articles.items()}
+    arts = {k: analyze_style(v.text, v.title) for k, v in corpus_articles.items()}
     farm = arts["contentfarm"].scores
     for other in ("source", "faithful"):
         assert farm.sensationalism > arts[other].scores.sensationalism + 10
@@ -170,12 +170,12 @@ def test_long_texts_are_scored_in_sentence_aligned_chunks(corpus_articles):
 
 def test_empty_text_is_an_input_error():
     with pytest.raises(InputError, match="no article text"):
-        analyse("   \n ")
+        analyze_style("   \n ")
 
 
 def test_settings_override_the_dev_thresholds():
     strict = Settings().with_overrides(style_span_threshold=0.99)
-    assert analyse(SENSATIONAL, settings=strict).scores.propaganda_spans == 0
+    assert analyze_style(SENSATIONAL, settings=strict).scores.propaganda_spans == 0
 
 
 def test_span_overlap_scoring_matches_the_task_definition():
@@ -349,7 +349,7 @@ def _tiny_data(root: Path) -> Path:
 def test_train_and_eval_on_a_tiny_fixture(tmp_path):
     from retold.eval.run import run_eval
     from retold.style.model import load_model as load
-    from retold.style.train import train
+    from retold.training.style import train
 
     data = _tiny_data(tmp_path / "data")
     out1, out2 = tmp_path / "m1.json", tmp_path / "m2.json"
@@ -361,8 +361,8 @@ def test_train_and_eval_on_a_tiny_fixture(tmp_path):
     assert 0.0 < model.si_threshold < 1.0 and 0.0 < model.clickbait_threshold < 1.0
 
     st = Settings().with_overrides(style_model=str(out1))
-    loud = analyse(_article(random.Random(1), _LOUD, 5), settings=st).scores
-    calm = analyse(_article(random.Random(1), _CALM, 5), settings=st).scores
+    loud = analyze_style(_article(random.Random(1), _LOUD, 5), settings=st).scores
+    calm = analyze_style(_article(random.Random(1), _CALM, 5), settings=st).scores
     assert loud.sensationalism > calm.sensationalism
 
     results = run_eval(

@@ -12,7 +12,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from retold.ingest.warc import is_warc_path, iter_warc
+from retold.inputs.warc import is_warc_path, iter_warc
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
 

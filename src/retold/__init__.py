@@ -14,43 +14,86 @@ PINNED_THREAD_VARS = tuple(
 for _var in PINNED_THREAD_VARS:
     _os.environ[_var] = "1"
 
-from retold.errors import RetoldError  # noqa: E402
-from retold.model import AnalyzedArticle, Article, Audit  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from retold.errors import InputError, RetoldError  # noqa: E402
 from retold.settings import Settings  # noqa: E402
+from retold.types import AnalyzedArticle, Article, Audit, StyleAnalysis  # noqa: E402
+
+if TYPE_CHECKING:
+    from retold.analysis.article import analyze
+    from retold.audit.compare import compare
+    from retold.family.audit import audit_families
+    from retold.family.run import FamiliesResult, Family, Member, families
+    from retold.family.run import update_store as update_families
+    from retold.inputs.files import read_article
+    from retold.inputs.run import ingest
+    from retold.store import ArticleStore, open_store
+    from retold.store.base import IngestStats, StoredArticle
+    from retold.style.analyze import analyze_style
 
 __version__ = "0.1.0"
 SCHEMA_VERSION = "1.1"
 
+# the library's whole public surface; everything else is internal and may move
 __all__ = [
     "SCHEMA_VERSION",
     "AnalyzedArticle",
     "Article",
+    "ArticleStore",
     "Audit",
+    "FamiliesResult",
+    "Family",
+    "IngestStats",
+    "InputError",
+    "Member",
     "RetoldError",
     "Settings",
+    "StoredArticle",
+    "StyleAnalysis",
     "__version__",
     "analyze",
+    "analyze_style",
+    "audit_families",
     "compare",
     "families",
+    "ingest",
+    "open_store",
     "read_article",
+    "update_families",
 ]
 
+# public name -> (module, attribute), imported on first use: importing retold must not load
+# spaCy, numpy or the store drivers
+_LAZY = {
+    "analyze": ("retold.analysis.article", "analyze"),
+    "compare": ("retold.audit.compare", "compare"),
+    "read_article": ("retold.inputs.files", "read_article"),
+    "ingest": ("retold.inputs.run", "ingest"),
+    "families": ("retold.family.run", "families"),
+    "update_families": ("retold.family.run", "update_store"),
+    "FamiliesResult": ("retold.family.run", "FamiliesResult"),
+    "Family": ("retold.family.run", "Family"),
+    "Member": ("retold.family.run", "Member"),
+    "audit_families": ("retold.family.audit", "audit_families"),
+    "open_store": ("retold.store", "open_store"),
+    "ArticleStore": ("retold.store", "ArticleStore"),
+    "IngestStats": ("retold.store.base", "IngestStats"),
+    "StoredArticle": ("retold.store.base", "StoredArticle"),
+    "analyze_style": ("retold.style.analyze", "analyze_style"),
+}
 
-def __getattr__(name: str):  # lazy: importing retold must not load spaCy
-    if name == "compare":
-        from retold.audit.compare import compare
 
-        return compare
-    if name == "analyze":
-        from retold.analyze.article import analyze
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'retold' has no attribute {name!r}")
+    from importlib import import_module
 
-        return analyze
-    if name == "families":
-        from retold.families import families
+    module, attr = _LAZY[name]
+    value = getattr(import_module(module), attr)
+    globals()[name] = value
+    return value
 
-        return families
-    if name == "read_article":
-        from retold.ingest.files import read_article
 
-        return read_article
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -118,7 +118,7 @@ class Settings:
     ingest_batch_size: int = 500  # articles per transaction: a crash loses at most one batch
     db_busy_timeout_s: float = 30.0  # how long a writer waits for another writer's lock
 
-    # --- fetching URLs, feeds and sitemaps (retold.ingest.fetch / retold.ingest.feeds);
+    # --- fetching URLs, feeds and sitemaps (retold.inputs.fetch / retold.inputs.feeds);
     # bodies are capped by max_input_bytes (after decompression)
     # "" = "retold/<version> (+https://pypi.org/project/retold; research crawler)"
     fetch_user_agent: str = ""
@@ -178,7 +178,7 @@ class Settings:
     # still keeps a rare word); 0: off
     families_rare_word_df: int = 10
     families_rare_word_k: int = 5
-    # LSH work per article stays bounded as the corpus grows (families.lsh, .candidates): a
+    # LSH work per article stays bounded as the corpus grows (family.lsh, .candidates): a
     # band bucket larger than this is a phrase the whole corpus shares, and only its rows
     # added nearest the article are taken; when more candidates than this are found, those
     # sharing most bands are ranked by MinHash
@@ -186,7 +186,7 @@ class Settings:
     families_lsh_rank_cap: int = 300
     # verification: boosted trees over overlap features ("" = the packaged
     # families/pair_model.json); a pair is linked at/above this same-story probability,
-    # chosen out of fold by scripts/train_family_pairs.py (the model is fitted on dev)
+    # chosen out of fold by retold.training.train_family_pairs (the model is fitted on dev)
     families_pair_model: str = ""
     families_same_story: float = 0.8
     # rarity weights of shared words (verify.DocFreq): document frequencies from at most
@@ -200,14 +200,14 @@ class Settings:
     families_near_copy_anchors: float = 0.5  # if this share of their names/numbers is shared
     # two groups merge only if this share of the possible links between them is verified
     # (possible links per article are capped at families_ann_k): stops chaining. Chosen out
-    # of fold with families_same_story by scripts/train_family_pairs.py
+    # of fold with families_same_story by retold.training.train_family_pairs
     families_min_link_share: float = 0.34
     # ... but an article left alone joins the group of its surest link if at least this sure
     families_join_link: float = 0.95
     # ... or joins the one group holding at least _join of its candidates verified at this
     # probability or more (a heavy rewrite no single pair is sure of); 0 turns it off.
     # The link on dev (ARI 0.931 -> 0.940 at equal precision); _join out of fold with
-    # families_same_story by scripts/train_family_pairs.py (3 -> 2: OOF dev ARI 0.953 -> 0.959)
+    # families_same_story by retold.training.train_family_pairs (3 -> 2: OOF dev ARI 0.953 -> 0.959)
     families_weak_link: float = 0.2
     families_weak_join: int = 2
     # boilerplate: share of words from cookie-wall/paywall/sign-in vocabulary at which a
@@ -215,20 +215,20 @@ class Settings:
     families_boilerplate_share: float = 0.06
     families_boilerplate_copies: int = 20
     families_min_anchors: int = 3  # a template copy with fewer names/numbers is boilerplate
-    # source pick: direction evidence weights (see families.source): names and numbers
+    # source pick: direction evidence weights (see family.source): names and numbers
     # contained, content words the others also tell, quoted words held, how much more
     # sensational the retelling is (learned score, 0-100 points) and its added
     # machine-rewrite cues (per 100 words). Fitted as a logistic model on the dev part of
     # the families eval (source vs other member, scaled to anchors = 1;
-    # scripts/fit_family_direction.py)
+    # retold.training.fit_family_direction)
     families_direction_anchors: float = 1.0
     # fit 0.38; 0.67 chosen out of fold with families_direction_machine_text
     families_direction_support: float = 0.67
     families_direction_quotes: float = 0.4
     families_direction_style: float = 0.005
     families_direction_machine: float = 0.412
-    # how much more the retelling reads like a machine rewrite (families.machine_text logit;
-    # "" = the packaged model): chosen out of fold on dev by scripts/train_machine_text.py
+    # how much more the retelling reads like a machine rewrite (family.machine_text logit;
+    # "" = the packaged model): chosen out of fold on dev by retold.training.train_machine_text
     families_direction_machine_text: float = 0.2
     families_machine_text_model: str = ""
     # direction score margin under which the source is "no clear source". On dev, picks

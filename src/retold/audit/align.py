@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from retold.analyze.embed import cosine_matrix
-from retold.analyze.words import content_words
+from retold.analysis.embed import cosine_matrix
+from retold.analysis.words import content_words
 from retold.errors import InputError
-from retold.model import AnalyzedArticle
 from retold.settings import Settings
+from retold.types import AnalyzedArticle
 
 
 @dataclass

@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from retold.analyze.numbers import describe, same_value
-from retold.analyze.roles import person_key, person_roles, roles_of, same_role
-from retold.analyze.words import content_words, stem
+from retold.analysis.numbers import describe, same_value
+from retold.analysis.roles import person_key, person_roles, roles_of, same_role
+from retold.analysis.words import content_words, stem
 from retold.audit.align import Alignment
 from retold.audit.headings import is_heading
 from retold.audit.names import renamed, same_name
-from retold.model import AnalyzedArticle, Change, Entity, Evidence, Quantity, Span
 from retold.settings import Settings
+from retold.types import AnalyzedArticle, Change, Entity, Evidence, Quantity, Span
 
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
 _KIND_OF_LABEL = {

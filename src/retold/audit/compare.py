@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-from retold.analyze.article import analyze_many
+from retold.analysis.article import analyze_many
 from retold.audit.align import align
 from retold.audit.boilerplate import boilerplate_reason
 from retold.audit.changes import diff_all
@@ -14,7 +14,9 @@ from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
 from retold.errors import InputError
 from retold.judges import get_judge
-from retold.model import (
+from retold.settings import Settings
+from retold.style.analyze import compare_style
+from retold.types import (
     AnalyzedArticle,
     Article,
     Audit,
@@ -24,8 +26,6 @@ from retold.model import (
     QuoteFinding,
     Sentence,
 )
-from retold.settings import Settings
-from retold.style.analyse import compare_style
 
 ArticleLike = Article | AnalyzedArticle | str | bytes
 
@@ -45,12 +45,12 @@ def _as_analyzed(
     items: list[Article | AnalyzedArticle] = []
     for a, origin in zip(pair, ("source", "retelling"), strict=True):
         if isinstance(a, str):
-            from retold.ingest.files import read_text_input
+            from retold.inputs.files import read_text_input
 
             a = read_text_input(a, origin, settings)
         elif isinstance(a, bytes | bytearray | memoryview):
             # bytes are decoded as a file's are (BOM, UTF-16, declared charset, cp1252, ...)
-            from retold.ingest.files import read_bytes_input
+            from retold.inputs.files import read_bytes_input
 
             a = read_bytes_input(bytes(a), origin, settings)
         elif not isinstance(a, Article | AnalyzedArticle):

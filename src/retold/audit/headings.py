@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from retold.model import AnalyzedArticle, Sentence
 from retold.settings import Settings
+from retold.types import AnalyzedArticle, Sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _STOP = frozenset(

@@ -10,11 +10,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from retold.analyze.words import HEDGE_RE, caveats, content_words, dropped_hedges
+from retold.analysis.words import HEDGE_RE, caveats, content_words, dropped_hedges
 from retold.audit.align import Alignment
 from retold.audit.boilerplate import boilerplate_reason
-from retold.model import AnalyzedArticle, Entity, Evidence, Omission
 from retold.settings import Settings
+from retold.types import AnalyzedArticle, Entity, Evidence, Omission
 
 ATTRIBUTION_RE = re.compile(
     r"\b(said|says|saying|told|according to|stated|announced|added|warned|claimed|reported|"

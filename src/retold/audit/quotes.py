@@ -17,11 +17,11 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from retold.analyze.embed import embed
-from retold.analyze.quotes import same_speaker as names_match
-from retold.analyze.words import content_words
-from retold.model import AnalyzedArticle, Evidence, Quote, QuoteFinding, WordDiffOp
+from retold.analysis.embed import embed
+from retold.analysis.quotes import same_speaker as names_match
+from retold.analysis.words import content_words
 from retold.settings import Settings
+from retold.types import AnalyzedArticle, Evidence, Quote, QuoteFinding, WordDiffOp
 
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]", re.UNICODE)
 

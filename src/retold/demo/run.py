@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from retold.demo.gold import corpus_dir, load_gold, score
@@ -21,9 +22,9 @@ from retold.settings import Settings
 
 def audit_corpus(settings: Settings, judge: str | None = None) -> dict[str, dict[str, Any]]:
     """Audit JSON dicts keyed by retelling file name (the source is analysed once)."""
-    from retold.analyze.article import analyze
+    from retold.analysis.article import analyze
     from retold.audit.compare import compare, with_headline
-    from retold.ingest.files import read_article
+    from retold.inputs.files import read_article
     from retold.report.jsonout import audit_to_dict
 
     gold = load_gold()
@@ -40,7 +41,14 @@ def audit_corpus(settings: Settings, judge: str | None = None) -> dict[str, dict
     return out
 
 
-def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[str, Any]:
+def run_demo(
+    out: Path, settings: Settings, *, as_json: bool = False, console: Console | None = None
+) -> dict[str, Any]:
+    """Audit the bundled corpus, group it in a fresh store and write the reports to ``out``.
+
+    Prints a summary table on ``console`` (or the JSON result on stdout with ``as_json``).
+    Returns the result dict. Raises ``RetoldError`` when ``out`` cannot be written.
+    """
     from retold.report.files import write_text_atomic
     from retold.report.html import write_html
 
@@ -67,7 +75,7 @@ def run_demo(out: Path, settings: Settings, *, as_json: bool = False) -> dict[st
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        _print(audits, scores, out, fams)
+        _print(audits, scores, out, fams, console)
     return result
 
 
@@ -75,9 +83,9 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     """Ingest, group, pick the source, audit the family, write its report; with checks
     against the corpus's gold (one family of the source and its retellings, ``source.txt``
     its source, the unrelated story alone)."""
-    from retold.families.audit import audit_families
-    from retold.families.run import load_from_store, update_store
-    from retold.ingest.files import read_article
+    from retold.family.audit import audit_families
+    from retold.family.run import load_from_store, update_store
+    from retold.inputs.files import read_article
     from retold.report.family import write_family_report
     from retold.store.sqlite import Store
 
@@ -126,11 +134,13 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
 
 
 def _print(
-    audits: dict[str, dict[str, Any]], scores: dict[str, Any], out: Path, fams: dict[str, Any]
+    audits: dict[str, dict[str, Any]],
+    scores: dict[str, Any],
+    out: Path,
+    fams: dict[str, Any],
+    console: Console | None,
 ) -> None:
-    from retold.cli import _console
-
-    con = _console()
+    con = console or Console(highlight=False)
     table = Table(title="retold demo: each retelling audited against source.txt")
     for col in (
         "retelling",

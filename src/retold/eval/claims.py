@@ -16,8 +16,8 @@ from typing import Any
 
 from retold.eval.data import dev_split, read_jsonl
 from retold.eval.metrics import auroc, balanced_accuracy, best_threshold
-from retold.model import Article
 from retold.settings import Settings
+from retold.types import Article
 
 Progress = Callable[[str, int, int], None]
 

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from retold.analyze.words import words
+from retold.analysis.words import words
 from retold.eval.families_data import Item, load_corpus
-from retold.families.candidates import CandidateIndex
-from retold.families.run import Doc, FamiliesResult, families, group
-from retold.families.signature import Signature
-from retold.families.verify import PairModel, Scorer
+from retold.family.candidates import CandidateIndex
+from retold.family.run import Doc, FamiliesResult, families, group
+from retold.family.signature import Signature
+from retold.family.verify import PairModel, Scorer
 from retold.settings import Settings
 
 Progress = Callable[[str, int, int], None]
@@ -36,7 +36,7 @@ Progress = Callable[[str, int, int], None]
 # Every threshold is chosen out of fold on the dev part, by the script that fits the model it
 # goes with: the pair model's trees are surer of the pairs they were fitted on than of new ones
 # (and the machine-text model of its training texts), so dev scores would choose badly.
-# ``oof_thresholds`` grids these grouping settings (scripts/train_family_pairs.py); the eval
+# ``oof_thresholds`` grids these grouping settings (retold.training.train_family_pairs); the eval
 # scores with the settings as they are.
 OOF_GRID: dict[str, tuple[float, ...]] = {
     "families_same_story": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95),

@@ -18,9 +18,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from retold.analyze.words import words
+from retold.analysis.words import words
 from retold.eval.data import dev_split, read_jsonl
-from retold.families.signature import boilerplate_share
+from retold.family.signature import boilerplate_share
 from retold.settings import Settings
 from retold.store.base import content_hash
 

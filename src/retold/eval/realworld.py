@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from retold.eval.data import read_jsonl
-from retold.model import Article, Audit, Change
 from retold.settings import Settings
+from retold.types import Article, Audit, Change
 
 Progress = Callable[[str, int, int], None]
 

@@ -17,10 +17,10 @@ import numpy as np
 from retold.eval.data import read_jsonl
 from retold.eval.metrics import auroc, binary_f1, span_overlap_prf
 from retold.settings import Settings
-from retold.style.analyse import analyse
+from retold.style.analyze import analyze_style
 from retold.style.features import headline_features, span_features, tokenize
 from retold.style.model import load_model
-from retold.style.train import clickbait_bucket, tc_heldout
+from retold.training.style import clickbait_bucket, tc_heldout
 
 Progress = Callable[[str, int, int], None] | None
 
@@ -45,7 +45,7 @@ def eval_ptc(
         chosen = [r for r in rows if r["split"] == split][:limit]
         pred, gold = [], []
         for k, r in enumerate(chosen):
-            spans = analyse(r["text"], settings=settings).spans
+            spans = analyze_style(r["text"], settings=settings).spans
             pred.append([(s.start, s.end) for s in spans if s.kind == "propaganda"])
             gold.append([(s["start"], s["end"]) for s in r["spans"]])
             _tick(progress, f"ptc {split}", k + 1, len(chosen))
@@ -114,7 +114,7 @@ def eval_sheepdog(
 
     def scores(text: str) -> Any:
         if text not in cache:
-            cache[text] = analyse(text, settings=settings).scores
+            cache[text] = analyze_style(text, settings=settings).scores
         return cache[text]
 
     # AUROC: each original once against each distinct tabloid restyling

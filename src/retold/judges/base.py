@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from retold.errors import RetoldError
-from retold.model import ClaimVerdict
+from retold.types import ClaimVerdict
 
 if TYPE_CHECKING:
     from retold.audit.align import Alignment
     from retold.audit.changes import SentenceDiff
-    from retold.model import AnalyzedArticle
     from retold.settings import Settings
+    from retold.types import AnalyzedArticle
 
 JUDGES = ("heuristic", "learned", "nli", "llm", "cascade")
 

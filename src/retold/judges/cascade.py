@@ -13,7 +13,7 @@ from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff
 from retold.errors import RetoldError
 from retold.judges.base import Judge, Judgement, get_judge
-from retold.model import AnalyzedArticle
+from retold.types import AnalyzedArticle
 
 
 class CascadeJudge(Judge):

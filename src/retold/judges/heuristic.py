@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from retold.analyze.numbers import describe
+from retold.analysis.numbers import describe
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff, diff_all
 from retold.judges.base import Judge, Judgement
@@ -21,8 +21,8 @@ from retold.judges.signals import (
     direct_quotes_by_sentence,
     source_index,
 )
-from retold.model import AnalyzedArticle
 from retold.settings import Settings
+from retold.types import AnalyzedArticle
 
 
 def _sigmoid(x: float) -> float:

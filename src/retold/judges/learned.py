@@ -20,7 +20,7 @@ from retold.errors import RetoldError
 from retold.judges.base import Judge, Judgement
 from retold.judges.heuristic import scored_claims, verdict_from
 from retold.judges.signals import ClaimSignals
-from retold.model import AnalyzedArticle
+from retold.types import AnalyzedArticle
 
 MODEL_FILE = "judges/learned_model.json"
 

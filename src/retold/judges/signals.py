@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retold.analyze.embed import token_vectors
-from retold.analyze.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
+from retold.analysis.embed import token_vectors
+from retold.analysis.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff, is_addition
-from retold.model import AnalyzedArticle, Entity, Quantity, Quote
 from retold.settings import Settings
 from retold.style.lexicon import STYLE_WORDS
+from retold.types import AnalyzedArticle, Entity, Quantity, Quote
 
 _STYLE_STEMS = frozenset(stem(w) for w in STYLE_WORDS)
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\s+([^,;.]+)")

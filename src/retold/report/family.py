@@ -29,7 +29,7 @@ def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
 
 
 def write_family_report(store: Any, family_id: int, folder: Path, judge: str) -> list[Path]:
-    from retold.families.summary import family_view
+    from retold.family.summary import family_view
     from retold.report.files import write_text_atomic
     from retold.report.html import write_html
     from retold.web.render import STATIC, render

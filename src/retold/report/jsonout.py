@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from retold import SCHEMA_VERSION, __version__
-from retold.model import AnalyzedArticle, Audit
+from retold.types import AnalyzedArticle, Audit
 
 CLAIM_VERDICTS = ("supported", "unsupported", "contradicted", "judge_failed", "boilerplate")
 QUOTE_VERDICTS = ("verbatim", "altered", "indirect", "misattributed", "unsourced")

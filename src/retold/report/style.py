@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from retold.model import StyleAnalysis
 from retold.report.fmt import num
+from retold.types import StyleAnalysis
 
 MAX_SPANS = 12  # per article, highest confidence first, unless --verbose
 

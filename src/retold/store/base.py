@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from retold.errors import RetoldError
-from retold.model import Article
+from retold.types import Article
 
 # How many (origin, reason) pairs an IngestStats keeps for the summary; counts are exact.
 MAX_SKIPPED_EXAMPLES = 200

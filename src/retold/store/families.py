@@ -1,6 +1,6 @@
 """Family tables, shared by the SQLite and PostgreSQL stores (``FamilyTables`` mixin).
 
-``family_signatures``: one compact fingerprint per article (``families.signature``), so a
+``family_signatures``: one compact fingerprint per article (``family.signature``), so a
 later run never re-reads text; ``families`` / ``family_members``: the current grouping,
 one family per article (singletons included, so a run knows what it has seen);
 ``family_audits``: which audit of the ``audits`` table belongs to which family, and which

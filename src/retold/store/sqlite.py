@@ -127,13 +127,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DELETE FROM family_signatures;
     """,
-    # 7: which document model made each signature's vector (families.signature.doc_model_tag;
+    # 7: which document model made each signature's vector (family.signature.doc_model_tag;
     # the ones stored so far are the packaged model's)
     """
     ALTER TABLE family_signatures ADD COLUMN doc_model TEXT NOT NULL
         DEFAULT 'minilm-int8 (128 word pieces)';
     """,
-    # 8: how much each text reads like a machine rewrite (families.machine_text, source
+    # 8: how much each text reads like a machine rewrite (family.machine_text, source
     # direction) and which model scored it; NULL in the rows stored so far, filled from
     # their text by the next run (the index finds them without reading every row)
     """

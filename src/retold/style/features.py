@@ -3,7 +3,7 @@ lexicon and surface cues. Pure functions over text; the vectors are loaded once.
 
 Word vectors are the raw (un-normalised) rows of the static model, averaged over a word's
 pieces, so that a document vector (mean over its words) is linear in its words: the
-contribution of each word to a linear score is exact (``style.analyse`` uses this to show
+contribution of each word to a linear score is exact (``style.analyze_style`` uses this to show
 which words drive the sensationalism score).
 """
 
@@ -38,7 +38,7 @@ _LOCK = threading.Lock()
 def _static() -> tuple[Any, np.ndarray]:
     from model2vec import StaticModel
 
-    from retold.analyze.embed import packaged_model_path
+    from retold.analysis.embed import packaged_model_path
 
     model = StaticModel.from_pretrained(str(packaged_model_path()))
     return model.tokenizer, np.asarray(model.embedding, dtype=np.float32)

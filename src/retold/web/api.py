@@ -150,9 +150,9 @@ class StyleIn(BaseModel):
 
 
 def style_of(st: WebState, article: Any) -> dict[str, Any]:
-    from retold.style import analyse
+    from retold.style import analyze_style
 
-    return analyse(article.text, article.title, st.settings).to_dict()
+    return analyze_style(article.text, article.title, st.settings).to_dict()
 
 
 @router.post("/style")
@@ -204,7 +204,7 @@ def start_ingest(
     cleanup: Path | None = None,
 ) -> Any:
     """Submit an ingest job; ``cleanup`` (a temporary upload folder) is removed after it."""
-    from retold.ingest.sources import ColumnMapping, iter_sources, record_article
+    from retold.inputs.sources import ColumnMapping, iter_sources, record_article
 
     column_map = ColumnMapping.parse(mapping)
     settings = st.settings

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from retold.errors import RetoldError
-from retold.families.summary import sites_line, time_span
+from retold.family.summary import sites_line, time_span
 from retold.report.family import fidelity_plot
 from retold.web.api import accepted, state_of
 from retold.web.app import ApiError, WebState
@@ -33,8 +33,8 @@ router = APIRouter()
 
 
 def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
-    """``retold.families.summary.family_view`` over the server's store; 404 when missing."""
-    from retold.families.summary import family_view as view
+    """``retold.family.summary.family_view`` over the server's store; 404 when missing."""
+    from retold.family.summary import family_view as view
 
     with st.store() as store:
         data = view(store, family_id, judge)
@@ -44,7 +44,7 @@ def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
 
 
 def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
-    from retold.families.run import load_from_store
+    from retold.family.run import load_from_store
 
     with st.store() as store:
         # the page is chosen and counted in the database: a million-article store is not
@@ -71,7 +71,7 @@ def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
 
 
 def start_update(st: WebState) -> Any:
-    from retold.families.run import update_store
+    from retold.family.run import update_store
 
     def job(progress: Any) -> dict[str, Any]:
         def step(stage: str, done: int, total: int) -> None:
@@ -84,7 +84,7 @@ def start_update(st: WebState) -> Any:
 
 
 def start_audit(st: WebState, family_id: int, judge: str) -> Any:
-    from retold.families.audit import audit_families
+    from retold.family.audit import audit_families
     from retold.judges.base import JUDGES
 
     if judge not in JUDGES:

@@ -4,9 +4,9 @@ SSRF-guarded fetcher). Every problem is an ``InputError`` naming the form field.
 from __future__ import annotations
 
 from retold.errors import InputError
-from retold.ingest.files import decode_bytes, read_input, read_text_input
-from retold.model import Article
+from retold.inputs.files import decode_bytes, read_input, read_text_input
 from retold.settings import Settings
+from retold.types import Article
 
 
 def http_urls(field: str, urls: list[str]) -> list[str]:

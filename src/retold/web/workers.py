@@ -21,8 +21,8 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from retold.model import Article
 from retold.settings import Settings
+from retold.types import Article
 
 _SETTINGS: Settings | None = None
 PARENT_POLL_S = 1.0  # backs up the parent's pipe sentinel (a subreaper may adopt us)
@@ -50,8 +50,8 @@ def _init_worker(settings: Settings, parent_pid: int) -> None:
     threading.Thread(
         target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
     ).start()
-    from retold.analyze.embed import get_encoder
-    from retold.analyze.nlp import get_nlp
+    from retold.analysis.embed import get_encoder
+    from retold.analysis.nlp import get_nlp
 
     get_nlp(settings.spacy_model)  # load now, not during the first request
     get_encoder(settings.embedding_model)

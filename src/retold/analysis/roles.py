@@ -1,0 +1,87 @@
+"""Job titles attached to named people: 'Transport Minister Irena Dalvik',
+'Mira Osterholt, president of the Karvenian Railway Workers' Federation'. Used to report a
+retelling that gives someone another role."""
+
+from __future__ import annotations
+
+import re
+
+from retold.analysis.words import content_words
+from retold.types import Entity, Span
+
+ROLE_NOUNS = frozenset(
+    """minister secretary president chancellor premier governor mayor senator judge prosecutor
+    spokesperson spokesman spokeswoman director chairman chairwoman chair ceo chief head leader
+    commissioner ambassador envoy general commander professor lawyer attorney economist
+    analyst author founder treasurer deputy vice councillor councilor mp""".split()
+)
+# an appositive after the name: ", the finance minister," / ", president of the X,"
+_AFTER = re.compile(
+    r"^,\s+((?:the\s+|a\s+|its\s+)?(?:[\w'’-]+\s+){0,3}?([a-z]+)(?:\s+of\s+[^,.;]{2,60})?)\s*[,.;]"
+)
+
+
+def person_key(e: Entity) -> str:
+    return (content_words(e.text) or [e.text.lower()])[-1]
+
+
+def roles_of(text: str, entities: list[Entity]) -> list[tuple[Entity, Span]]:
+    """Each PERSON mention with a role attached to it, in text order."""
+    out: list[tuple[Entity, Span]] = []
+    for e in entities:
+        if e.label != "PERSON":
+            continue
+        role_span = _role_before(text, e.start)
+        if role_span:
+            out.append((e, role_span))
+        m = _AFTER.match(text[e.end : e.end + 120])
+        if m and m.group(2).lower() in ROLE_NOUNS:
+            a = e.end + m.start(1)
+            out.append((e, Span(a, a + len(m.group(1)), m.group(1))))
+    return out
+
+
+def person_roles(text: str, entities: list[Entity]) -> dict[str, list[Span]]:
+    """Roles per person key (last content word of the name)."""
+    out: dict[str, list[Span]] = {}
+    for e, span in roles_of(text, entities):
+        out.setdefault(person_key(e), []).append(span)
+    return out
+
+
+_STOP_BEFORE = frozenset(
+    "said says told added declared warned stressed insisted explained noted according to by "
+    "and or with of the a an as from".split()
+)
+
+
+def _role_before(text: str, name_start: int) -> Span | None:
+    """'Karvenian Transport Minister' before a name; words keep the role noun's casing, so
+    'declared Transport Minister' yields 'Transport Minister'."""
+    toks = list(re.finditer(r"[\w'’-]+", text[max(0, name_start - 60) : name_start]))
+    if not toks or toks[-1].group(0).lower() not in ROLE_NOUNS:
+        return None
+    offset = max(0, name_start - 60)
+    if text[offset + toks[-1].end() : name_start].strip():
+        return None  # punctuation between the title and the name
+    capital = toks[-1].group(0)[:1].isupper()
+    first = len(toks) - 1
+    for k in range(len(toks) - 2, max(-1, len(toks) - 5), -1):
+        w = toks[k].group(0)
+        gap = text[offset + toks[k].end() : offset + toks[k + 1].start()]
+        if w.lower() in _STOP_BEFORE or w[:1].isupper() != capital or gap.strip():
+            break
+        first = k
+    start, end = offset + toks[first].start(), offset + toks[-1].end()
+    return Span(start, end, text[start:end])
+
+
+def role_words(role: str) -> set[str]:
+    """The words that identify a role, without articles, nationality or possessive owners."""
+    return {w for w in content_words(role) if w not in {"the", "its"}}
+
+
+def same_role(a: str, b: str) -> bool:
+    """'Transport Minister' ~ 'Karvenian transport minister'; 'Finance Minister' is not."""
+    wa, wb = role_words(a), role_words(b)
+    return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
