@@ -60,6 +60,11 @@ class Settings:
     # (not by the same words) needs a much closer match
     quote_misattributed_substance_min: float = 0.70
     quote_min_words: int = 3  # shorter quoted strings (scare quotes, titles) are not audited
+    # a reworded quote (spun, back-translated) of the same speaker is "altered", not
+    # "unsourced": a source quote or sentence at least this close in meaning (embedding
+    # cosine), or 90% of it when it also shares quote_reworded_min_words of the content words
+    quote_reworded_min_cos: float = 0.75
+    quote_reworded_min_words: float = 0.3
 
     # --- omissions
     omission_max_align: float = 0.42  # a source sentence aligned below this is "omitted"

@@ -135,10 +135,90 @@ def audit_quotes(
         reported,
         [set(content_words(x.text)) for x in reported],
     )
+    # the source's own sentences, for words it carries without quotation marks and for
+    # quotes reworded from it; compared by meaning only when the words alone found nothing
+    sent_texts = [s.text for s in source.sentences]
     findings = []
+    sent_vecs: np.ndarray | None = None
     for qi, q in enumerate(direct):
-        findings.append(_judge_quote(q, qi, pool, cos, st, retelling.text))
+        found = _judge_quote(q, qi, pool, cos, st, retelling.text)
+        if found.verdict == "unsourced" and sent_texts:
+            if sent_vecs is None:
+                sent_vecs = embed(sent_texts, st.embedding_model)
+            found = _reworded(q, r_vecs[qi], found, source, sent_vecs, st) or found
+        findings.append(found)
     return findings
+
+
+def _reworded(
+    q: Quote,
+    q_vec: np.ndarray,
+    found: QuoteFinding,
+    source: AnalyzedArticle,
+    sent_vecs: np.ndarray,
+    st: Settings,
+) -> QuoteFinding | None:
+    """A quote the word match called unsourced that the source does carry: its words in a
+    source sentence without quotation marks (``indirect``), or its meaning in the same
+    speaker's source quote or attributed sentence, reworded (``altered`` / ``indirect``)."""
+    if q.speaker and not is_description(q.speaker) and not _named_in(q.speaker, source.text):
+        return None  # the source never names this speaker: nothing of theirs to reword
+    q_words = _Words.of(q.text)
+    q_content = set(content_words(q.text))
+    cos = sent_vecs @ q_vec
+    best: tuple[float, int, str] | None = None
+    for j, sent in enumerate(source.sentences):
+        containment, _, _ = _match(_Words.of(sent.text), q_words)
+        if containment >= st.quote_altered_min:
+            verdict, score = "indirect", containment
+        else:
+            shared = len(q_content & set(content_words(sent.text))) / max(1, len(q_content))
+            # spun synonyms share meaning, not words: the cosine alone can decide; a
+            # looser one with a fair share of the content words
+            close = cos[j] >= st.quote_reworded_min_cos or (
+                shared >= st.quote_reworded_min_words and cos[j] >= 0.9 * st.quote_reworded_min_cos
+            )
+            if not close:
+                continue
+            inside = any(
+                sq.kind == "direct" and sq.start < sent.end and sent.start < sq.end
+                for sq in source.quotes
+            )
+            verdict, score = ("altered" if inside else "indirect"), float(cos[j])
+        if best is None or score > best[0]:
+            best = (score, j, verdict)
+    if best is None:
+        return None
+    score, j, verdict = best
+    sent = source.sentences[j]
+    why = (
+        "the source quotes this speaker saying the same in other words"
+        if verdict == "altered"
+        else "the source carries these words or their substance without quotation marks"
+    )
+    return QuoteFinding(
+        text=q.text,
+        start=q.start,
+        end=q.end,
+        speaker=q.speaker,
+        kind=q.kind,
+        verdict=verdict,  # type: ignore[arg-type]
+        confidence=round(min(0.85, 0.3 + score / 2), 3),
+        evidence=[
+            Evidence(sent.text, sent.start, sent.end, "source", round(score, 3)),
+            Evidence(q.text, q.start, q.end, "retelling"),
+        ],
+        source_speaker=None,
+        similarity=round(score, 3),
+        reasons=[why],
+    )
+
+
+def _named_in(speaker: str, text: str) -> bool:
+    """The speaker's surname (or any name word) occurs in ``text``."""
+    words = [w for w in re.findall(r"[^\W\d_]+", speaker) if w[:1].isupper() and len(w) > 2]
+    low = text.lower()
+    return not words or any(w.lower() in low for w in words)
 
 
 @dataclass(frozen=True)
