@@ -296,6 +296,10 @@ def dropped_hedges(source_sentence: str, retelling_sentence: str) -> set[str]:
     lost = set()
     for h, scope in hedge_scopes(source_sentence):
         hits = [k for k, s in enumerate(stems) if s in scope]
+        # the whole qualified phrase must be restated: one shared word ("church") does not
+        # make "whether he had any connection to the church" a hedge the retelling dropped
+        if {stems[k] for k in hits} != scope:
+            continue
         # an approximation just before the qualified words keeps them hedged
         if hits and not any(APPROX_RE.search(" ".join(toks[max(0, k - 4) : k])) for k in hits):
             lost.add(h)
@@ -307,9 +311,16 @@ def hedge_scopes(text: str) -> list[tuple[str, set[str]]]:
     'could run by 2031' -> ('could', {'run', '2031'})."""
     out = []
     for m in HEDGE_RE.finditer(text):
-        after = content_words(text[m.end() : m.end() + 60])[:2]
+        # the scope ends with the clause: in "ran as fast as she could, then hid" nothing
+        # is hedged, and a hedge in one clause does not qualify the next one's words
+        clause = _CLAUSE_END.split(text[m.end() : m.end() + 60], maxsplit=1)[0]
+        after = content_words(clause)[:2]
         out.append((m.group(0).lower(), set(after)))
     return out
+
+
+# clause punctuation, but not the comma or point inside a figure ("3,000", "4.2")
+_CLAUSE_END = re.compile(r"[,.](?!\d)|[;:!?()\[\]—–]|\s-+\s")
 
 
 def caveats(text: str) -> set[str]:

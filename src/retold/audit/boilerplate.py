@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from retold.types import AnalyzedArticle, Sentence
+
 # each pattern: (why, regex over the whole sentence); anchored so a claim that merely
 # mentions a photo or a report is not furniture
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -71,3 +73,26 @@ def boilerplate_reason(text: str) -> str | None:
         if rx.match(t):
             return why
     return None
+
+
+_DATELINE_WORD = re.compile(r"[^\W\d_][\w.'’-]*")
+
+
+def is_dateline(doc: AnalyzedArticle, s: Sentence) -> bool:
+    """A place name split off as its own "sentence" ("WASHINGTON:", "Washington D.C."):
+    the dateline of the story, not a claim. Every word is in a place entity or in capitals."""
+    words = list(_DATELINE_WORD.finditer(s.text))
+    if not words or len(words) > 5:
+        return False
+    places = [
+        (e.start, e.end) for e in doc.entities if e.sentence == s.index and e.label in _PLACES
+    ]
+    for m in words:
+        a, b = s.start + m.start(), s.start + m.end()
+        in_place = any(pa <= a and b <= pb for pa, pb in places)
+        if not in_place and not (m.group().isupper() and len(m.group()) > 1):
+            return False
+    return True
+
+
+_PLACES = frozenset({"GPE", "LOC", "FAC"})

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from retold.analysis.article import analyze_many
 from retold.audit.align import align
-from retold.audit.boilerplate import boilerplate_reason
+from retold.audit.boilerplate import boilerplate_reason, is_dateline
 from retold.audit.changes import diff_all
 from retold.audit.headings import heading_verdict, is_heading
 from retold.audit.omissions import find_omissions
@@ -214,7 +214,9 @@ def _furniture_or_heading(
     st: Settings,
 ) -> tuple[str, float, list[str]]:
     """Page furniture is set aside (``boilerplate``); a heading is read as a summary."""
-    why = boilerplate_reason(s.text)
+    why = boilerplate_reason(s.text) or (
+        "a dateline split off the first sentence" if is_dateline(ret, s) else None
+    )
     if why:
         return "boilerplate", 0.9, [f"page furniture, not a claim: {why}"]
     if verdict == "contradicted" or not is_heading(ret, s, st):
