@@ -98,7 +98,8 @@ def test_number_pairs_in_its_own_frame() -> None:
 
 def test_unrelated_dates_are_not_paired() -> None:
     a = audit(
-        "The comet was discovered on Oct. 8 by a student in Portvale.",
+        "The comet was discovered on Oct. 8 by a student in Portvale. "
+        "It will pass Earth again on Aug. 26, 2032.",
         "The comet, which passed the Moon on Sept. 16, drew crowds of amateur astronomers.",
     )
     assert not [c for c in a.changes if c.kind == "date"]

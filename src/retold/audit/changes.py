@@ -242,11 +242,7 @@ def diff_sentence(
         if not rivals and q.kind in ("date", "money", "percent") and q.unit != "weekday":
             # the source's only date (or amount) of this kind is the one that changed
             only = [s for s in source.quantities if _units_compatible(q, s)]
-            if (
-                len(only) == 1
-                and not any(same_value(only[0], r) for r in r_quants)
-                and context_match(source.text, only[0], retelling.text, q, w, not _dated(q)) >= 2
-            ):
+            if len(only) == 1 and not any(same_value(only[0], r) for r in r_quants):
                 c_quants.append(only[0])
                 rivals = [(len(c_quants) - 1, only[0])]
         if rivals:

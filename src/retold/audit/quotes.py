@@ -40,6 +40,8 @@ _PRONOUNS = {"he", "she", "they", "him", "her", "them"}
 def is_description(speaker: str) -> bool:
     """'the study's lead author', 'officials', 'a spokesperson' rather than a name."""
     toks = speaker.split()
+    if len(toks) == 2 and toks[0].lower() in {"the", "a", "an"}:
+        return True  # "the Norwegian", "a Ukrainian": someone described, not named
     return not any(t[:1].isupper() for t in toks[1:]) and (
         not toks or not toks[0][:1].isupper() or toks[0].lower() in {"the", "a", "an", "one"}
     )

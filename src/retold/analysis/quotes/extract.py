@@ -33,6 +33,7 @@ from retold.analysis.quotes.scan import (
     sentence_ids,
     ws_trim,
 )
+from retold.analysis.quotes.speaker_check import checked_speaker, storm_names
 from retold.types import Entity, Quote, Sentence, Span
 
 
@@ -142,6 +143,11 @@ def extract_quotes(text: str, sentences: list[Sentence], entities: list[Entity])
             own[k] = nxt or sent_attr.get(si - 1)
         if own[k] is not None and si not in sent_attr:
             sent_attr[si] = own[k]  # type: ignore[assignment]
+
+    storms = storm_names(text)
+    nationalities = {e.text for e in entities if e.label == "NORP"}
+    for a in attrs.values():
+        a.speaker = checked_speaker(a.speaker, storms, nationalities)
 
     sent_list_starts = [s.start for s in sentences]
     out: list[Quote] = []

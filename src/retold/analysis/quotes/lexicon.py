@@ -126,7 +126,8 @@ promised promises vowed vows complained complains countered counters remarked re
 observes suggested suggests confirmed confirms maintained maintains posted reported reports
 add warn stress insist explain note argue claim announce write emphasise emphasize acknowledge
 admit concede declare reply respond recall caution predict promise complain suggest confirm
-maintain report called calls described describes
+maintain report called calls described describes recounted recounts recount testified
+testifies quipped quips joked jokes lamented laments urged urges pleaded pleads shouted
 """)
 # verbs that may introduce a reported clause without "that" ("said the plan would fail")
 BARE_CLAUSE_VERBS = set(
