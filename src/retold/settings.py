@@ -75,6 +75,9 @@ class Settings:
     style_model: str = ""  # "" = the model shipped in the package
     style_min_delta: float = 0.0  # sensationalism points for "more sensational than the source"
     style_span_threshold: float = 0.0  # token probability of a propaganda span (PTC dev)
+    # a propaganda span of fewer words needs a cue word of the style lexicon in it: alone,
+    # one or two neutral words ("million euros", "scooters") are not loaded language
+    style_span_min_words: int = 3
     style_clickbait_threshold: float = 0.0  # headline clickbait probability (clickbait dev)
     style_sensational_at: float = (
         50.0  # sensationalism (0-100) at which an article is "sensational"

@@ -247,13 +247,16 @@ class StyleScores:
     """Per-article style scores; 0-100 scales are model probabilities x 100."""
 
     sensationalism: float  # sensational / emotionally triggering style of the body
-    machine_rewrite: float  # evidence of machine rewriting from stock phrases (not proof)
+    # evidence of machine rewriting from stock phrases (not proof); None when no marker was
+    # found: the model's output is then its prior, not a measurement (see machine_note)
+    machine_rewrite: float | None
     clickbait: float | None  # the headline's clickbait score; None without a headline
     propaganda_spans: int
     propaganda_per_100_words: float
     techniques: dict[str, int] = field(default_factory=dict)  # propaganda spans per technique
     sensational: bool = False  # sensationalism at/above Settings.style_sensational_at
     clickbait_flag: bool = False  # clickbait at/above the threshold chosen on dev
+    machine_note: str = ""  # why machine_rewrite is None, or what it rests on
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -186,7 +186,9 @@ def train(
 @app.command()
 def style(
     files: list[str] = typer.Argument(
-        ..., metavar="FILE", help="Articles: .txt/.md/.html paths, http(s) URLs, or - for stdin."
+        ...,
+        metavar="FILE",
+        help="Articles: .txt/.md/.html paths, folders of them, http(s) URLs, or - for stdin.",
     ),
     fmt: Format = typer.Option(Format.terminal, "--format", "-f", help="Output on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every span."),
@@ -196,7 +198,10 @@ def style(
     ),
 ) -> None:
     """How each article is told: propaganda techniques, sensationalism, machine-rewrite
-    markers (evidence, not proof) and headline clickbait."""
+    markers (evidence, not proof) and headline clickbait. With several inputs (or a folder),
+    one that cannot be analysed (not English, binary, empty) is skipped with the reason, as
+    ingest does; the exit status is non-zero only when none could be read."""
+    from retold.errors import InputError
     from retold.inputs.files import read_input
     from retold.report.style import render_style
     from retold.style import analyze_style
@@ -204,15 +209,45 @@ def style(
     if files.count("-") > 1:
         raise RetoldError("only one FILE can be read from stdin (-)")
     st = load_settings(config)
+    specs = _expand_folders(files)
     results = []
-    for spec in files:
-        article = read_input(spec, st, allow_private=allow_private)
+    for spec in specs:
+        try:
+            article = read_input(spec, st, allow_private=allow_private)
+        except InputError as exc:
+            if len(specs) == 1:
+                raise
+            err.print(f"retold: skipped {spec}: {exc}")
+            continue
         results.append((article.origin, analyze_style(article.text, article.title, st)))
+    if not results:
+        raise InputError("style: none of the inputs could be analysed")
     if fmt is Format.json:
         payload = [{"origin": origin, **a.to_dict()} for origin, a in results]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         render_style(results, console(), verbose=verbose)
+
+
+_ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".xhtml")
+
+
+def _expand_folders(specs: list[str]) -> list[str]:
+    """Each folder replaced by the article files in it (sorted; hidden files left out)."""
+    out: list[str] = []
+    for spec in specs:
+        p = Path(spec)
+        if spec != "-" and "://" not in spec and p.is_dir():
+            out += [
+                str(f)
+                for f in sorted(p.iterdir())
+                if f.is_file()
+                and not f.name.startswith(".")
+                and f.suffix.lower() in _ARTICLE_SUFFIXES
+            ]
+        else:
+            out.append(spec)
+    return out
 
 
 @app.command()

@@ -135,7 +135,8 @@ def eval_sheepdog(
         tabloid_ok += tabloid and predicted
         credible_ok += (not tabloid) and not predicted
         mach_labels += [0, 1]
-        mach += [orig.machine_rewrite, restyled.machine_rewrite]
+        # no marker: no evidence, the lowest score
+        mach += [orig.machine_rewrite or 0.0, restyled.machine_rewrite or 0.0]
         _tick(progress, "sheepdog", k + 1, len(items))
     y = [0] * len(originals) + [1] * len(tabloids)
     s = list(originals.values()) + tabloids

@@ -73,7 +73,10 @@ def _style_scores(audit: Audit) -> dict[str, Any]:
         "retelling_scores": ret.to_dict(),
         "delta": {
             "sensationalism": round(ret.sensationalism - src.sensationalism, 2) + 0.0,
-            "machine_rewrite": round(ret.machine_rewrite - src.machine_rewrite, 2) + 0.0,
+            "machine_rewrite": round((ret.machine_rewrite or 0.0) - (src.machine_rewrite or 0.0), 2)
+            + 0.0
+            if ret.machine_rewrite is not None or src.machine_rewrite is not None
+            else None,
             "clickbait": cb,
             "propaganda_spans": ret.propaganda_spans - src.propaganda_spans,
         },

@@ -20,8 +20,11 @@ def _scores_line(a: StyleAnalysis) -> Text:
     line.append(str(s.propaganda_spans), style="bold")
     line.append(f" ({num(s.propaganda_per_100_words)} per 100 words)", style="dim")
     line.append(" · machine-rewrite evidence ")
-    line.append(num(s.machine_rewrite), style="bold")
-    line.append(" (not proof)", style="dim")
+    if s.machine_rewrite is None:
+        line.append("none found", style="bold")
+    else:
+        line.append(num(s.machine_rewrite), style="bold")
+        line.append(" (not proof)", style="dim")
     if s.clickbait is not None:
         line.append(" · headline clickbait ")
         line.append(num(s.clickbait), style="bold red" if s.clickbait_flag else "bold")

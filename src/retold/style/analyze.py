@@ -100,7 +100,14 @@ def analyze_style(
     assert doc is not None and mach is not None  # full is not empty
     n_words = max(1, doc.n_real)
     sensationalism = 100.0 * float(model.sens.prob(doc_row(doc, pad=model.sens_baseline))[0])
-    machine = 100.0 * float(model.machine.prob(machine_row(mach))[0])
+    # with no marker the model's output is its prior (the same for most texts): say so
+    # rather than print a number that reads as a measurement
+    markers = sum(1 for s in spans if s.kind == "machine-rewrite")
+    machine: float | None = None
+    machine_note = "no stock phrase of machine rewriting found (no evidence either way)"
+    if markers:
+        machine = 100.0 * float(model.machine.prob(machine_row(mach))[0])
+        machine_note = f"from {markers} stock phrase(s) of machine rewriting (evidence, not proof)"
     clickbait = None
     if head:
         clickbait = 100.0 * float(model.clickbait.prob(headline_features(tokenize(head)))[0])
@@ -119,6 +126,7 @@ def analyze_style(
         techniques=dict(sorted(techniques.items(), key=lambda kv: (-kv[1], kv[0]))),
         sensational=sensationalism >= st.style_sensational_at,
         clickbait_flag=clickbait is not None and clickbait >= 100.0 * cb_thr,
+        machine_note=machine_note,
     )
     spans.sort(key=lambda s: (s.start, -s.end, s.kind))
     return StyleAnalysis(full, head, n_words, scores, spans)
@@ -154,6 +162,7 @@ def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]
         [model.si.prob(token_features(part(tok, i, j), model.si_dims)) for i, j in chunks(tok)]
     )
     found = decode_spans(tok, probs, st.style_span_threshold or model.si_threshold)
+    found = [f for f in found if _long_or_cued(tok, f[0], f[1], st.style_span_min_words)]
     if not found:
         return []
     tech = model.tc.softmax(span_features(tok, [(a, b) for a, b, _ in found]))
@@ -171,6 +180,13 @@ def _propaganda(tok: Tokens, model: StyleModel, st: Settings) -> list[StyleSpan]
             )
         )
     return out
+
+
+def _long_or_cued(tok: Tokens, a: int, b: int, min_words: int) -> bool:
+    """A span of at least ``min_words`` words, or a shorter one holding a lexicon cue."""
+    if len(tok.text[a:b].split()) >= min_words:
+        return True
+    return any(ha < b and a < hb for ha, hb, _ in tok.hits)
 
 
 def _sensational_drivers(tok: Tokens, model: StyleModel) -> list[StyleSpan]:
