@@ -213,13 +213,28 @@ def _sentences(sents: list[tuple[int, int]], text: str) -> list[Sentence]:
             end -= 1
         if end <= start:
             continue
-        # a closing quotation mark split off as its own "sentence" belongs to the previous one
-        if out and not text[start:end].strip("\"'”’ ") and "\n" not in text[out[-1].end : start]:
+        # a closing quotation mark split off as its own "sentence" belongs to the previous one,
+        # as does the rest of a bracket ("the allies [...] would") or what follows a
+        # possessive ("NATO’s / Article 5"): no sentence ends inside brackets or on "’s"
+        if (
+            out
+            and "\n" not in text[out[-1].end : start]
+            and (not text[start:end].strip("\"'”’ ") or _runs_on(out[-1].text))
+        ):
             prev = out[-1]
             out[-1] = Sentence(prev.index, prev.start, end, text[prev.start : end])
             continue
         out.append(Sentence(len(out), start, end, text[start:end]))
     return out
+
+
+_POSSESSIVE_END = re.compile(r"\w['’]s$")
+
+
+def _runs_on(sentence: str) -> bool:
+    """A model sentence that cannot end where it does: an open bracket, or a possessive."""
+    opened = sentence.count("[") - sentence.count("]") + sentence.count("(") - sentence.count(")")
+    return opened > 0 or bool(_POSSESSIVE_END.search(sentence.rstrip()))
 
 
 def _entities(
