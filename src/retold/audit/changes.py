@@ -146,13 +146,17 @@ def _added_role(e: Entity, role: Span) -> Change:
 
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)*")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?:\s+|$)(?=[A-Z\"“‘(]|$)|\n")
 _NUMBERISH = re.compile(r"^[0-9][0-9.,]*$")
 
 
 def _context(text: str, start: int, end: int, width: int) -> tuple[str, str, set[str]]:
     """The word before, the word after, and the content words around ``text[start:end]``."""
-    before = [w.lower() for w in _TOKEN.findall(text[max(0, start - 80) : start])]
-    after = [w.lower() for w in _TOKEN.findall(text[end : end + 80])]
+    # within the sentence: the next sentence's words are not this mention's frame
+    left = _SENTENCE_END.split(text[max(0, start - 80) : start])[-1]
+    right = _SENTENCE_END.split(text[end : end + 80], maxsplit=1)[0]
+    before = [w.lower() for w in _TOKEN.findall(left)]
+    after = [w.lower() for w in _TOKEN.findall(right)]
     around = before[-width:] + after[:width]
     words = {stem(w) for w in around if len(w) > 2 and not _NUMBERISH.match(w)}
     return (before[-1] if before else ""), (after[0] if after else ""), words
@@ -235,7 +239,7 @@ def diff_sentence(
             and _units_compatible(q, s)
             and not any(same_value(s, r) for r in r_quants)
             and (
-                (q.unit and q.unit == s.unit)
+                (q.unit and q.unit == s.unit and not _dated(q))
                 or context_match(source.text, s, retelling.text, q, w, not _dated(q)) >= 2
             )
         ]
@@ -311,7 +315,13 @@ def diff_sentence(
             and context_match(source.text, s, rtext, e, settings.change_context_words) >= 2
         ]
         if rivals and e.label in {"PERSON", "GPE", "LOC", "ORG", "FAC"}:
-            s = rivals[0]
+            # the rival in the most similar frame
+            s = max(
+                rivals,
+                key=lambda x: context_match(
+                    source.text, x, rtext, e, settings.change_context_words
+                ),
+            )
             out.changes.append(
                 Change(
                     kind=_KIND_OF_LABEL[e.label],

@@ -1,7 +1,8 @@
 """Name comparison as a reader does it: accents, case, hyphens, possessives and common
 transliterations do not make another name, and a surname alone is the same person as the
-full name ("Bond" / "John Bond"). A name that keeps some words and swaps others ("Chevy Chase
-Community Center" / "Chevrolet Chase Community Center") is a renamed one."""
+full name ("Bond" / "John Bond"; a part must end as the whole does). A name that keeps some
+words and swaps others ("Chevy Chase Community Center" / "Chevrolet Chase Community Center")
+is a renamed one."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def same_name(a: str, b: str) -> bool:
     if not wa or not wb:
         return False
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    return all(w in long_ for w in short)
+    # the part must end as the whole does (a surname, an organisation's head noun): "FDA"
+    # is not "the FDA's Center for Biologics Evaluation and Research"
+    return short[-1] == long_[-1] and all(w in long_ for w in short)
 
 
 def renamed(a: str, b: str, min_overlap: float) -> bool:
