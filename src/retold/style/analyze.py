@@ -100,14 +100,18 @@ def analyze_style(
     assert doc is not None and mach is not None  # full is not empty
     n_words = max(1, doc.n_real)
     sensationalism = 100.0 * float(model.sens.prob(doc_row(doc, pad=model.sens_baseline))[0])
-    # with no marker the model's output is its prior (the same for most texts): say so
-    # rather than print a number that reads as a measurement
+    # with no marker at all (no stock phrase, closing line or em dash) the model's output is
+    # its prior, the same number for every such text: say so rather than print it as if it
+    # were a measurement
+    row = machine_row(mach)
     markers = sum(1 for s in spans if s.kind == "machine-rewrite")
     machine: float | None = None
-    machine_note = "no stock phrase of machine rewriting found (no evidence either way)"
-    if markers:
-        machine = 100.0 * float(model.machine.prob(machine_row(mach))[0])
-        machine_note = f"from {markers} stock phrase(s) of machine rewriting (evidence, not proof)"
+    machine_note = "no marker of machine rewriting found: no score (the model's prior only)"
+    if row.any():
+        machine = 100.0 * float(model.machine.prob(row)[0])
+        machine_note = (
+            f"from {markers} stock phrase(s) and the text's em dashes (evidence, not proof)"
+        )
     clickbait = None
     if head:
         clickbait = 100.0 * float(model.clickbait.prob(headline_features(tokenize(head)))[0])
