@@ -226,7 +226,21 @@ def _furniture_or_heading(
         return verdict, conf, reasons
     if found[0] == "boilerplate":
         return "boilerplate", 0.6, [f"not a claim: {found[1]}"]
+    # a summary is forgiven its wording, not what it adds ("Historic ... Forever"); its
+    # names were checked above (title case misleads the judge's entity check)
+    if any(r.startswith(_NOT_WORDING) for r in reasons):
+        return verdict, conf, reasons
     return "supported", 0.6, [found[1]]
+
+
+# judge reasons that are about more than wording: a heading keeps its verdict for them
+_NOT_WORDING = (
+    "escalation",
+    "adds content",
+    "numbers not in",
+    "states as certain",
+    "contains a quote",
+)
 
 
 def _apply_quote_verdicts(

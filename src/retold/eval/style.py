@@ -17,7 +17,7 @@ import numpy as np
 from retold.eval.data import read_jsonl
 from retold.eval.metrics import auroc, binary_f1, span_overlap_prf
 from retold.settings import Settings
-from retold.style.analyze import analyze_style
+from retold.style.analyze import analyze_style, machine_prior
 from retold.style.features import headline_features, span_features, tokenize
 from retold.style.model import load_model
 from retold.training.style import clickbait_bucket, tc_heldout
@@ -111,6 +111,7 @@ def eval_sheepdog(
         pairs.setdefault((r["article_id"], r["text"]), r)
     items = list(pairs.values())[: limit * 2 if limit else None]
     cache: dict[str, Any] = {}
+    prior = machine_prior(settings)
 
     def scores(text: str) -> Any:
         if text not in cache:
@@ -135,8 +136,11 @@ def eval_sheepdog(
         tabloid_ok += tabloid and predicted
         credible_ok += (not tabloid) and not predicted
         mach_labels += [0, 1]
-        # no marker: no evidence, the lowest score
-        mach += [orig.machine_rewrite or 0.0, restyled.machine_rewrite or 0.0]
+        # no marker: the model's prior, which the output leaves out rather than prints
+        mach += [
+            prior if orig.machine_rewrite is None else orig.machine_rewrite,
+            prior if restyled.machine_rewrite is None else restyled.machine_rewrite,
+        ]
         _tick(progress, "sheepdog", k + 1, len(items))
     y = [0] * len(originals) + [1] * len(tabloids)
     s = list(originals.values()) + tabloids

@@ -136,6 +136,14 @@ def analyze_style(
     return StyleAnalysis(full, head, n_words, scores, spans)
 
 
+def machine_prior(settings: Settings | None = None) -> float:
+    """The machine-rewrite model's output for a text with no marker at all (0-100): what
+    ``StyleScores.machine_rewrite`` leaves out as ``None``. For ranking texts (evaluation)."""
+    model = load_model((settings or Settings()).style_model)
+    row = machine_row(MachineCounts(hits=[], closing=0, em_dashes=0, n_words=0))
+    return 100.0 * float(model.machine.prob(row)[0])
+
+
 def _sensationalism(tok: Tokens, model: StyleModel) -> float:
     return 100.0 * float(model.sens.prob(doc_features(tok, pad=model.sens_baseline))[0])
 
