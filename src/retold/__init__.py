@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from retold.family.audit import audit_families
     from retold.family.run import FamiliesResult, Family, Member, families
     from retold.family.run import update_store as update_families
-    from retold.inputs.files import read_article
+    from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
     from retold.store import ArticleStore, open_store
     from retold.store.base import IngestStats, StoredArticle
@@ -68,7 +68,7 @@ __all__ = [
 _LAZY = {
     "analyze": ("retold.analysis.article", "analyze"),
     "compare": ("retold.audit.compare", "compare"),
-    "read_article": ("retold.inputs.files", "read_article"),
+    "read_article": ("retold.inputs.reading", "read_article"),
     "ingest": ("retold.inputs.run", "ingest"),
     "families": ("retold.family.run", "families"),
     "update_families": ("retold.family.run", "update_store"),

@@ -45,12 +45,12 @@ def _as_analyzed(
     items: list[Article | AnalyzedArticle] = []
     for a, origin in zip(pair, ("source", "retelling"), strict=True):
         if isinstance(a, str):
-            from retold.inputs.files import read_text_input
+            from retold.inputs.reading import read_text_input
 
             a = read_text_input(a, origin, settings)
         elif isinstance(a, bytes | bytearray | memoryview):
             # bytes are decoded as a file's are (BOM, UTF-16, declared charset, cp1252, ...)
-            from retold.inputs.files import read_bytes_input
+            from retold.inputs.reading import read_bytes_input
 
             a = read_bytes_input(bytes(a), origin, settings)
         elif not isinstance(a, Article | AnalyzedArticle):
@@ -81,10 +81,20 @@ def compare(
 ) -> Audit:
     """Audit ``retelling`` against ``source``.
 
-    Each may be an ``Article`` (from ``retold.read_article``), an already analysed article,
-    plain text, or bytes (decoded and checked as a file's bytes are). Anything else is a
-    ``TypeError``; bad input (empty, binary, not English, too large) is an ``InputError``.
-    Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+    Args:
+        source, retelling: an ``Article`` (from ``retold.read_article``), an already
+            analysed article, plain text, or bytes (decoded and checked as a file's are).
+        settings: thresholds (default ``Settings()``).
+        judge: the claim-support judge by name (default ``settings.judge``).
+
+    Returns:
+        An ``Audit``: claims, quotes, changes, omissions, style and the summary;
+        ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+
+    Raises:
+        TypeError: an argument of the wrong type.
+        InputError: bad input (empty, binary, not English, too large, too many sentences).
+        RetoldError: an unknown judge, or a judge whose model or server fails.
     """
     if settings is not None and not isinstance(settings, Settings):
         raise TypeError(

@@ -56,7 +56,7 @@ def compare(
 ) -> None:
     """Audit RETELLING against SOURCE: claims, quotes, changes, omissions, style."""
     from retold.audit.compare import compare as run_compare
-    from retold.inputs.files import read_input
+    from retold.inputs.dispatch import read_input
     from retold.report.jsonout import audit_to_dict
 
     if source == "-" and retelling == "-":
@@ -202,7 +202,7 @@ def style(
     one that cannot be analysed (not English, binary, empty) is skipped with the reason, as
     ingest does; the exit status is non-zero only when none could be read."""
     from retold.errors import InputError
-    from retold.inputs.files import read_input
+    from retold.inputs.dispatch import read_input
     from retold.report.style import render_style
     from retold.style import analyze_style
 
@@ -248,6 +248,12 @@ def _expand_folders(specs: list[str]) -> list[str]:
         else:
             out.append(spec)
     return out
+
+
+@app.command("settings")
+def settings_cmd(config: ConfigOpt = None) -> None:
+    """Print the settings in effect (defaults plus the config file) as a config file."""
+    sys.stdout.write(load_settings(config).to_toml())
 
 
 @app.command()
