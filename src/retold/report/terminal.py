@@ -132,7 +132,8 @@ def _counts(
 
 
 def _claims_table(claims: list[dict[str, Any]], verbose: bool) -> Table | Text:
-    shown = [c for c in claims if verbose or c.get("verdict") != "supported"]
+    # page furniture is counted in the summary line, listed only with --verbose
+    shown = [c for c in claims if verbose or c.get("verdict") not in ("supported", "boilerplate")]
     if not shown:
         return Text("✓ Every claim is supported by the source.", style="green")
     shown.sort(key=lambda c: (_CLAIM_RANK.get(c.get("verdict"), 1), -(c.get("confidence") or 0)))
