@@ -30,7 +30,7 @@ from retold.web.render import page
 from retold.web.security import Guard, parse_allowed_hosts
 from retold.web.state import WebState
 
-__all__ = ["ApiError", "WebState", "create_app"]
+__all__ = ["WebState", "create_app"]
 
 _LOG = logging.getLogger("retold.web")
 
