@@ -88,9 +88,7 @@ def test_no_import_cycles() -> None:
         m: {i for i, _ in imps if i != m and not _is_package_of(m, i)}
         for m, imps in _imports().items()
     }
-    # the web front end's cycle goes with its split into state, services and routers
-    known = [["retold.web.api", "retold.web.app", "retold.web.families", "retold.web.pages"]]
-    assert [c for c in _cycles(graph) if c not in known] == []
+    assert _cycles(graph) == []
 
 
 def test_no_private_names_imported_across_modules() -> None:

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING  # noqa: E402
 
 from retold.errors import InputError, RetoldError  # noqa: E402
 from retold.settings import Settings  # noqa: E402
-from retold.types import AnalyzedArticle, Article, Audit, StyleAnalysis  # noqa: E402
+from retold.types import (  # noqa: E402
+    AnalyzedArticle,
+    Article,
+    Audit,
+    AuditSummary,
+    StyleAnalysis,
+)
 
 if TYPE_CHECKING:
     from retold.analysis.article import analyze
@@ -42,6 +48,7 @@ __all__ = [
     "Article",
     "ArticleStore",
     "Audit",
+    "AuditSummary",
     "FamiliesResult",
     "Family",
     "IngestStats",

@@ -82,6 +82,10 @@ class Settings:
     omission_max_align: float = 0.42  # a source sentence aligned below this is "omitted"
     max_omissions: int = 25
 
+    # --- summary (retold.audit.summary): does the retelling retell the source at all?
+    related_align_min: float = 0.50  # alignment score of a "well-aligned" retelling sentence
+    related_min_share: float = 0.30  # share of well-aligned retelling sentences for "related"
+
     # --- style (retold.style; 0 = the value chosen on a dev split when the model was trained,
     # stored with the weights: `retold train --what style` prints them)
     style_model: str = ""  # "" = the model shipped in the package

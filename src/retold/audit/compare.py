@@ -12,6 +12,7 @@ from retold.audit.changes import diff_all
 from retold.audit.headings import heading_verdict, is_heading
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
+from retold.audit.summary import summarize
 from retold.errors import InputError
 from retold.judges import get_judge
 from retold.settings import Settings
@@ -190,9 +191,8 @@ def compare(
     )
     if src.text.strip() == ret.text.strip():
         audit.notes.append("the retelling is identical to the source")
-    from retold.report.jsonout import summary
-
-    if not summary(audit)["related"]:
+    audit.summary = summarize(audit, st)
+    if not audit.summary.related:
         audit.notes.append(
             "few retelling sentences match the source: this does not appear to retell it, "
             "so its claims are new content rather than changes"
