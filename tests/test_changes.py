@@ -103,3 +103,21 @@ def test_unrelated_dates_are_not_paired() -> None:
         "The comet, which passed the Moon on Sept. 16, drew crowds of amateur astronomers.",
     )
     assert not [c for c in a.changes if c.kind == "date"]
+
+
+def test_time_of_day_swapped_in_an_aligned_sentence() -> None:
+    a = audit(
+        "Thieves took a diamond brooch from the Portvale museum on Sunday morning, police said.",
+        "Thieves took a diamond brooch from the Portvale museum on Sunday at midday, police said.",
+    )
+    assert ("morning", "midday") in pairs(a)
+
+
+def test_time_of_day_kept_or_added_elsewhere_is_no_change() -> None:
+    a = audit(
+        "Thieves took a diamond brooch from the Portvale museum on Sunday morning, police said. "
+        "The museum reopened in the evening.",
+        "Thieves took a diamond brooch from the Portvale museum on Sunday morning, police said. "
+        "The museum reopened later that evening.",
+    )
+    assert not [c for c in a.changes if "time of day" in c.note]

@@ -133,6 +133,56 @@ def is_addition(c: Change) -> bool:
     return c.source_text.endswith(NO_ROLE)
 
 
+# times of day are a closed class: one swapped for another in aligned sentences ("on Sunday
+# morning" -> "at midday") changes when something happened, as a changed date does
+_TIME_OF_DAY = re.compile(
+    r"\b(?:(?:early|late)\s+)?(?:morning|afternoon|evening|night|overnight|midday|noon|"
+    r"midnight|dawn|dusk|daybreak|lunchtime|nightfall)\b",
+    re.IGNORECASE,
+)
+
+
+def _time_words(text: str) -> set[str]:
+    return {m.group(0).lower().split()[-1] for m in _TIME_OF_DAY.finditer(text)}
+
+
+def _time_of_day_changes(
+    i: int, source: AnalyzedArticle, retelling: AnalyzedArticle, close: list[int], idx: _Index
+) -> list[Change]:
+    r = retelling.sentences[i]
+    r_times = {
+        m
+        for m in _TIME_OF_DAY.finditer(r.text)
+        if m.group(0).lower().split()[-1] not in idx.source_lower
+    }
+    if not r_times:
+        return []
+    mine = _time_words(r.text)
+    for j in close:
+        s = source.sentences[j]
+        theirs = [
+            m for m in _TIME_OF_DAY.finditer(s.text) if m.group(0).lower().split()[-1] not in mine
+        ]
+        if len(theirs) == 1 and len(r_times) == 1:
+            sm, rm = theirs[0], next(iter(r_times))
+            return [
+                Change(
+                    kind="date",
+                    source_text=sm.group(0),
+                    retelling_text=rm.group(0),
+                    confidence=0.6,
+                    evidence=[
+                        Evidence(sm.group(0), s.start + sm.start(), s.start + sm.end(), "source"),
+                        Evidence(
+                            rm.group(0), r.start + rm.start(), r.start + rm.end(), "retelling"
+                        ),
+                    ],
+                    note=f"time of day: {sm.group(0)} -> {rm.group(0)}",
+                )
+            ]
+    return []
+
+
 def _added_role(e: Entity, role: Span) -> Change:
     """A job title the source never gives the person: the retelling's own claim."""
     return Change(
@@ -281,6 +331,7 @@ def diff_sentence(
             out.novel_numbers.append(q)
 
     out.changes.extend(_role_changes(i, idx))
+    out.changes.extend(_time_of_day_changes(i, source, retelling, close, idx))
     r_ents = _in_sentences(idx.retelling_ents, [i])
     c_ents = _in_sentences(idx.source_ents, close)
     heading = is_heading(retelling, retelling.sentences[i], settings)
