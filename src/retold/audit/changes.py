@@ -73,6 +73,7 @@ class _Index:
     retelling_ents: dict[int, list[tuple[int, Entity]]]
     source_persons: list[str] = field(default_factory=list)
     source_names: list[Entity] = field(default_factory=list)
+    source_times: set[str] = field(default_factory=set)  # times of day the source names
 
 
 def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
@@ -91,6 +92,7 @@ def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
         _by_sentence([e for e in retelling.entities if e.label in NAME_LABELS]),
         [e.text for e in source.entities if e.label == "PERSON"],
         [e for e in source.entities if e.label in NAME_LABELS],
+        _time_words(source.text),
     )
 
 
@@ -153,7 +155,7 @@ def _time_of_day_changes(
     r_times = {
         m
         for m in _TIME_OF_DAY.finditer(r.text)
-        if m.group(0).lower().split()[-1] not in idx.source_lower
+        if m.group(0).lower().split()[-1] not in idx.source_times
     }
     if not r_times:
         return []

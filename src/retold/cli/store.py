@@ -24,7 +24,6 @@ from retold.store.base import IngestStats
 
 _MAX_ERROR_LINES = 20  # inputs named one per line when none could be read
 
-
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
