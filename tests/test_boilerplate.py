@@ -97,3 +97,14 @@ def test_source_furniture_is_not_an_omission() -> None:
     src = SOURCE + "\n\nBy Jane Roe, Staff Writer\n\nShare this article"
     a = compare(Article(src), Article(SOURCE), judge="heuristic")
     assert not [o for o in a.omissions if "Jane Roe" in o.text or "Share" in o.text]
+
+
+def test_json_with_boilerplate_and_no_machine_score_is_valid(audit) -> None:  # type: ignore[no-untyped-def]
+    from retold.report.jsonout import audit_to_dict, validate
+
+    data = audit_to_dict(audit)
+    validate(data)
+    assert data["schema_version"] == "1.1"
+    assert any(c["verdict"] == "boilerplate" for c in data["claims"])
+    scores = data["style"]["retelling_scores"]
+    assert scores["machine_rewrite"] is None and scores["machine_note"]
