@@ -142,12 +142,14 @@ def audit_quotes(
     sent_texts = [s.text for s in source.sentences]
     findings = []
     sent_vecs: np.ndarray | None = None
+    sent_words: list[_Words] = []
     for qi, q in enumerate(direct):
         found = _judge_quote(q, qi, pool, cos, st, retelling.text)
         if found.verdict == "unsourced" and sent_texts:
-            if sent_vecs is None:
+            if sent_vecs is None:  # once, and only when a quote needs it
                 sent_vecs = embed(sent_texts, st.embedding_model)
-            found = _reworded(q, r_vecs[qi], found, source, sent_vecs, st) or found
+                sent_words = [_Words.of(t) for t in sent_texts]
+            found = _reworded(q, r_vecs[qi], source, sent_vecs, sent_words, st) or found
         findings.append(found)
     return findings
 
@@ -155,9 +157,9 @@ def audit_quotes(
 def _reworded(
     q: Quote,
     q_vec: np.ndarray,
-    found: QuoteFinding,
     source: AnalyzedArticle,
     sent_vecs: np.ndarray,
+    sent_words: list[_Words],
     st: Settings,
 ) -> QuoteFinding | None:
     """A quote the word match called unsourced that the source does carry: its words in a
@@ -166,19 +168,26 @@ def _reworded(
     if q.speaker and not is_description(q.speaker) and not _named_in(q.speaker, source.text):
         return None  # the source never names this speaker: nothing of theirs to reword
     q_words = _Words.of(q.text)
+    n_q = max(1, len(q_words.tokens))
     q_content = set(content_words(q.text))
     cos = sent_vecs @ q_vec
+    loose_cos = 0.9 * st.quote_reworded_min_cos
     best: tuple[float, int, str] | None = None
     for j, sent in enumerate(source.sentences):
-        containment, _, _ = _match(_Words.of(sent.text), q_words)
+        # the shared words bound the containment from above: most sentences need no
+        # alignment, and only those close in meaning need their content words
+        bound = (q_words.counts & sent_words[j].counts).total() / n_q
+        containment = _match(sent_words[j], q_words)[0] if bound >= st.quote_altered_min else 0.0
         if containment >= st.quote_altered_min:
             verdict, score = "indirect", containment
         else:
+            if cos[j] < loose_cos:
+                continue
             shared = len(q_content & set(content_words(sent.text))) / max(1, len(q_content))
             # spun synonyms share meaning, not words: the cosine alone can decide; a
             # looser one with a fair share of the content words
             close = cos[j] >= st.quote_reworded_min_cos or (
-                shared >= st.quote_reworded_min_words and cos[j] >= 0.9 * st.quote_reworded_min_cos
+                shared >= st.quote_reworded_min_words and cos[j] >= loose_cos
             )
             if not close:
                 continue
