@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from retold.types import AnalyzedArticle, Sentence
+from retold.types import Entity, Sentence
 
 # each pattern: (why, regex over the whole sentence); anchored so a claim that merely
 # mentions a photo or a report is not furniture
@@ -78,15 +78,14 @@ def boilerplate_reason(text: str) -> str | None:
 _DATELINE_WORD = re.compile(r"[^\W\d_][\w.'’-]*")
 
 
-def is_dateline(doc: AnalyzedArticle, s: Sentence) -> bool:
+def is_dateline(s: Sentence, entities: list[Entity]) -> bool:
     """A place name split off as its own "sentence" ("WASHINGTON:", "Washington D.C."):
-    the dateline of the story, not a claim. Every word is in a place entity or in capitals."""
+    the dateline of the story, not a claim. Every word is in a place entity (of
+    ``entities``, the sentence's own) or in capitals."""
     words = list(_DATELINE_WORD.finditer(s.text))
     if not words or len(words) > 5:
         return False
-    places = [
-        (e.start, e.end) for e in doc.entities if e.sentence == s.index and e.label in _PLACES
-    ]
+    places = [(e.start, e.end) for e in entities if e.label in _PLACES]
     for m in words:
         a, b = s.start + m.start(), s.start + m.end()
         in_place = any(pa <= a and b <= pb for pa, pb in places)

@@ -15,7 +15,7 @@ from retold.analysis.roles import person_key, person_roles, roles_of, same_role
 from retold.analysis.words import content_words, stem
 from retold.audit.align import Alignment
 from retold.audit.headings import is_heading
-from retold.audit.names import renamed, same_name
+from retold.audit.names import NameIndex, same_name
 from retold.settings import Settings
 from retold.types import AnalyzedArticle, Change, Entity, Evidence, Quantity, Span
 
@@ -71,8 +71,8 @@ class _Index:
     retelling_quants: dict[int, list[tuple[int, Quantity]]]
     source_ents: dict[int, list[tuple[int, Entity]]]
     retelling_ents: dict[int, list[tuple[int, Entity]]]
-    source_persons: list[str] = field(default_factory=list)
-    source_names: list[Entity] = field(default_factory=list)
+    source_persons: NameIndex[str] = field(default_factory=lambda: NameIndex([]))
+    source_names: NameIndex[Entity] = field(default_factory=lambda: NameIndex([]))
     source_times: set[str] = field(default_factory=set)  # times of day the source names
 
 
@@ -90,8 +90,8 @@ def _index(source: AnalyzedArticle, retelling: AnalyzedArticle) -> _Index:
         _by_sentence(retelling.quantities),
         _by_sentence([e for e in source.entities if e.label in NAME_LABELS]),
         _by_sentence([e for e in retelling.entities if e.label in NAME_LABELS]),
-        [e.text for e in source.entities if e.label == "PERSON"],
-        [e for e in source.entities if e.label in NAME_LABELS],
+        NameIndex([(e.text, e.text) for e in source.entities if e.label == "PERSON"]),
+        NameIndex([(e.text, e) for e in source.entities if e.label in NAME_LABELS]),
         _time_words(source.text),
     )
 
@@ -103,9 +103,7 @@ def _role_changes(i: int, idx: _Index) -> list[Change]:
         known = idx.source_roles.get(person_key(e))
         if not known:
             # the source names the person, and nowhere gives this title
-            if any(same_name(e.text, p) for p in idx.source_persons) and (
-                role.text.lower() not in idx.source_lower
-            ):
+            if idx.source_persons.same(e.text) and (role.text.lower() not in idx.source_lower):
                 out.append(_added_role(e, role))
             continue
         if any(same_role(role.text, k.text) for k in known):
@@ -339,16 +337,13 @@ def diff_sentence(
     heading = is_heading(retelling, retelling.sentences[i], settings)
     rtext = retelling.text
     for e in r_ents:
-        if e.text.lower() in idx.source_lower or any(
-            same_name(e.text, s.text) for s in idx.source_names
-        ):
+        if e.text.lower() in idx.source_lower or idx.source_names.same(e.text):
             continue
         # a name with some words swapped ("Chevy Chase" / "Chevrolet Chase"): renamed
         ren = [
             s
-            for s in idx.source_names
-            if renamed(s.text, e.text, settings.change_renamed_min_overlap)
-            and not any(same_name(s.text, r.text) for r in r_ents)
+            for s in idx.source_names.renamed(e.text, settings.change_renamed_min_overlap)
+            if not any(same_name(s.text, r.text) for r in r_ents)
         ]
         if entity_key(e) in idx.source_keys and not ren:
             continue

@@ -7,11 +7,10 @@ from dataclasses import replace
 
 from retold.analysis.article import analyze_many
 from retold.audit.align import align
-from retold.audit.boilerplate import boilerplate_reason, is_dateline
 from retold.audit.changes import diff_all
-from retold.audit.headings import heading_verdict, is_heading
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
+from retold.audit.sentence_kinds import SentenceKinds
 from retold.audit.summary import summarize
 from retold.errors import InputError
 from retold.judges import get_judge
@@ -25,7 +24,6 @@ from retold.types import (
     ClaimFinding,
     Evidence,
     QuoteFinding,
-    Sentence,
 )
 
 ArticleLike = Article | AnalyzedArticle | str | bytes
@@ -113,6 +111,7 @@ def compare(
     judgements = judge_impl.judge(src, ret, al, indices, diffs)
 
     starting = _quotes_starting_in(ret, quotes)
+    kinds = SentenceKinds(src, ret, st)
     claims: list[ClaimFinding] = []
     for i, jd in zip(indices, judgements, strict=True):
         s = ret.sentences[i]
@@ -120,7 +119,7 @@ def compare(
         verdict, conf, reasons = _apply_quote_verdicts(
             s.start, s.end, starting[i], verdict, conf, reasons
         )
-        verdict, conf, reasons = _furniture_or_heading(src, ret, s, verdict, conf, reasons, st)
+        verdict, conf, reasons = kinds.verdict(s, verdict, conf, reasons)
         scores = dict(al.top[i])
         evidence = [
             Evidence(
@@ -212,45 +211,6 @@ def _quotes_starting_in(
         if k >= 0 and q.start < doc.sentences[k].end:
             out[k].append(q)
     return out
-
-
-def _furniture_or_heading(
-    src: AnalyzedArticle,
-    ret: AnalyzedArticle,
-    s: Sentence,
-    verdict: str,
-    conf: float,
-    reasons: list[str],
-    st: Settings,
-) -> tuple[str, float, list[str]]:
-    """Page furniture is set aside (``boilerplate``); a heading is read as a summary."""
-    why = boilerplate_reason(s.text) or (
-        "a dateline split off the first sentence" if is_dateline(ret, s) else None
-    )
-    if why:
-        return "boilerplate", 0.9, [f"page furniture, not a claim: {why}"]
-    if verdict == "contradicted" or not is_heading(ret, s, st):
-        return verdict, conf, reasons
-    found = heading_verdict(src, ret, s, st)
-    if found is None or (found[0] == "supported" and verdict == "supported"):
-        return verdict, conf, reasons
-    if found[0] == "boilerplate":
-        return "boilerplate", 0.6, [f"not a claim: {found[1]}"]
-    # a summary is forgiven its wording, not what it adds ("Historic ... Forever"); its
-    # names were checked above (title case misleads the judge's entity check)
-    if any(r.startswith(_NOT_WORDING) for r in reasons):
-        return verdict, conf, reasons
-    return "supported", 0.6, [found[1]]
-
-
-# judge reasons that are about more than wording: a heading keeps its verdict for them
-_NOT_WORDING = (
-    "escalation",
-    "adds content",
-    "numbers not in",
-    "states as certain",
-    "contains a quote",
-)
 
 
 def _apply_quote_verdicts(

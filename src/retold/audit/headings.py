@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from retold.settings import Settings
-from retold.types import AnalyzedArticle, Sentence
+from retold.types import AnalyzedArticle, Entity, Sentence
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _STOP = frozenset(
@@ -48,13 +48,13 @@ def content_stems(text: str) -> list[str]:
 
 
 def heading_verdict(
-    source: AnalyzedArticle, retelling: AnalyzedArticle, s: Sentence, settings: Settings
+    s: Sentence, entities: list[Entity], source_stems: set[str], settings: Settings
 ) -> tuple[str, str] | None:
     """("supported" | "boilerplate", why) for a heading the source accounts for or that
-    says nothing checkable; None to keep the judge's verdict."""
+    says nothing checkable; None to keep the judge's verdict. ``entities``: the heading's
+    own; ``source_stems``: ``content_stems`` of the whole source."""
     stems = content_stems(s.text)
-    source_stems = set(content_stems(source.text))
-    names = [e for e in retelling.entities if e.sentence == s.index and e.label in _NAMED]
+    names = [e for e in entities if e.label in _NAMED]
     if any(ch.isdigit() for ch in s.text):
         return None  # a number in a heading is checked like any other
     if not names and s.index > 0 and not any(st in source_stems for st in stems):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
+from typing import Generic, TypeVar
 
 # letters that NFKD does not take apart, and common variant spellings of transliteration
 _LETTERS = str.maketrans(
@@ -62,3 +64,38 @@ def renamed(a: str, b: str, min_overlap: float) -> bool:
     if not wa or not wb or len(wa) < 2 or len(wb) < 2:
         return False
     return len(wa & wb) / max(len(wa), len(wb)) >= min_overlap
+
+
+T = TypeVar("T")
+
+
+class NameIndex(Generic[T]):
+    """Names (with an item each) looked up by their words, so comparing every name of one
+    text with every name of another stays linear: ``same`` and ``renamed`` only look at
+    names sharing a word (a same name ends with the same word)."""
+
+    def __init__(self, items: list[tuple[str, T]]) -> None:
+        self._by_last: dict[str, list[tuple[str, T]]] = defaultdict(list)
+        self._by_word: dict[str, list[tuple[str, T]]] = defaultdict(list)
+        for name, item in items:
+            words = [_translit(w) for w in name_words(name)]
+            if not words:
+                continue
+            self._by_last[words[-1]].append((name, item))
+            for w in set(words):
+                self._by_word[w].append((name, item))
+
+    def same(self, name: str) -> list[T]:
+        words = [_translit(w) for w in name_words(name)]
+        if not words:
+            return []
+        return [item for other, item in self._by_last.get(words[-1], ()) if same_name(name, other)]
+
+    def renamed(self, name: str, min_overlap: float) -> list[T]:
+        """Items whose name ``name`` renames (see ``renamed``), each once, in index order."""
+        seen: dict[int, T] = {}
+        for w in {_translit(w) for w in name_words(name)}:
+            for other, item in self._by_word.get(w, ()):
+                if id(item) not in seen and renamed(other, name, min_overlap):
+                    seen[id(item)] = item
+        return list(seen.values())
