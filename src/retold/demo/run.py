@@ -84,10 +84,10 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     against the corpus's gold (one family of the source and its retellings, ``source.txt``
     its source, the unrelated story alone)."""
     from retold.family.audit import audit_families
-    from retold.family.run import load_from_store, update_store
+    from retold.family.upkeep import load_from_store, update_store
     from retold.inputs.files import read_article
     from retold.report.family import write_family_report
-    from retold.store.sqlite import Store
+    from retold.store import SqliteStore
 
     gold = load_gold()
     folder = corpus_dir()
@@ -98,7 +98,7 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     db.parent.mkdir(exist_ok=True)
     for old in db.parent.glob("retold.db*"):
         old.unlink()
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         store.add_articles([read_article(str(folder.joinpath(n)), settings) for n in names])
         update_store(store, settings)
         result = load_from_store(store)

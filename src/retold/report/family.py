@@ -7,11 +7,14 @@ template and plot."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from retold.errors import RetoldError
+
+if TYPE_CHECKING:
+    from retold.store.contract import FamilyStore
 
 
 def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
@@ -28,7 +31,7 @@ def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
     return bars(items, title="Fidelity to the source per retelling")
 
 
-def write_family_report(store: Any, family_id: int, folder: Path, judge: str) -> list[Path]:
+def write_family_report(store: FamilyStore, family_id: int, folder: Path, judge: str) -> list[Path]:
     from retold.family.summary import family_view
     from retold.report.files import write_text_atomic
     from retold.report.html import write_html
@@ -40,8 +43,8 @@ def write_family_report(store: Any, family_id: int, folder: Path, judge: str) ->
     audits = store.family_audits(family_id, judge)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for member_id, (data, _marks) in sorted(audits.items()):
-        written.append(write_html(data, folder / f"member-{member_id}.html"))
+    for member_id, stored in sorted(audits.items()):
+        written.append(write_html(stored.audit, folder / f"member-{member_id}.html"))
     css = Markup((STATIC / "app.css").read_text("utf-8"))
     html = render(
         "family.html.j2",

@@ -19,7 +19,8 @@ from typing import Literal
 
 from retold.errors import RetoldError
 from retold.report.files import atomic_path
-from retold.store.base import ARTICLE_COLUMNS, ArticleStore
+from retold.store.base import ARTICLE_COLUMNS
+from retold.store.contract import ArticleStore
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 _PARQUET_ROWS = 1000

@@ -44,13 +44,13 @@ def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
 
 
 def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
-    from retold.family.run import load_from_store
+    from retold.family.upkeep import load_from_store
 
     with st.store() as store:
         # the page is chosen and counted in the database: a million-article store is not
         # read whole for twenty rows
-        ids, total, singletons, excluded = store.family_page(limit, offset)
-        result = load_from_store(store, ids=ids)
+        page = store.family_page(limit, offset)
+        result = load_from_store(store, ids=page.ids)
     rows = []
     for f in result.families:
         src = next((m for m in f.members if m.id == f.source), None)
@@ -63,15 +63,15 @@ def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
             }
         )
     return {
-        "total": total,
-        "singletons": singletons,
-        "excluded": excluded,
+        "total": page.families,
+        "singletons": page.singletons,
+        "excluded": page.excluded,
         "families": rows,
     }
 
 
 def start_update(st: WebState) -> Any:
-    from retold.family.run import update_store
+    from retold.family.upkeep import update_store
 
     def job(progress: Any) -> dict[str, Any]:
         def step(stage: str, done: int, total: int) -> None:
@@ -105,13 +105,15 @@ def start_audit(st: WebState, family_id: int, judge: str) -> Any:
 
 
 def set_source(st: WebState, family_id: int, article_id: int) -> None:
+    from retold.store import NoSuchFamily, NotAMember
+
     with st.store() as store:
-        rows = store.families(family_id)
-        if not rows or rows[0].source_status == "excluded":
-            raise ApiError(404, f"no family {family_id}")
-        if article_id not in {m[0] for m in rows[0].members}:
-            raise ApiError(422, f"article {article_id} is not a member of family {family_id}")
-        store.set_family_source(family_id, article_id)
+        try:
+            store.set_family_source(family_id, article_id)
+        except NoSuchFamily:
+            raise ApiError(404, f"no family {family_id}") from None
+        except NotAMember as exc:
+            raise ApiError(422, str(exc)) from None
 
 
 # --------------------------------------------------------------------------- API
@@ -230,5 +232,5 @@ def member_audit_page(family_id: FamilyId, article_id: ArticleId, request: Reque
     if article_id not in audits:
         raise ApiError(404, f"article {article_id} of family {family_id} is not audited yet")
     links = [("retold", "/"), (f"Family {family_id}", f"/families/{family_id}")]
-    html = render_html(audits[article_id][0], links=links)
+    html = render_html(audits[article_id].audit, links=links)
     return HTMLResponse(html, headers={"Content-Security-Policy": script_csp()})
