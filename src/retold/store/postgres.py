@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from retold.errors import RetoldError
@@ -372,7 +372,7 @@ class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> PostgresStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from retold.errors import RetoldError
 from retold.store.base import (
@@ -338,7 +338,7 @@ class SqliteStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> SqliteStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
