@@ -25,7 +25,6 @@ from retold.family.source import pick_source
 from retold.family.verify import DocFreq, Scorer, links_and_probabilities
 from retold.settings import Settings
 from retold.store.base import SourceArticle, StoredArticle, content_hash
-from retold.store.rows import SET_BY_USER, USER_SOURCE_CONFIDENCE, USER_SOURCE_REASONS
 from retold.types import Article
 
 _CHUNK = 10_000  # articles queried and verified at a time
@@ -254,19 +253,14 @@ def build_family(
     st: Settings,
     copies: dict[int, list[int]],
     now: datetime | None,
-    override: int | None = None,
     weak: dict[tuple[int, int], float] | None = None,
 ) -> Family:
-    """The family of cluster ``cl`` (plus exact copies ``dups``) with its source: the
-    user's choice ``override`` when it is a member, else ``pick_source``'s."""
+    """The family of cluster ``cl`` (plus exact copies ``dups``) with ``pick_source``'s
+    source. (A source the user set is kept by the store, ``FamilyStore.write_families``.)"""
     conf, why = confidences(cl, links, weak)
     published = {m: by_id[m].published for m in cl}
-    if override is not None and override in cl:
-        pick_id, status, pconf = override, SET_BY_USER, USER_SOURCE_CONFIDENCE
-        reasons = list(USER_SOURCE_REASONS)
-    else:
-        p = pick_source(cl, sigs, published, st, now)
-        pick_id, status, pconf, reasons = p.source, p.status, p.confidence, p.reasons
+    p = pick_source(cl, sigs, published, st, now)
+    pick_id, status, pconf, reasons = p.source, p.status, p.confidence, p.reasons
     members = [_member(by_id[m], conf[m], why.get(m, "")) for m in cl]
     dup_of = {d: rep for rep, ds in copies.items() for d in ds}
     for d in dups:

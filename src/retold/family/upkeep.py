@@ -264,9 +264,9 @@ def _rewrite(
     now: datetime | None,
 ) -> FamilyWrite:
     """The write for cluster ``cl`` of two or more, ``prev`` the stored family it grew
-    from (None: a new family): a source the user set stays."""
-    override = prev.user_source if prev else None
-    fam = build_family(0, cl, [], links, sigs, by_id, st, {}, now, override, weak)
+    from (None: a new family). Its source is the automatic pick: the store keeps one the
+    user set instead (``FamilyStore.write_families``)."""
+    fam = build_family(0, cl, [], links, sigs, by_id, st, {}, now, weak)
     # old members keep their stored confidence; new ones are scored on their links
     kept = {m.article_id: m for m in prev.members} if prev else {}
     members = [kept.get(m.id, FamilyMember(m.id, m.confidence, m.reason)) for m in fam.members]

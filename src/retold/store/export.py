@@ -27,7 +27,12 @@ _PARQUET_ROWS = 1000
 
 
 def export_articles(store: ArticleStore, fmt: ExportFormat, path: str | os.PathLike[str]) -> int:
-    """Write every stored article to ``path``; returns how many were written."""
+    """Write every stored article to ``path`` (atomically, streaming).
+
+    Args: fmt: ``jsonl``, ``csv`` or ``parquet`` (needs pyarrow).
+    Returns: how many articles were written.
+    Raises: RetoldError for an unknown format; OSError when ``path`` cannot be written.
+    """
     if fmt not in ("jsonl", "csv", "parquet"):
         raise RetoldError(f"export: unknown format {fmt!r}; use jsonl, csv or parquet")
     n = 0

@@ -292,7 +292,14 @@ class FamilyTables(SqlDialect):
                     fid = int(row[0])
                 else:
                     fid = w.id
-                    self._change_source(fid, w, now)
+                    self._change_source(
+                        fid,
+                        w.source_id,
+                        w.source_status,
+                        w.source_confidence,
+                        w.source_reasons,
+                        now,
+                    )
                 for m in w.members:
                     c.execute(
                         self._q(
@@ -319,32 +326,39 @@ class FamilyTables(SqlDialect):
                 raise NoSuchFamily(f"no family with id {family_id} (run `retold families` first)")
             if not rows[0].has_member(article_id):
                 raise NotAMember(f"article {article_id} is not a member of family {family_id}")
-            user = FamilyWrite(
+            self._change_source(
                 family_id,
-                [],
                 article_id,
                 SET_BY_USER,
                 USER_SOURCE_CONFIDENCE,
                 list(USER_SOURCE_REASONS),
+                now_iso(),
             )
-            self._change_source(family_id, user, now_iso())
 
         self._tx(write)
 
-    def _change_source(self, family_id: int, w: FamilyWrite, now: str) -> None:
+    def _change_source(
+        self,
+        family_id: int,
+        source_id: int | None,
+        status: str,
+        confidence: float,
+        reasons: list[str],
+        now: str,
+    ) -> None:
         """The set-source rule, for every writer (a run's pick, the user's choice), inside
-        the writer's transaction: a source the user set is replaced only by the user (a run
-        that picked while the user chose keeps the user's); a changed source drops the
-        family's audits (they were made against the old one)."""
+        the writer's transaction: a source the user set is replaced only by the user (a
+        run's later pick, or one made while the user chose, leaves it); a changed source
+        drops the family's audits (they were made against the old one)."""
         c = self._conn
         was = c.execute(
             self._q("SELECT source_id, source_status FROM families WHERE id = ?"), (family_id,)
         ).fetchone()
         if was is None:
             return
-        if was[1] == SET_BY_USER and w.source_status != SET_BY_USER:
+        if was[1] == SET_BY_USER and status != SET_BY_USER:
             return
-        if was[0] != w.source_id:
+        if was[0] != source_id:
             c.execute(self._q("DELETE FROM family_audits WHERE family_id = ?"), (family_id,))
         c.execute(
             self._q(
@@ -352,10 +366,10 @@ class FamilyTables(SqlDialect):
                 " source_reasons = ?, updated_at = ? WHERE id = ?"
             ),
             (
-                w.source_id,
-                w.source_status,
-                w.source_confidence,
-                json.dumps(w.source_reasons, ensure_ascii=False),
+                source_id,
+                status,
+                confidence,
+                json.dumps(reasons, ensure_ascii=False),
                 now,
                 family_id,
             ),
