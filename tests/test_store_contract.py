@@ -233,3 +233,18 @@ def test_set_source_rule(store: FamilyStore) -> None:
     one = [FamilyMember(ids[3], 1.0)]
     store.write_families([FamilyWrite(single, one, None, "no clear source", 0.0, [])], [])
     assert store.family_audits(single, "heuristic") == {}
+
+
+def test_public_names_of_stores_and_families() -> None:
+    import retold
+    import retold.family as family
+    import retold.store as store
+    from retold.family.group import families
+    from retold.family.upkeep import load_from_store, update_store
+
+    assert retold.families is families is family.families
+    assert retold.update_families is update_store is family.update_store
+    assert family.load_from_store is load_from_store
+    assert retold.FamilyStore is FamilyStore and retold.ArticleStore is ArticleStore
+    assert store.PostgresStore.__name__ == "PostgresStore"
+    assert {"SqliteStore", "PostgresStore", "open_store", "FamilyRow"} <= set(store.__all__)
