@@ -118,7 +118,7 @@ def _child(megabytes: float, shape: str) -> None:
     from retold.analysis.nlp import get_nlp
     from retold.audit.compare import compare
     from retold.errors import RetoldError
-    from retold.inputs.files import read_text_input
+    from retold.inputs.reading import read_text_input
     from retold.report.jsonout import audit_to_dict
     from retold.settings import Settings
 

@@ -95,7 +95,7 @@ def _run_case(kind: str, n: int, folder: Path, db: str | None = None) -> dict:
     from retold.inputs.run import ingest
 
     if kind == "html":  # trafilatura's first call imports and warms up lxml etc.
-        from retold.inputs.files import read_article
+        from retold.inputs.reading import read_article
 
         read_article(next(src.iterdir()))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -29,7 +29,7 @@ def main() -> None:
     from retold.audit.align import align
     from retold.audit.changes import diff_all
     from retold.demo.gold import corpus_dir, load_gold
-    from retold.inputs.files import read_article
+    from retold.inputs.reading import read_article
     from retold.judges import get_judge
     from retold.settings import Settings
 

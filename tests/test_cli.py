@@ -162,7 +162,7 @@ def test_both_from_stdin_is_refused():
 
 def test_bad_config_is_one_line(corpus, tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text("support_threshold = 'high'\n")
+    cfg.write_text("[judges]\nsupport_threshold = 'high'\n")
     _one_line_error(
         run_cli(
             "compare",

@@ -853,7 +853,7 @@ def test_signatures_of_another_document_model_are_refused_until_resigned(
     assert ann.exists() and ann.read_bytes() != b"vectors of the old model"
     # from the command line: a clear message, no traceback, and --resign works
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'[retold]\nfamilies_doc_tokens = 64\nfamilies_doc_model = "{mine}"\n')
+    cfg.write_text(f'[families]\ndoc_tokens = 64\ndoc_model = "{mine}"\n')
     out = run_cli("families", "--db", str(db), "--config", str(cfg))
     assert out.returncode != 0 and b"--resign" in out.stderr and b"Traceback" not in out.stderr
     out = run_cli("families", "--db", str(db), "--config", str(cfg), "--resign")

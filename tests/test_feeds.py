@@ -17,7 +17,7 @@ from retold.inputs.feeds import (
     parse_xml,
     sniff_feed_kind,
 )
-from retold.inputs.fetch import WebArticle
+from retold.inputs.net.pages import WebArticle
 from retold.settings import Settings
 from retold.store.base import Skipped
 from tests.test_fetch import HTML, LocalServer, Route, article_html, gzip_bomb, serve

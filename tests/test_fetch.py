@@ -1,4 +1,4 @@
-"""retold.inputs.fetch against a local HTTP server on 127.0.0.1 (no other traffic)."""
+"""retold.inputs.net (guard, fetch, pages) against a local server on 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -15,20 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-import retold.inputs.fetch as fetch_mod
+import retold.inputs.net.guard as guard_mod
 from retold.errors import InputError
-from retold.inputs.fetch import (
-    DEFAULT_USER_AGENT,
-    Fetched,
-    HostLimiter,
-    WebArticle,
-    blocked_reason,
-    fetch,
-    fetch_many,
-    is_url,
-    make_client,
-    read_url,
-)
+from retold.inputs.net.fetch import Fetched, fetch
+from retold.inputs.net.guard import DEFAULT_USER_AGENT, blocked_reason, is_url, make_client
+from retold.inputs.net.pages import WebArticle, fetch_many, read_url
+from retold.inputs.net.politeness import HostLimiter
 from retold.settings import Settings
 from retold.store.base import Skipped
 
@@ -465,9 +457,9 @@ def _public_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the test server (127.0.0.1 only) count as public; everything else as usual."""
     import ipaddress
 
-    real = fetch_mod.blocked_reason
+    real = guard_mod.blocked_reason
     monkeypatch.setattr(
-        fetch_mod,
+        guard_mod,
         "blocked_reason",
         lambda ip: None if ip == ipaddress.ip_address("127.0.0.1") else real(ip),
     )

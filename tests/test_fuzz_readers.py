@@ -20,17 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retold.errors import RetoldError
+from retold.inputs.decoding import decode_bytes, normalise_text
 from retold.inputs.feeds import parse_feed, sniff_feed_kind
-from retold.inputs.files import (
-    clean_markdown,
-    decode_bytes,
-    extract_html,
-    normalise_text,
-    read_article,
-    read_bytes_input,
-    read_text_input,
-    split_plain_title,
-)
+from retold.inputs.formats import clean_markdown, extract_html, split_plain_title
+from retold.inputs.reading import read_article, read_bytes_input, read_text_input
 from retold.inputs.sources import iter_sources
 from retold.settings import Settings
 from retold.store.base import Skipped

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from retold.audit.compare import compare
-from retold.inputs.files import read_article
+from retold.inputs.reading import read_article
 from retold.report.jsonout import audit_to_dict
 
 HELDOUT = Path(__file__).parent / "fixtures" / "heldout"

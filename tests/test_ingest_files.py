@@ -12,15 +12,10 @@ from pathlib import Path
 import pytest
 
 from retold.errors import InputError
-from retold.inputs.files import (
-    clean_markdown,
-    detect_format,
-    format_size,
-    read_article,
-    read_text_input,
-    split_plain_title,
-)
+from retold.inputs.decoding import format_size
+from retold.inputs.formats import clean_markdown, detect_format, split_plain_title
 from retold.inputs.language import check_english, guess_language
+from retold.inputs.reading import read_article, read_text_input
 from retold.settings import Settings
 
 BODY = (

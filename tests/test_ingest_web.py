@@ -125,7 +125,7 @@ def test_cli_ingest_urls_and_warc_folder(news: LocalServer, tmp_path: Path) -> N
     build_warc(crawl / "part-1.warc.gz", n_pages=3)
     (crawl / "notes.bin").write_bytes(b"\x00\x01")
     cfg = tmp_path / "fast.toml"
-    cfg.write_text("fetch_host_delay_s = 0.0\n")
+    cfg.write_text("[fetch]\nhost_delay_s = 0.0\n")
     db = str(tmp_path / "cli.db")
 
     refused = run_cli("ingest", news.url("/a/1"), "--db", db, "--json", "--config", str(cfg))

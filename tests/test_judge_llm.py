@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from retold.errors import RetoldError
-from retold.judges.base import ClaimInput, get_judge
+from retold.judges.base import ClaimInput
 from retold.judges.llm import LLMJudge, _Malformed, extract_json, validate_answer
+from retold.judges.registry import get_judge
 from retold.settings import Settings
 
 Reply = tuple[int, dict[str, str], str]  # status, headers, body

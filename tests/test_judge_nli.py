@@ -22,8 +22,9 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from retold.errors import RetoldError  # noqa: E402
 from retold.judges import nli  # noqa: E402
-from retold.judges.base import ClaimInput, Judgement, get_judge  # noqa: E402
+from retold.judges.base import ClaimInput, Judgement  # noqa: E402
 from retold.judges.nli import CLASSES, NLIJudge, labels_from_config, parse_labels  # noqa: E402
+from retold.judges.registry import get_judge  # noqa: E402
 from retold.settings import Settings  # noqa: E402
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

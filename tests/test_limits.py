@@ -25,8 +25,9 @@ import retold.audit.align as align_mod
 from retold.analysis.article import analyze, clear_cache
 from retold.analysis.nlp import parse, split_chunks
 from retold.errors import InputError, RetoldError
-from retold.inputs.fetch import fetch, read_url
-from retold.inputs.files import read_article, read_bytes_input
+from retold.inputs.net.fetch import fetch
+from retold.inputs.net.pages import read_url
+from retold.inputs.reading import read_article, read_bytes_input
 from retold.settings import Settings
 from retold.style import analyze_style, compare_style
 from retold.types import Article
@@ -339,7 +340,7 @@ def test_drip_feed_cannot_outlast_the_deadline(head_drip: bool) -> None:
 
 def test_deadline_does_not_outlive_its_fetch() -> None:
     """A later fetch in the same thread gets its own deadline, not an expired one."""
-    import retold.inputs.fetch as fetch_mod
+    import retold.inputs.net.guard as guard_mod
 
     url, stop = _drip_server(head_drip=False, delay=0.05)
     try:
@@ -347,7 +348,7 @@ def test_deadline_does_not_outlive_its_fetch() -> None:
             fetch(url, Settings(fetch_total_timeout_s=0.3), allow_private=True)
     finally:
         stop.set()
-    assert fetch_mod._PINS.deadline is None
+    assert guard_mod.PINS.deadline is None
     with pytest.raises(RetoldError, match="could not connect|refused"):
         fetch("http://127.0.0.1:9/", Settings(fetch_total_timeout_s=5), allow_private=True)
 

@@ -12,7 +12,7 @@ import pytest
 
 from retold.errors import InputError
 from retold.eval.metrics import span_overlap_prf
-from retold.inputs.files import read_article
+from retold.inputs.reading import read_article
 from retold.settings import Settings
 from retold.style import analyze_style, compare_style
 from retold.style.model import load_model

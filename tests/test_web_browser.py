@@ -141,7 +141,7 @@ def test_hostile_retelling_runs_nothing(page, base_url: str) -> None:
 
 def test_report_file_works_offline(page, tmp_path: Path) -> None:
     from retold.audit.compare import compare
-    from retold.inputs.files import read_text_input
+    from retold.inputs.reading import read_text_input
     from retold.report.html import write_html
     from retold.report.jsonout import audit_to_dict
 

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retold.errors import RetoldError
+from retold.report.pages import TEMPLATES, http_href, url_link
 from retold.settings import Settings
 from retold.web.app import WebState, create_app
-from retold.web.render import TEMPLATES, http_href, url_link
 from retold.web.security import is_loopback_host, parse_allowed_hosts, parse_host
 from tests.test_web_api import RETELLING, SOURCE, client, csrf, error_of
 

@@ -92,9 +92,9 @@ def serve(
     """`retold serve` in a subprocess on a free loopback port; yields it and its base URL
     once /api/health answers. Stopped (and reaped) on exit whatever the test did."""
     config = tmp_path / "serve.toml"
-    lines = [f"web_compare_processes = {processes}", "web_worker_stop_s = 5.0"]
-    lines += [f"{k} = {v!r}" for k, v in toml.items()]
-    config.write_text("[retold]\n" + "\n".join(lines) + "\n")
+    lines = [f"compare_processes = {processes}", "worker_stop_s = 5.0"]
+    lines += [f"{k.removeprefix('web_')} = {v!r}" for k, v in toml.items()]
+    config.write_text("[web]\n" + "\n".join(lines) + "\n")
     port = free_port()
     env = dict(os.environ, RETOLD_CONFIG=str(config))
     log = (tmp_path / "serve.log").open("wb")

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING  # noqa: E402
 
 from retold.errors import InputError, RetoldError  # noqa: E402
 from retold.settings import Settings  # noqa: E402
-from retold.types import AnalyzedArticle, Article, Audit, StyleAnalysis  # noqa: E402
+from retold.types import (  # noqa: E402
+    AnalyzedArticle,
+    Article,
+    Audit,
+    AuditSummary,
+    StyleAnalysis,
+)
 
 if TYPE_CHECKING:
     from retold.analysis.article import analyze
@@ -27,7 +33,7 @@ if TYPE_CHECKING:
     from retold.family.group import families
     from retold.family.result import FamiliesResult, Family, Member
     from retold.family.upkeep import update_store as update_families
-    from retold.inputs.files import read_article
+    from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
     from retold.store import ArticleStore, FamilyStore, open_store
     from retold.store.base import IngestStats, StoredArticle
@@ -43,6 +49,7 @@ __all__ = [
     "Article",
     "ArticleStore",
     "Audit",
+    "AuditSummary",
     "FamiliesResult",
     "Family",
     "FamilyStore",
@@ -70,7 +77,7 @@ __all__ = [
 _LAZY = {
     "analyze": ("retold.analysis.article", "analyze"),
     "compare": ("retold.audit.compare", "compare"),
-    "read_article": ("retold.inputs.files", "read_article"),
+    "read_article": ("retold.inputs.reading", "read_article"),
     "ingest": ("retold.inputs.run", "ingest"),
     "families": ("retold.family.group", "families"),
     "update_families": ("retold.family.upkeep", "update_store"),

@@ -1,13 +1,25 @@
 """Every threshold in one place, with documented defaults.
 
 Override with a TOML file (``--config PATH``, ``$RETOLD_CONFIG``, or
-``~/.config/retold/config.toml``) whose keys are the field names below, or from the CLI.
+``~/.config/retold/config.toml``) in sections, or from the CLI::
+
+    [judges]
+    support_threshold = 0.55
+    [families]
+    same_story = 0.8        # the field families_same_story
+
+Sections (``SECTIONS``): input, analysis, judges, style, store, fetch, web, families. In a
+section a key is the field name without the section's prefix when it has one
+(``families_``, ``fetch_``, ``web_``, ``style_``), else the field name. Old flat keys
+(top level or under ``[retold]``) are still read for one release, with a ``FutureWarning``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+import warnings
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +64,10 @@ class Settings:
     # --- omissions
     omission_max_align: float = 0.42  # a source sentence aligned below this is "omitted"
     max_omissions: int = 25
+
+    # --- summary (retold.audit.summary): does the retelling retell the source at all?
+    related_align_min: float = 0.50  # alignment score of a "well-aligned" retelling sentence
+    related_min_share: float = 0.30  # share of well-aligned retelling sentences for "related"
 
     # --- style (retold.style; 0 = the value chosen on a dev split when the model was trained,
     # stored with the weights: `retold train --what style` prints them)
@@ -106,7 +122,7 @@ class Settings:
     ingest_batch_size: int = 500  # articles per transaction: a crash loses at most one batch
     db_busy_timeout_s: float = 30.0  # how long a writer waits for another writer's lock
 
-    # --- fetching URLs, feeds and sitemaps (retold.inputs.fetch / retold.inputs.feeds);
+    # --- fetching URLs, feeds and sitemaps (retold.inputs.net / retold.inputs.feeds);
     # bodies are capped by max_input_bytes (after decompression)
     # "" = "retold/<version> (+https://pypi.org/project/retold; research crawler)"
     fetch_user_agent: str = ""
@@ -255,7 +271,11 @@ class Settings:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Settings:
-        """Defaults, then the first config file found (explicit path, env, user config)."""
+        """Defaults, then the first config file found (explicit path, env, user config).
+
+        Raises ``RetoldError`` (one line naming the file) for a missing explicit file, bad
+        TOML, an unknown section or key, or a value of the wrong type.
+        """
         candidates = [path, os.environ.get("RETOLD_CONFIG")]
         if path is None and not os.environ.get("RETOLD_CONFIG"):
             candidates.append(Path.home() / ".config" / "retold" / "config.toml")
@@ -271,5 +291,112 @@ class Settings:
                 data = tomllib.loads(p.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise RetoldError(f"{p}: not valid TOML ({exc})") from None
-            return cls().with_overrides(**data.get("retold", data))
+            try:
+                return cls().with_overrides(**flatten_config(data, str(p)))
+            except RetoldError as exc:
+                raise RetoldError(f"{p}: {exc}") from None
         return cls()
+
+    def to_toml(self) -> str:
+        """The settings as a config file in sections (``retold settings`` prints it)."""
+        lines: list[str] = []
+        for section, items in self.sections().items():
+            lines.append(f"[{section}]")
+            lines += [f"{key} = {_toml_value(value)}" for key, value in items.items()]
+            lines.append("")
+        return "\n".join(lines)
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        """The settings as ``{section: {key: value}}``, the layout of a config file."""
+        out: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+        for f in fields(self):
+            section, key = section_key(f.name)
+            out[section][key] = getattr(self, f.name)
+        return out
+
+
+# The config-file sections, in the order the fields are declared: each section starts at
+# its first field and runs to the next section's first field (so a new field joins the
+# section of the fields around it). Prefix: stripped from a field's name in its section.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "input": ("max_input_bytes", ""),
+    "analysis": ("align_top_k", ""),
+    "judges": ("support_threshold", ""),
+    "style": ("style_model", "style_"),
+    "store": ("db_path", ""),
+    "fetch": ("fetch_user_agent", "fetch_"),
+    "web": ("web_max_body_bytes", "web_"),
+    "families": ("families_min_words", "families_"),
+}
+# fields declared away from the rest of their section (the file groups them by topic)
+_SECTION_OF_FIELD = {
+    "quote_verbatim_min": "analysis",
+    "judge": "judges",
+    "embedding_model": "analysis",
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    return repr(value)
+
+
+def _field_sections() -> dict[str, str]:
+    starts = {first: name for name, (first, _) in SECTIONS.items()} | _SECTION_OF_FIELD
+    out, current = {}, "input"
+    for f in fields(Settings):
+        current = starts.get(f.name, current)
+        out[f.name] = current
+    return out
+
+
+def section_key(field_name: str) -> tuple[str, str]:
+    """``families_same_story`` -> ``("families", "same_story")``."""
+    section = _field_sections()[field_name]
+    prefix = SECTIONS[section][1]
+    if prefix and field_name.startswith(prefix):
+        return section, field_name[len(prefix) :]
+    return section, field_name
+
+
+def flatten_config(data: dict[str, Any], where: str = "config") -> dict[str, Any]:
+    """A parsed config file (sections, or the deprecated flat keys) as field overrides."""
+    by_key = {section_key(f.name): f.name for f in fields(Settings)}
+    flat_names = {f.name for f in fields(Settings)}
+    out: dict[str, Any] = {}
+    legacy: list[str] = []
+    for name, value in data.items():
+        if name == "retold" and isinstance(value, dict):  # the old single table
+            legacy += list(value)
+            out.update(value)
+        elif name in SECTIONS:
+            if not isinstance(value, dict):
+                raise RetoldError(f"[{name}] must be a table of settings")
+            for key, item in value.items():
+                field_name = by_key.get((name, key))
+                if field_name is None:
+                    raise RetoldError(f"settings: unknown key '{key}' in [{name}]")
+                out[field_name] = item
+        elif name in flat_names:
+            legacy.append(name)
+            out[name] = value
+        elif isinstance(value, dict):
+            raise RetoldError(
+                f"settings: unknown section [{name}] (sections: {', '.join(SECTIONS)})"
+            )
+        else:
+            raise RetoldError(f"settings: unknown key '{name}'")
+    if legacy:
+        hints = ", ".join(
+            f"{k} -> [{section_key(k)[0]}] {section_key(k)[1]}" for k in legacy if k in flat_names
+        )
+        warnings.warn(
+            f"{where}: flat settings keys are deprecated and will stop being read in the next "
+            f"release; use sections: {hints}",
+            FutureWarning,
+            stacklevel=3,
+        )
+    return out

@@ -300,6 +300,18 @@ class StyleComparison:
     new_techniques: dict[str, int] = field(default_factory=dict)  # technique spans new in it
 
 
+@dataclass(frozen=True)
+class AuditSummary:
+    """The audit in figures (decided by ``retold.audit.summary``): how faithful the retelling
+    is and whether it retells the source at all."""
+
+    fidelity: float  # 0-1: supported share of claims, fabricated quotes weighing extra
+    relatedness: float  # 0-1: share of retelling sentences well aligned to a source sentence
+    related: bool  # relatedness reaches ``Settings.related_min_share``
+    claims: dict[str, int]  # claims per verdict (every verdict, zeros included)
+    quotes: dict[str, int]  # quotes per verdict (every verdict, zeros included)
+
+
 @dataclass
 class Audit:
     source: AnalyzedArticle
@@ -313,3 +325,4 @@ class Audit:
     alignment: list[list[tuple[int, float]]] = field(default_factory=list)
     judge: str = "heuristic"
     notes: list[str] = field(default_factory=list)
+    summary: AuditSummary | None = None  # set by ``compare``, with its settings

@@ -22,6 +22,20 @@ _LOCK = Lock()
 
 
 def analyze(article: Article, settings: Settings | None = None) -> AnalyzedArticle:
+    """Sentences, entities, numbers, roles, quotes and embeddings of one article.
+
+    Args:
+        article: an ``Article`` (``retold.Article(text=...)`` or ``retold.read_article``).
+        settings: thresholds and models (default ``Settings()``).
+
+    Returns:
+        An ``AnalyzedArticle``; analyses are cached, so analysing the same article with the
+        same models again is free.
+
+    Raises:
+        TypeError: ``article`` is not an ``Article``.
+        InputError: the text has more than ``settings.max_sentences`` sentences.
+    """
     return analyze_many([article], settings)[0]
 
 

@@ -10,6 +10,7 @@ from retold.audit.align import align
 from retold.audit.changes import diff_all
 from retold.audit.omissions import find_omissions
 from retold.audit.quotes import audit_quotes
+from retold.audit.summary import summarize
 from retold.errors import InputError
 from retold.judges import get_judge
 from retold.settings import Settings
@@ -42,12 +43,12 @@ def _as_analyzed(
     items: list[Article | AnalyzedArticle] = []
     for a, origin in zip(pair, ("source", "retelling"), strict=True):
         if isinstance(a, str):
-            from retold.inputs.files import read_text_input
+            from retold.inputs.reading import read_text_input
 
             a = read_text_input(a, origin, settings)
         elif isinstance(a, bytes | bytearray | memoryview):
             # bytes are decoded as a file's are (BOM, UTF-16, declared charset, cp1252, ...)
-            from retold.inputs.files import read_bytes_input
+            from retold.inputs.reading import read_bytes_input
 
             a = read_bytes_input(bytes(a), origin, settings)
         elif not isinstance(a, Article | AnalyzedArticle):
@@ -78,10 +79,20 @@ def compare(
 ) -> Audit:
     """Audit ``retelling`` against ``source``.
 
-    Each may be an ``Article`` (from ``retold.read_article``), an already analysed article,
-    plain text, or bytes (decoded and checked as a file's bytes are). Anything else is a
-    ``TypeError``; bad input (empty, binary, not English, too large) is an ``InputError``.
-    Returns an ``Audit``; ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+    Args:
+        source, retelling: an ``Article`` (from ``retold.read_article``), an already
+            analysed article, plain text, or bytes (decoded and checked as a file's are).
+        settings: thresholds (default ``Settings()``).
+        judge: the claim-support judge by name (default ``settings.judge``).
+
+    Returns:
+        An ``Audit``: claims, quotes, changes, omissions, style and the summary;
+        ``retold.report.jsonout.audit_to_dict`` gives its JSON.
+
+    Raises:
+        TypeError: an argument of the wrong type.
+        InputError: bad input (empty, binary, not English, too large, too many sentences).
+        RetoldError: an unknown judge, or a judge whose model or server fails.
     """
     if settings is not None and not isinstance(settings, Settings):
         raise TypeError(
@@ -176,9 +187,8 @@ def compare(
     )
     if src.text.strip() == ret.text.strip():
         audit.notes.append("the retelling is identical to the source")
-    from retold.report.jsonout import summary
-
-    if not summary(audit)["related"]:
+    audit.summary = summarize(audit, st)
+    if not audit.summary.related:
         audit.notes.append(
             "few retelling sentences match the source: this does not appear to retell it, "
             "so its claims are new content rather than changes"

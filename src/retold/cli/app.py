@@ -56,7 +56,7 @@ def compare(
 ) -> None:
     """Audit RETELLING against SOURCE: claims, quotes, changes, omissions, style."""
     from retold.audit.compare import compare as run_compare
-    from retold.inputs.files import read_input
+    from retold.inputs.dispatch import read_input
     from retold.report.jsonout import audit_to_dict
 
     if source == "-" and retelling == "-":
@@ -194,7 +194,7 @@ def style(
 ) -> None:
     """How each article is told: propaganda techniques, sensationalism, machine-rewrite
     markers (evidence, not proof) and headline clickbait."""
-    from retold.inputs.files import read_input
+    from retold.inputs.dispatch import read_input
     from retold.report.style import render_style
     from retold.style import analyze_style
 
@@ -210,6 +210,12 @@ def style(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         render_style(results, console(), verbose=verbose)
+
+
+@app.command("settings")
+def settings_cmd(config: ConfigOpt = None) -> None:
+    """Print the settings in effect (defaults plus the config file) as a config file."""
+    sys.stdout.write(load_settings(config).to_toml())
 
 
 @app.command()

@@ -4,6 +4,7 @@ the one-line failure."""
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,8 +30,14 @@ ConfigOpt = Annotated[
 
 
 def load_settings(config: Path | None, **overrides: object) -> Settings:
-    """The settings file (or the defaults) with command-line overrides on top."""
-    return Settings.load(config).with_overrides(**overrides)
+    """The settings file (or the defaults) with command-line overrides on top; a deprecation
+    in the file is one line on stderr, not a Python warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FutureWarning)
+        settings = Settings.load(config)
+    for w in caught:
+        sys.stderr.write(one_line(f"retold: warning: {w.message}") + "\n")
+    return settings.with_overrides(**overrides)
 
 
 def open_db(db: str | None, settings: Settings) -> FamilyStore:

@@ -24,7 +24,7 @@ def audit_corpus(settings: Settings, judge: str | None = None) -> dict[str, dict
     """Audit JSON dicts keyed by retelling file name (the source is analysed once)."""
     from retold.analysis.article import analyze
     from retold.audit.compare import compare, with_headline
-    from retold.inputs.files import read_article
+    from retold.inputs.reading import read_article
     from retold.report.jsonout import audit_to_dict
 
     gold = load_gold()
@@ -85,7 +85,7 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     its source, the unrelated story alone)."""
     from retold.family.audit import audit_families
     from retold.family.upkeep import load_from_store, update_store
-    from retold.inputs.files import read_article
+    from retold.inputs.reading import read_article
     from retold.report.family import write_family_report
     from retold.store import SqliteStore
 

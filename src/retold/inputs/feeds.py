@@ -28,20 +28,12 @@ from xml.parsers import expat
 import httpx
 
 from retold.errors import InputError
-from retold.inputs.fetch import (
-    HTML_TYPES,
-    Fetched,
-    HostLimiter,
-    Robots,
-    accept_page,
-    article_from_fetched,
-    decompress_limited,
-    fetch,
-    fetch_many,
-    is_url,
-    make_client,
-)
-from retold.inputs.files import _error, problem_of
+from retold.inputs.decoding import error, problem_of
+from retold.inputs.net.fetch import HTML_TYPES, Fetched, accept_page, decompress_limited, fetch
+from retold.inputs.net.guard import is_url, make_client
+from retold.inputs.net.pages import article_from_fetched, fetch_many
+from retold.inputs.net.politeness import HostLimiter
+from retold.inputs.net.robots import Robots
 from retold.settings import Settings
 from retold.store.base import Skipped
 from retold.types import Article
@@ -113,7 +105,7 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
         nonlocal count
         count += 1
         if count > MAX_XML_ELEMENTS:
-            raise _error(name, f"XML has more than {MAX_XML_ELEMENTS:,} elements")
+            raise error(name, f"XML has more than {MAX_XML_ELEMENTS:,} elements")
         builder.start(qname(tag), {qname(k): v for k, v in attrs.items()})
 
     parser.StartDoctypeDeclHandler = refuse
@@ -128,9 +120,9 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
     try:
         parser.Parse(data, True)
     except _Refused:
-        raise _error(name, "XML with DOCTYPE/entities refused") from None
+        raise error(name, "XML with DOCTYPE/entities refused") from None
     except expat.ExpatError as exc:
-        raise _error(name, f"not valid XML ({exc})") from None
+        raise error(name, f"not valid XML ({exc})") from None
     return builder.close()
 
 
@@ -250,7 +242,7 @@ def parse_feed(
         return Feed(kind, _sitemap_locs(root, "url", base_url))
     if kind == "sitemapindex":
         return Feed(kind, _sitemap_locs(root, "sitemap", base_url))
-    raise _error(name, f"not an RSS/Atom feed or sitemap (root element <{root_name}>)")
+    raise error(name, f"not an RSS/Atom feed or sitemap (root element <{root_name}>)")
 
 
 def feed_item_urls(body: bytes, base_url: str) -> list[str]:

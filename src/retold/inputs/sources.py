@@ -17,7 +17,7 @@ one record batch at a time, so memory stays flat however large the input is.
   first-line title is split off, so exported text re-ingests to the same content hash.
 - WARC/ARC files (``.warc``, ``.warc.gz``, ``.arc``, ``.arc.gz``): one article per HTML
   response record (``retold.inputs.warc``).
-- ``http(s)://`` specs: fetched through the SSRF-guarded fetcher (``retold.inputs.fetch``;
+- ``http(s)://`` specs: fetched through the SSRF-guarded fetcher (``retold.inputs.net``;
   private addresses refused unless ``allow_private``), a feed or sitemap is followed, any
   other page read as an article (``retold.inputs.feeds``). Consecutive URL specs are
   fetched together, several at a time; other schemes are skipped with a reason.
@@ -39,21 +39,23 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from retold.errors import InputError, RetoldError
-from retold.inputs.files import (
-    HTML_SUFFIXES,
-    MARKDOWN_SUFFIXES,
-    TEXT_SUFFIXES,
-    _check_text_chars,
-    _error,
-    detect_format,
-    extract_html,
+from retold.inputs.decoding import (
+    check_text_chars,
+    error,
     format_size,
     normalise_text,
     problem_of,
-    read_article,
     sniff_binary,
 )
+from retold.inputs.formats import (
+    HTML_SUFFIXES,
+    MARKDOWN_SUFFIXES,
+    TEXT_SUFFIXES,
+    detect_format,
+    extract_html,
+)
 from retold.inputs.language import check_english
+from retold.inputs.reading import read_article
 from retold.inputs.warc import is_warc_path, iter_warc
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
@@ -152,7 +154,7 @@ def record_article(
                 f"{format_size(settings.max_input_bytes)} (set max_input_bytes)",
             )
     try:
-        _check_text_chars(raw, origin)
+        check_text_chars(raw, origin)
         text = normalise_text(raw)
         title = ""
         if text and detect_format(text) == "html":
@@ -287,7 +289,7 @@ def iter_csv(
             return
         header = [h.strip() for h in header]
         if mapping.pick("text", header) is None:
-            raise _error(  # _error keeps it one line: a quoted header may hold line breaks
+            raise error(  # error keeps it one line: a quoted header may hold line breaks
                 name,
                 f"no text column {'/'.join(mapping.text)!r} (columns: "
                 f"{', '.join(header[:20]) or 'none'}); name it with --map text=COLUMN",
@@ -330,7 +332,7 @@ def iter_parquet(
         return
     names = pf.schema_arrow.names
     if mapping.pick("text", names) is None:
-        raise _error(
+        raise error(
             name,
             f"no text column {'/'.join(mapping.text)!r} (columns: "
             f"{', '.join(names[:20]) or 'none'}); name it with --map text=COLUMN",

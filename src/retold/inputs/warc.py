@@ -12,7 +12,7 @@
 - A kept page that cannot become an article (too large, undecodable, no article text,
   not English, too few words) is ``Skipped("path#N", reason)``, N being the record's
   position in the file (1-based, all record types counted).
-- Extraction reuses the file pipeline (``retold.inputs.files``): decoding (HTTP charset
+- Extraction reuses the file pipeline (``retold.inputs.reading``): decoding (HTTP charset
   first, then the usual detection), normalisation, trafilatura, the English and
   ``min_words`` checks. ``url`` is ``WARC-Target-URI``, ``site`` its host without
   ``www.``, ``published`` the HTTP ``Last-Modified`` date (ISO 8601) when present, else
@@ -40,13 +40,8 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from retold.errors import InputError
-from retold.inputs.files import (
-    _article_from_text,
-    _read_limited,
-    decode_bytes,
-    format_size,
-    problem_of,
-)
+from retold.inputs.decoding import decode_bytes, format_size, problem_of, read_limited
+from retold.inputs.reading import article_from_text
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle
 from retold.types import Article
@@ -236,7 +231,7 @@ def _record_item(record: Any, origin: str, settings: Settings) -> Item | None:
         return None
     limit = settings.max_input_bytes
     try:
-        data = _read_limited(record.content_stream(), limit)
+        data = read_limited(record.content_stream(), limit)
     except (OSError, zlib.error, ValueError) as exc:
         return Skipped(origin, f"cannot decode the HTTP body ({_one_line(exc)})")
     if not mime:
@@ -253,7 +248,7 @@ def _record_item(record: Any, origin: str, settings: Settings) -> Item | None:
     url = _header(record, "WARC-Target-URI")
     try:
         text = _decode(data, ctype, origin)
-        article = _article_from_text(text, origin, settings, ".html", "html", "page")
+        article = article_from_text(text, origin, settings, ".html", "html", "page")
     except InputError as exc:
         return Skipped(origin, problem_of(exc, origin))
     return SourceArticle(

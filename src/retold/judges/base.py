@@ -11,7 +11,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from retold.errors import RetoldError
 from retold.types import ClaimVerdict
 
 if TYPE_CHECKING:
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from retold.audit.changes import SentenceDiff
     from retold.settings import Settings
     from retold.types import AnalyzedArticle
+
 
 JUDGES = ("heuristic", "learned", "nli", "llm", "cascade")
 
@@ -99,27 +99,3 @@ class TextJudge(Judge):
     @abstractmethod
     def judge_inputs(self, inputs: list[ClaimInput]) -> list[Judgement]:
         """One judgement per input, in order; ``evidence`` holds source sentence indices."""
-
-
-def get_judge(name: str, settings: Settings) -> Judge:
-    if name == "heuristic":
-        from retold.judges.heuristic import HeuristicJudge
-
-        return HeuristicJudge(settings)
-    if name == "learned":
-        from retold.judges.learned import LearnedJudge
-
-        return LearnedJudge(settings)
-    if name == "nli":
-        from retold.judges.nli import NLIJudge
-
-        return NLIJudge(settings)
-    if name == "llm":
-        from retold.judges.llm import LLMJudge
-
-        return LLMJudge(settings)
-    if name == "cascade":
-        from retold.judges.cascade import CascadeJudge
-
-        return CascadeJudge(settings)
-    raise RetoldError(f"--judge: unknown judge '{name}' (available: {', '.join(JUDGES)})")

@@ -7,26 +7,29 @@ name is decided already). ``stats`` reports the share escalated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff
 from retold.errors import RetoldError
-from retold.judges.base import Judge, Judgement, get_judge
+from retold.judges.base import Judge, Judgement
 from retold.types import AnalyzedArticle
 
 
 class CascadeJudge(Judge):
     name = "cascade"
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Any, make_judge: Callable[[str, Any], Judge]) -> None:
+        # ``make_judge`` is the registry's ``get_judge``, passed in so the two modules do not
+        # import each other
         super().__init__(settings)
         if "cascade" in (settings.cascade_cheap, settings.cascade_expensive):
             raise RetoldError("cascade_cheap and cascade_expensive cannot be 'cascade'")
         if not 0.0 <= settings.cascade_low <= settings.cascade_high <= 1.0:
             raise RetoldError("cascade_low and cascade_high must satisfy 0 <= low <= high <= 1")
-        self.cheap = get_judge(settings.cascade_cheap, settings)
-        self.expensive = get_judge(settings.cascade_expensive, settings)
+        self.cheap = make_judge(settings.cascade_cheap, settings)
+        self.expensive = make_judge(settings.cascade_expensive, settings)
         self.name = f"cascade({self.cheap.name}->{self.expensive.name})"
         self.stats = {"claims": 0, "escalated": 0}
 

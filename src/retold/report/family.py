@@ -2,12 +2,12 @@
 ``index.html`` (the family: source, members, their audit summaries, a fidelity plot) and one
 ``member-<id>.html`` audit report per audited member, each self-contained and offline (inline
 CSS, no script in the family page, strict CSP). The web app's family page uses the same
-template and plot."""
+template (``report.pages``) and plot (``report.plots``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -17,25 +17,15 @@ if TYPE_CHECKING:
     from retold.store.contract import FamilyStore
 
 
-def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
-    """Bars of each audited member's fidelity to the source (None before any audit)."""
-    from retold.web.plots import bars
-
-    audited = [m for m in fam["members"] if "audit" in m]
-    if not audited:
-        return None
-    items = [
-        (f"#{m['id']} {m.get('site') or m.get('title') or ''}".strip(), m["audit"]["fidelity"])
-        for m in audited
-    ]
-    return bars(items, title="Fidelity to the source per retelling")
-
-
 def write_family_report(store: FamilyStore, family_id: int, folder: Path, judge: str) -> list[Path]:
+    """Write the family's ``index.html`` and one ``member-<id>.html`` per audited member into
+    ``folder``; returns the files written. Raises ``RetoldError`` when there is no such
+    family."""
     from retold.family.summary import family_view
     from retold.report.files import write_text_atomic
     from retold.report.html import write_html
-    from retold.web.render import STATIC, render
+    from retold.report.pages import STATIC, render
+    from retold.report.plots import fidelity_plot
 
     fam = family_view(store, family_id, judge)
     if fam is None:

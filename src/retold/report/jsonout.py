@@ -1,7 +1,8 @@
 """The audit as JSON: a documented, versioned contract (``schema/audit.schema.json``).
 
 Every other renderer (terminal, HTML, web) works from this dict, so anything a report
-shows is also available to scripts.
+shows is also available to scripts. This module only serializes: the figures (fidelity,
+relatedness) are decided by ``retold.audit.summary``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from typing import Any
 
 from retold import SCHEMA_VERSION, __version__
 from retold.types import AnalyzedArticle, Audit
-
-CLAIM_VERDICTS = ("supported", "unsupported", "contradicted", "judge_failed")
-QUOTE_VERDICTS = ("verbatim", "altered", "indirect", "misattributed", "unsourced")
 
 
 def _article(a: AnalyzedArticle) -> dict[str, Any]:
@@ -31,23 +29,16 @@ def _article(a: AnalyzedArticle) -> dict[str, Any]:
 
 
 def summary(audit: Audit) -> dict[str, Any]:
-    claims = {v: 0 for v in CLAIM_VERDICTS}
-    for c in audit.claims:
-        claims[c.verdict] += 1
-    quotes = {v: 0 for v in QUOTE_VERDICTS}
-    for q in audit.quotes:
-        quotes[q.verdict] += 1
-    n = max(1, len(audit.claims))
-    # fidelity: supported share of claims, with fabricated/misattributed quotes weighing extra
-    bad_quotes = quotes["unsourced"] + quotes["misattributed"] + 0.5 * quotes["altered"]
-    fidelity = max(0.0, (claims["supported"] - bad_quotes) / n)
-    relatedness = _relatedness(audit)
+    """The audit's ``summary`` object: what ``retold.audit.summary`` decided, rounded."""
+    if audit.summary is None:
+        raise ValueError("audit has no summary: audits come from retold.compare")
+    s = audit.summary
     return {
-        "fidelity": round(fidelity, 3),
-        "related": relatedness >= 0.3,
-        "relatedness": round(relatedness, 3),
-        "claims": claims,
-        "quotes": quotes,
+        "fidelity": round(s.fidelity, 3),
+        "related": s.related,
+        "relatedness": round(s.relatedness, 3),
+        "claims": dict(s.claims),
+        "quotes": dict(s.quotes),
         "changes": len(audit.changes),
         "omissions": len(audit.omissions),
         # + 0.0: no "-0.0" when the two scores differ by less than the rounding
@@ -81,15 +72,8 @@ def _style_scores(audit: Audit) -> dict[str, Any]:
     }
 
 
-def _relatedness(audit: Audit) -> float:
-    """Share of retelling sentences with any well-aligned source sentence."""
-    if not audit.alignment:
-        return 0.0
-    hits = sum(1 for row in audit.alignment if row and row[0][1] >= 0.5)
-    return hits / len(audit.alignment)
-
-
 def audit_to_dict(audit: Audit) -> dict[str, Any]:
+    """``audit`` (from ``retold.compare``) as the JSON-contract dict."""
     src, ret = audit.source, audit.retelling
     return {
         "schema_version": SCHEMA_VERSION,

@@ -71,7 +71,10 @@ def analyze_style(
     A text longer than ``Settings.style_chunk_chars`` is read in pieces of at most that
     length (cut at paragraph breaks, else sentence ends), so memory stays bounded: spans are
     found piece by piece (each token's features look only within its sentence) and the
-    document scores come from counts summed over the pieces."""
+    document scores come from counts summed over the pieces.
+
+    Returns a ``StyleAnalysis`` (scores 0-100 and spans with offsets and confidences).
+    Raises ``InputError`` when there is no text to analyse."""
     st = settings or Settings()
     if not isinstance(text, str):
         raise TypeError(f"style: text must be str, not {type(text).__name__}")

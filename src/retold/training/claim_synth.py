@@ -28,7 +28,7 @@ import numpy as np
 
 from retold.eval.data import read_jsonl
 from retold.settings import Settings
-from retold.training.judge import SWAP_LABELS, perturb
+from retold.training.perturb import SWAP_LABELS, perturb
 from retold.types import AnalyzedArticle, Article, Entity
 
 _AUX = re.compile(r"\b(is|are|was|were|will|has|have|had|can|could|would|should|does|did)\b")

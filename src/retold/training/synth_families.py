@@ -142,7 +142,7 @@ def _analyzed(s: Story) -> AnalyzedArticle:
 
 
 def rewrite(s: Story, rng: random.Random, foreign: list[str]) -> str:
-    from retold.training.judge import perturb
+    from retold.training.perturb import perturb
 
     doc = _analyzed(s)
     pool: dict[str, list[str]] = {

@@ -1,18 +1,15 @@
 """``create_app(...)``: the FastAPI application behind ``retold serve``.
 
-Pages (Jinja2, autoescaped, strict CSP, no external assets) and a REST API under ``/api``
-(OpenAPI docs at ``/api/docs``) share one state object: settings, the article store location,
-the background job registry and a cache of recent compare results (their JSON), bounded by
-count and by bytes.
+It builds the app's ``WebState`` (``web.state``), mounts the routers (``web.api`` under
+``/api``, ``web.family_pages``, ``web.pages``) and the pages' static files, answers errors
+as JSON under ``/api`` and as an error page elsewhere, and wraps everything in the request
+guard (``web.security``).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,71 +21,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from retold import __version__
 from retold.errors import InputError, RetoldError
+from retold.report.pages import STATIC
 from retold.settings import Settings
-from retold.web.jobs import JobRegistry
+from retold.web import api, family_pages, pages
+from retold.web.errors import ApiError
+from retold.web.forms import require_form_token
+from retold.web.render import page
 from retold.web.security import Guard, parse_allowed_hosts
-from retold.web.workers import ComparePool
+from retold.web.state import WebState
 
-STATIC = Path(__file__).parent / "static"
+__all__ = ["WebState", "create_app"]
+
 _LOG = logging.getLogger("retold.web")
-
-
-@dataclass
-class WebState:
-    settings: Settings
-    db: str | None = None  # store location (None: the default SQLite file)
-    token: str | None = None
-    allow_private: bool = False  # URLs may reach private addresses (serve --allow-private)
-    files_root: Path | None = None  # server-side files the ingest API may read
-    jobs: JobRegistry = field(init=False)
-    # result id -> the audit's JSON: bytes, so the budget counts what is really held
-    results: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
-    results_bytes: int = 0
-    pool: ComparePool = field(init=False)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        st = self.settings
-        self.jobs = JobRegistry(st.web_job_workers, st.web_jobs_kept)
-        self.pool = ComparePool(st)
-
-    def remember(self, result_id: str, payload: bytes) -> bool:
-        """Keep a result, dropping the oldest past ``web_results_kept`` results or
-        ``web_results_max_bytes`` bytes; False (not kept) when it alone is over the budget."""
-        budget = self.settings.web_results_max_bytes
-        if len(payload) > budget:
-            return False
-        with self.lock:
-            self.results[result_id] = payload
-            self.results_bytes += len(payload)
-            while (
-                len(self.results) > max(self.settings.web_results_kept, 1)
-                or self.results_bytes > budget
-            ):
-                _, old = self.results.popitem(last=False)
-                self.results_bytes -= len(old)
-        return True
-
-    def result(self, result_id: str) -> bytes | None:
-        with self.lock:
-            return self.results.get(result_id)
-
-    @contextmanager
-    def store(self):
-        from retold.store import open_store
-
-        store = open_store(self.db, self.settings)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def create_app(
@@ -100,9 +44,19 @@ def create_app(
     allow_private: bool = False,
     files_root: str | Path | None = None,
 ) -> Any:
-    """The ASGI app (FastAPI wrapped in the request guard)."""
-    from retold.web import api, families, pages
+    """The ASGI app (FastAPI wrapped in the request guard).
 
+    Args:
+        settings: the server's settings (default: ``Settings()``).
+        db: the article store's location (default: the SQLite file of ``open_store``).
+        token: the login token; None serves without login (loopback only).
+        loopback_only: answer only loopback Host names (and ``web_allowed_hosts``).
+        allow_private: URLs may reach private addresses.
+        files_root: a folder the ingest API may read files from (None: none).
+
+    Returns:
+        The guard; ``.fastapi`` is the FastAPI app and ``.state`` its ``WebState``.
+    """
     settings = settings or Settings()
     allowed_hosts = parse_allowed_hosts(settings.web_allowed_hosts)
     state = WebState(
@@ -131,11 +85,11 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
         # every page form post (any route, present or future) must carry the CSRF token
-        dependencies=[Depends(pages.require_form_token)],
+        dependencies=[Depends(require_form_token)],
     )
     app.state.retold = state
     app.include_router(api.router)
-    app.include_router(families.router)
+    app.include_router(family_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
@@ -158,8 +112,6 @@ def _is_api(request: Request) -> bool:
 def _error(request: Request, status: int, message: str) -> Any:
     if _is_api(request):
         return JSONResponse({"error": {"status": status, "message": message}}, status)
-    from retold.web.pages import page
-
     return page(request, "error.html.j2", status=status, message=message)
 
 

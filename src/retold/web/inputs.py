@@ -4,7 +4,9 @@ SSRF-guarded fetcher). Every problem is an ``InputError`` naming the form field.
 from __future__ import annotations
 
 from retold.errors import InputError
-from retold.inputs.files import decode_bytes, read_input, read_text_input
+from retold.inputs.decoding import decode_bytes
+from retold.inputs.dispatch import read_input
+from retold.inputs.reading import read_text_input
 from retold.settings import Settings
 from retold.types import Article
 

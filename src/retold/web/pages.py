@@ -1,7 +1,7 @@
 """HTML pages of ``retold serve``: compare form and result, articles, ingest with job
-progress, login, and a self-hosted API reference. Every page is rendered with Jinja2
-autoescaping under a Content-Security-Policy that allows only this server's own script
-and stylesheet, so article text can never run."""
+progress, login, and a self-hosted API reference. Each route parses its request, calls a
+service and renders a ``retold.report.pages`` template (``web.render``: autoescaped, under
+a strict Content-Security-Policy)."""
 
 from __future__ import annotations
 
@@ -14,79 +14,21 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from retold.errors import InputError, RetoldError
-from retold.web.api import get_result, read_pair, run_compare, start_ingest, state_of, style_of
-from retold.web.app import ApiError
+from retold.report.plots import style_plot
+from retold.web import services
+from retold.web.forms import form_field, form_upload, read_form
 from retold.web.inputs import http_urls
 from retold.web.params import PER_PAGE, ArticleId, PageNo
-from retold.web.render import render
-from retold.web.security import (
-    COOKIE,
-    CSRF_FIELD,
-    CSRF_SCOPE_EXPECTED,
-    CSRF_SCOPE_TOKEN,
-    UNSAFE_METHODS,
-    is_api_path,
-    session_value,
-)
+from retold.web.render import audit_report, page
+from retold.web.security import COOKIE, session_value
+from retold.web.state import state_of
 
 router = APIRouter()
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".ndjson", ".csv", ".parquet")
-
-
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page; its forms carry this request's CSRF token (set by the request guard)."""
-    return HTMLResponse(
-        render(
-            template, status=status, csrf_token=request.scope.get(CSRF_SCOPE_TOKEN, ""), **context
-        ),
-        status_code=status,
-        headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"},
-    )
-
-
-async def read_form(request: Request) -> Any:
-    """The request's form (parsed once per request, with the server's body limit)."""
-    st = state_of(request)
-    return await request.form(max_part_size=st.settings.web_max_body_bytes)
-
-
-async def require_form_token(request: Request) -> None:
-    """App-wide dependency: a page form post (not the JSON API) must carry the CSRF token
-    its page rendered, an HMAC of this browser's CSRF cookie under the server's secret."""
-    if request.method not in UNSAFE_METHODS or is_api_path(request.scope.get("path", "/")):
-        return
-    expected = request.scope.get(CSRF_SCOPE_EXPECTED)
-    given = (await read_form(request)).get(CSRF_FIELD)
-    if not (
-        expected
-        and isinstance(given, str)
-        and given.isascii()
-        and secrets.compare_digest(given, expected)
-    ):
-        raise ApiError(
-            403,
-            f"{CSRF_FIELD}: the form's security token is missing or stale "
-            "(reload the page and submit again)",
-        )
-
-
-def _field(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-async def _upload(form: Any, name: str) -> tuple[bytes | None, str]:
-    value = form.get(name)
-    if isinstance(value, UploadFile) and value.filename:
-        return await value.read(), value.filename
-    return None, ""
 
 
 # --------------------------------------------------------------------------- compare
@@ -100,15 +42,13 @@ def compare_form(request: Request) -> HTMLResponse:
 
 @router.post("/compare", response_class=HTMLResponse)
 async def compare_submit(request: Request) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     st = state_of(request)
     form = await read_form(request)
-    values = {k: _field(form, k) for k in ("source_text", "source_url", "retelling_text",
-                                            "retelling_url", "judge")}  # fmt: skip
+    values = {k: form_field(form, k) for k in ("source_text", "source_url", "retelling_text",
+                                               "retelling_url", "judge")}  # fmt: skip
     parts: dict[str, dict[str, Any]] = {}
     for side in ("source", "retelling"):
-        data, name = await _upload(form, f"{side}_file")
+        data, name = await form_upload(form, f"{side}_file")
         parts[side] = {
             "text": values[f"{side}_text"],
             "url": values[f"{side}_url"],
@@ -117,9 +57,9 @@ async def compare_submit(request: Request) -> Response:
         }
     try:
         src, ret = await run_in_threadpool(
-            read_pair, st, st.settings, parts["source"], parts["retelling"]
+            services.read_pair, st, parts["source"], parts["retelling"]
         )
-        result_id, payload, kept = await run_compare(st, src, ret, values["judge"] or None)
+        result_id, payload, kept = await services.run_compare(st, src, ret, values["judge"] or None)
     except RetoldError as exc:
         return page(
             request,
@@ -139,10 +79,12 @@ async def compare_submit(request: Request) -> Response:
         f"(web_results_max_bytes, {budget_mb:,.1f} MB); save this page to keep it"
     )
     # parsing and rendering a result this size takes a while: off the event loop
-    return await run_in_threadpool(lambda: _report(json.loads(payload), _links(None, note)))
+    return await run_in_threadpool(
+        lambda: audit_report(json.loads(payload), _result_links(None, note))
+    )
 
 
-def _links(result_id: str | None, note: str | None = None) -> list[tuple[str, str]]:
+def _result_links(result_id: str | None, note: str | None = None) -> list[tuple[str, str]]:
     links = [("retold", "/"), ("New comparison", "/")]
     if result_id is not None:
         links.append(("JSON", f"/api/results/{result_id}"))
@@ -152,18 +94,10 @@ def _links(result_id: str | None, note: str | None = None) -> list[tuple[str, st
     return links
 
 
-def _report(data: dict[str, Any], links: list[tuple[str, str]]) -> HTMLResponse:
-    from retold.report.html import render_html, script_csp
-
-    html = render_html(data, links=links)
-    return HTMLResponse(
-        html, headers={"Content-Security-Policy": script_csp(), "Cache-Control": "no-store"}
-    )
-
-
 @router.get("/results/{result_id}", response_class=HTMLResponse)
 def result_page(result_id: str, request: Request) -> HTMLResponse:
-    return _report(get_result(state_of(request), result_id), _links(result_id))
+    data = services.result(state_of(request), result_id)
+    return audit_report(data, _result_links(result_id))
 
 
 # --------------------------------------------------------------------------- articles
@@ -177,11 +111,8 @@ def articles_page(
     page_no: PageNo = 1,
 ) -> Any:
     st = state_of(request)
-    with st.store() as store:
-        rows = store.list(
-            limit=PER_PAGE, offset=(page_no - 1) * PER_PAGE, site=site or None, query=q or None
-        )
-        total = store.count(site=site or None, query=q or None)
+    offset = (page_no - 1) * PER_PAGE
+    rows, total = services.list_articles(st, PER_PAGE, offset, site or None, q or None)
     return page(
         request,
         "articles.html.j2",
@@ -197,25 +128,13 @@ def articles_page(
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(article_id: ArticleId, request: Request) -> Any:
-    with state_of(request).store() as store:
-        row = store.get(article_id)
+    st = state_of(request)
+    row = services.get_article(st, article_id)
     if row is None:
         return page(request, "error.html.j2", status=404, message=f"no article {article_id}")
-    from retold.web.plots import bars
-
-    style = style_of(state_of(request), row.to_article())
-    sc = style["scores"]
-    plot = bars(
-        [
-            ("sensationalism", sc["sensationalism"]),
-            ("machine-rewrite evidence (not proof)", sc["machine_rewrite"]),
-            ("headline clickbait", sc["clickbait"]),
-        ],
-        maximum=100,
-        fmt="{:.0f}",
-        title="How it is told (0-100)",
-    )
+    style = services.style_of(st, row.to_article())
     spans = sorted(style["spans"], key=lambda s: -s["confidence"])[:40]
+    plot = style_plot(style["scores"])
     return page(request, "article.html.j2", a=row, style=style, plot=plot, spans=spans)
 
 
@@ -231,7 +150,7 @@ def ingest_form(request: Request) -> HTMLResponse:
 async def ingest_submit(request: Request) -> Response:
     st = state_of(request)
     form = await read_form(request)
-    urls_text = _field(form, "urls")
+    urls_text = form_field(form, "urls")
     try:
         urls = http_urls("urls", urls_text.split())
     except InputError as exc:
@@ -261,13 +180,13 @@ async def ingest_submit(request: Request) -> Response:
         return page(
             request, "ingest.html.j2", status=422, error="give URLs or files", urls=urls_text
         )
-    job = start_ingest(st, urls + paths, [], None, cleanup=folder)
+    job = services.start_ingest(st, urls + paths, [], None, cleanup=folder)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(job_id: str, request: Request) -> Any:
-    job = state_of(request).jobs.get(job_id)
+    job = services.get_job(state_of(request), job_id)
     if job is None:
         return page(request, "error.html.j2", status=404, message=f"no job {job_id[:40]!r}")
     return page(request, "job.html.j2", job=job.to_dict())
@@ -283,11 +202,9 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login_submit(request: Request) -> Response:
-    import secrets
-
     st = state_of(request)
     form = await read_form(request)
-    token = _field(form, "token")
+    token = form_field(form, "token")
     if st.token is None:
         return RedirectResponse("/", status_code=303)
     if not secrets.compare_digest(token.encode(), st.token.encode()):

@@ -1,63 +1,43 @@
-"""The Jinja2 environment of the web pages (autoescaped, strict), without the web server:
-the family report files reuse the pages' templates through it.
-
-Stored URLs come from ingested data, so they are untrusted: ``url_link`` (a filter) is the
-one place that decides whether one becomes a link. Only http(s) URLs do; anything else
-(``javascript:``, ``data:``, ``vbscript:``, odd whitespace tricks) is shown as text."""
+"""HTML responses of the web app: pages from ``retold.report.pages`` templates under a
+Content-Security-Policy that allows only this server's own script and stylesheet (so article
+text can never run), and audit reports from ``retold.report.html`` under their own CSP."""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 
-from retold import __version__
-from retold.judges.base import JUDGES
+from retold.report.html import render_html, script_csp
+from retold.report.pages import render
+from retold.web.security import CSRF_SCOPE_TOKEN
 
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
-# browsers drop leading C0 controls and spaces and remove tabs and newlines anywhere before
-# they read the scheme ("java\tscript:" runs): a linkable URL has none of them at all
-_UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f]")
-_HTTP_URL = re.compile(r"^https?://[^/?#]+", re.IGNORECASE)
+__all__ = ["PAGE_CSP", "audit_report", "page"]
 
-
-def http_href(url: object) -> str | None:
-    """``url`` if it is an absolute http(s) URL with a host and nothing a browser would
-    strip before reading its scheme; else None (show it as text)."""
-    if not isinstance(url, str) or _UNSAFE_CHARS.search(url) or not _HTTP_URL.match(url):
-        return None
-    return url
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
-def url_link(url: object) -> Markup:
-    """An escaped link for an http(s) URL, escaped text for anything else."""
-    text = "" if url is None else str(url)
-    href = http_href(url)
-    if href is None:
-        return Markup('<span class="url">{}</span>').format(text)
-    return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(href, text)
-
-
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; its forms carry this request's CSRF token (set by the request guard)."""
+    return HTMLResponse(
+        render(
+            template, status=status, csrf_token=request.scope.get(CSRF_SCOPE_TOKEN, ""), **context
+        ),
+        status_code=status,
+        headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"},
     )
-    env.filters["url_link"] = url_link
-    return env
 
 
-def render(template: str, **context: Any) -> str:
-    context.setdefault("version", __version__)
-    context.setdefault("standalone", False)
-    context.setdefault("judges", JUDGES)
-    return _env().get_template(template).render(**context)
+def audit_report(
+    data: dict[str, Any], links: list[tuple[str, str]], *, no_store: bool = True
+) -> HTMLResponse:
+    """The audit dict as the full report page; ``links`` (label, href) are its nav bar.
+    ``no_store``: the browser must not cache it (results of this session)."""
+    headers = {"Content-Security-Policy": script_csp()}
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+    return HTMLResponse(render_html(data, links=links), headers=headers)

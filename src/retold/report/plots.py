@@ -1,9 +1,11 @@
 """Small server-side plots as inline SVG (no script, no CDN): horizontal bars with labels,
-for a family's fidelity per member or style scores. Labels are escaped; values clamped."""
+for a family's fidelity per member or an article's style scores. Labels are escaped;
+values clamped."""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from markupsafe import Markup
 
@@ -50,3 +52,30 @@ def bars(
         y += ROW
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def fidelity_plot(fam: dict[str, Any]) -> Markup | None:
+    """Bars of each audited member's fidelity to the source (None before any audit);
+    ``fam`` is a ``retold.family.summary.family_view`` dict."""
+    audited = [m for m in fam["members"] if "audit" in m]
+    if not audited:
+        return None
+    items = [
+        (f"#{m['id']} {m.get('site') or m.get('title') or ''}".strip(), m["audit"]["fidelity"])
+        for m in audited
+    ]
+    return bars(items, title="Fidelity to the source per retelling")
+
+
+def style_plot(scores: dict[str, Any]) -> Markup:
+    """Bars of an article's style scores (0-100), from ``StyleAnalysis.to_dict()["scores"]``."""
+    return bars(
+        [
+            ("sensationalism", scores["sensationalism"]),
+            ("machine-rewrite evidence (not proof)", scores["machine_rewrite"]),
+            ("headline clickbait", scores["clickbait"]),
+        ],
+        maximum=100,
+        fmt="{:.0f}",
+        title="How it is told (0-100)",
+    )
