@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from retold.family.audit import audit_families
     from retold.family.group import families
     from retold.family.result import FamiliesResult, Family, Member
+    from retold.family.upkeep import load_from_store as load_families
     from retold.family.upkeep import update_store as update_families
     from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
@@ -67,6 +68,7 @@ __all__ = [
     "compare",
     "families",
     "ingest",
+    "load_families",
     "open_store",
     "read_article",
     "update_families",
@@ -81,6 +83,7 @@ _LAZY = {
     "ingest": ("retold.inputs.run", "ingest"),
     "families": ("retold.family.group", "families"),
     "update_families": ("retold.family.upkeep", "update_store"),
+    "load_families": ("retold.family.upkeep", "load_from_store"),
     "FamiliesResult": ("retold.family.result", "FamiliesResult"),
     "Family": ("retold.family.result", "Family"),
     "Member": ("retold.family.result", "Member"),
