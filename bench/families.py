@@ -33,9 +33,9 @@ def run_one(
     stop_after_signature: bool = False,
     incremental_share: float = 0.01,
 ) -> dict:
-    from retold.family.run import ann_path_for, load_from_store, sign_new, update_store
+    from retold.family.upkeep import ann_path_for, load_from_store, sign_new, update_store
     from retold.settings import Settings
-    from retold.store.sqlite import Store
+    from retold.store import SqliteStore
     from retold.training.synth_families import family_of_url, generate
 
     settings = Settings()
@@ -53,7 +53,7 @@ def run_one(
                 f.unlink()
         cut = int(n * (1 - incremental_share))
         gold = {}
-        with Store.open(db) as store:
+        with SqliteStore.open(db) as store:
             if "ingest_s" not in state:
                 t = time.perf_counter()
                 store.add_articles(a for k, (a, _, _) in enumerate(generate(n)) if k < cut)
@@ -75,10 +75,10 @@ def run_one(
             work = folder / "group.db"
             for f in folder.glob("group.db*"):
                 f.unlink()
-            with Store.open(db) as store:
+            with SqliteStore.open(db) as store:
                 store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             shutil.copyfile(db, work)
-        with Store.open(work) as store:
+        with SqliteStore.open(work) as store:
             # CPU seconds beside wall seconds: on shared cores the wall clock also counts
             # the time other processes had the CPU
             t, cpu = time.perf_counter(), time.process_time()
@@ -97,8 +97,8 @@ def run_one(
             incr_s = time.perf_counter() - t
             result = load_from_store(store)
             meta = store.article_meta()
-            for aid, (_, url, *_rest) in meta.items():
-                gold[aid] = family_of_url(url)
+            for aid, m in meta.items():
+                gold[aid] = family_of_url(m.url)
         # source pick on synthetic families (dates present for ~90% of members)
         right = sum(
             1

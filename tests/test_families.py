@@ -15,7 +15,7 @@ from retold.family.audit import only_here
 from retold.family.signature import Signature
 from retold.settings import Settings
 from retold.store.base import SourceArticle
-from retold.store.sqlite import SCHEMA_VERSION, Store
+from retold.store.sqlite import SCHEMA_VERSION, SqliteStore
 from retold.training.synth_families import BOILERPLATE, generate
 from retold.types import Article
 from tests.conftest import run_cli
@@ -103,7 +103,7 @@ def test_bad_input_gets_reasons_and_boilerplate_does_not_merge(corpus: Path) -> 
 
 
 def _ingest(db: Path, arts: list[Article]) -> None:
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         store.add_articles(arts)
 
 
@@ -114,7 +114,7 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     # an index file of older signatures (other vectors) is never searched, and is removed
     stale = tmp_path / "r.db.families.faiss"
     stale.write_bytes(b"old vectors")
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         stats = update_store(store)
         assert stats["new_articles"] == 4
@@ -122,7 +122,7 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
         (fam,) = before.families
         assert {m.id for m in fam.members} == {1, 2, 3}
     _ingest(db, _demo(corpus, ("numbers",)) + [Article(SAME_TOPIC_OTHER_STORY)])
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         stats = update_store(store)
         assert stats["new_articles"] == 2 and stats["signed"] == 2  # old ones not re-read
         after = load_from_store(store)
@@ -132,7 +132,7 @@ def test_store_incremental_add_joins_the_right_family(tmp_path: Path, corpus: Pa
     assert after.families[0].source == 1
     assert (tmp_path / "r.db.families.v4.faiss").exists()  # the ANN index persists
     assert not stale.exists()
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         # one family: its members' metadata only (600 ids: more than one IN-list chunk)
         (one,) = load_from_store(store, fam.id).families
         meta = store.article_meta([*range(1, 601)])
@@ -146,21 +146,21 @@ def test_a_page_of_the_family_list_is_counted_in_the_database(tmp_path: Path) ->
     db = tmp_path / "r.db"
     arts = [a for a, _, _ in generate(400, seed=3)]
     _ingest(db, arts)
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         update_store(store)
         full = load_from_store(store)
         assert len(full.families) > 12 and full.singletons and full.excluded
-        ids, total, singletons, excluded = store.family_page(5, 10)
-        assert (total, singletons, excluded) == (
+        page_of = store.family_page(5, 10)
+        assert (page_of.families, page_of.singletons, page_of.excluded) == (
             len(full.families),
             len(full.singletons),
             len(full.excluded),
         )
-        page = load_from_store(store, ids=ids).families
+        page = load_from_store(store, ids=page_of.ids).families
         assert [(f.id, f.size, f.source) for f in page] == [
             (f.id, f.size, f.source) for f in full.families[10:15]
         ]
-        assert store.family_page(5, total)[0] == []
+        assert store.family_page(5, page_of.families).ids == []
         # an id no store can hold (beyond 64 bits) names no family, not a driver error
         assert store.families(2**70) == [] and load_from_store(store, 2**70).families == []
 
@@ -229,7 +229,7 @@ def test_cli_audit_family_stores_audits(tmp_path: Path, corpus: Path) -> None:
     res = run_cli("families", "--db", db, "--family", "1", "-f", "json")
     members = json.loads(res.stdout)["families"][0]["members"]
     assert all("audit" in m for m in members if m["id"] != 1)
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.get_audit(1, 3, "heuristic") is not None
     report = tmp_path / "family-1"
     res = run_cli("families", "--db", db, "--family", "1", "--html", str(report), "--no-update")
@@ -316,7 +316,7 @@ def test_gold_originals_merge_cuts_of_one_page_but_not_page_furniture() -> None:
 def test_source_accuracy_counts_any_copy_of_the_original_and_skips_failed_scrapes() -> None:
     from retold.eval.families import source_accuracy
     from retold.eval.families_data import Item
-    from retold.family.run import FamiliesResult, Family, Member
+    from retold.family.result import FamiliesResult, Family, Member
 
     story = " ".join(f"word{k}" for k in range(40))
     items = [
@@ -726,7 +726,7 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
 
     db = tmp_path / "r.db"
     _ingest(db, _demo(corpus, ("source", "faithful")))
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         update_store(store)
         assert len(list(store.iter_signatures())) == 2
         (fam,) = load_from_store(store).families
@@ -741,13 +741,13 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
     conn.execute("DELETE FROM schema_version WHERE version >= 6")
     conn.commit()
     conn.close()
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION == 8
         assert list(store.iter_signatures()) == []  # recomputed by the next run
         assert len(load_from_store(store).families) == 1  # the families themselves stay
         stats = update_store(store)
         assert stats["signed"] == 2
-        assert {len(sig["embedding"]) for _, sig in store.iter_signatures()} == {384 * 2}
+        assert {len(s.packed["embedding"]) for s in store.iter_signatures()} == {384 * 2}
         assert store.signature_doc_models() == {"minilm-int8 (128 word pieces)": 2}
         # recomputed signatures are new evidence: the source is picked again
         assert load_from_store(store).families[0].source == fam.source
@@ -762,12 +762,12 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     import sqlite3
 
     from retold.family.machine_text import machine_logits
-    from retold.family.run import machine_text_to_fill
+    from retold.family.upkeep import machine_text_to_fill
 
     db = tmp_path / "r.db"
     names = ("source", "faithful", "contentfarm", "numbers")
     _ingest(db, _demo(corpus, names))
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         update_store(store)
         (fam,) = load_from_store(store).families
         right = fam.source
@@ -781,18 +781,18 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
     conn.commit()
     conn.close()
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert all(sig["machine_text"] is None for _, sig in store.iter_signatures())
+        assert all(s.packed["machine_text"] is None for s in store.iter_signatures())
         # a run cut short after scoring saved nothing, so the next one still re-picks
         assert len(machine_text_to_fill(store, Settings())) == len(names)
-        assert all(sig["machine_text"] is None for _, sig in store.iter_signatures())
+        assert all(s.packed["machine_text"] is None for s in store.iter_signatures())
         stats = update_store(store)
         assert stats["signed"] == 0 and stats["machine_text_filled"] == len(names)
-        texts = {i: store.get(i).text for i, _ in store.iter_signatures()}
+        texts = {s.article_id: store.get(s.article_id).text for s in store.iter_signatures()}
         want = dict(zip(texts, machine_logits(list(texts.values())), strict=True))
-        for i, sig in store.iter_signatures():
-            assert sig["machine_text"] == pytest.approx(want[i], abs=1e-3)
+        for s in store.iter_signatures():
+            assert s.packed["machine_text"] == pytest.approx(want[s.article_id], abs=1e-3)
         (again,) = load_from_store(store).families
         assert again.id == fam.id and again.source == right
         # nothing left to fill: the next run touches no family
@@ -821,12 +821,12 @@ def test_signatures_of_another_document_model_are_refused_until_resigned(
 
     from retold.analysis.embed import packaged_doc_model
     from retold.errors import RetoldError
-    from retold.family.run import ann_path_for
     from retold.family.signature import doc_model_tag
+    from retold.family.upkeep import ann_path_for
 
     db = tmp_path / "r.db"
     _ingest(db, _demo(corpus, ("source", "faithful", "numbers")))
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         update_store(store)
         before = [(f.source, [m.id for m in f.members]) for f in load_from_store(store).families]
         ann = ann_path_for(store)
@@ -837,7 +837,7 @@ def test_signatures_of_another_document_model_are_refused_until_resigned(
     shutil.copy(model, mine / "model.onnx")
     shutil.copy(tokenizer, mine / "tokenizer.json")
     st = Settings(families_doc_model=str(mine))
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         refused = r"r\.db: 3 family signatures .*minilm-int8.*--resign"
         with pytest.raises(RetoldError, match=refused):
             update_store(store, st)

@@ -131,11 +131,11 @@ def test_link_strengths_make_the_decisions_of_verify() -> None:
 
 
 def test_signing_walks_the_table_once(tmp_path: Path) -> None:
-    from retold.family.run import sign_new
-    from retold.store.sqlite import Store
+    from retold.family.upkeep import sign_new
+    from retold.store import SqliteStore
     from retold.training.synth_families import generate
 
-    with Store.open(tmp_path / "s.db") as store:
+    with SqliteStore.open(tmp_path / "s.db") as store:
         store.add_articles(a for a, _, _ in generate(40))
         first = [a.id for a in store.articles_without_signature(8)]
         after = store.articles_without_signature(5, after=first[2])

@@ -13,7 +13,7 @@ from retold.errors import InputError, RetoldError
 from retold.inputs.run import ingest
 from retold.inputs.sources import ColumnMapping, estimate_total, iter_sources
 from retold.settings import Settings
-from retold.store import Store
+from retold.store import SqliteStore
 from retold.store.base import Skipped, SourceArticle
 
 
@@ -198,7 +198,7 @@ def test_csv_missing_column_still_commits_earlier_sources(tmp_path: Path) -> Non
     db = tmp_path / "r.db"
     with pytest.raises(InputError, match="no text column"):
         ingest([good, bad], db)
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.count() == 1
 
 

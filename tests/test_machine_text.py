@@ -143,14 +143,14 @@ def test_another_machine_text_model_rescores_a_store_without_resigning(tmp_path:
     """Scores of two models do not compare: a run with another model (or a refitted one)
     scores every stored signature again from the text, keeps the document vectors, picks
     the sources again and drops audits made against a source that changed."""
-    from retold.family.run import load_from_store, update_store
-    from retold.store.sqlite import Store
+    from retold.family.upkeep import load_from_store, update_store
+    from retold.store import SqliteStore
 
     texts, labels = _toy_corpus()
     mine = tmp_path / "mine.npz"
     fit(texts, labels, bits=12).save(mine)
     st = Settings(families_machine_text_model=str(mine))
-    with Store.open(tmp_path / "r.db") as store:
+    with SqliteStore.open(tmp_path / "r.db") as store:
         store.add_articles([Article(WIRE, origin="wire"), Article(REWRITE, origin="rewrite")])
         update_store(store)
         (fam,) = load_from_store(store).families
@@ -163,8 +163,8 @@ def test_another_machine_text_model_rescores_a_store_without_resigning(tmp_path:
         stats = update_store(store, st)
         assert stats["signed"] == 0 and stats["machine_text_filled"] == 2
         want = dict(zip((1, 2), load_model(str(mine)).logit([WIRE, REWRITE]), strict=True))
-        for i, sig in store.iter_signatures():
-            assert sig["machine_text"] == pytest.approx(want[i], abs=1e-3)
+        for s in store.iter_signatures():
+            assert s.packed["machine_text"] == pytest.approx(want[s.article_id], abs=1e-3)
         assert load_from_store(store).families[0].source != wrong
         assert not store.family_audits(fam.id, "heuristic")  # made against the old source
         assert update_store(store, st)["machine_text_filled"] == 0  # same model: nothing

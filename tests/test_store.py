@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from retold.cli.store import register
 from retold.errors import RetoldError
 from retold.inputs.run import ingest
-from retold.store import open_store
-from retold.store.base import ArticleStore, Skipped, SourceArticle, canonical_url, content_hash
-from retold.store.sqlite import SCHEMA_VERSION, Store, default_db_path
+from retold.store import ArticleStore, FamilyStore, open_store
+from retold.store.base import Skipped, SourceArticle, canonical_url, content_hash
+from retold.store.sqlite import SCHEMA_VERSION, SqliteStore, default_db_path
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -39,15 +39,15 @@ def art(i: int, **kw) -> SourceArticle:
 
 def test_open_creates_schema_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "r.db"
-    with Store.open(path) as store:
-        assert isinstance(store, ArticleStore)
+    with SqliteStore.open(path) as store:
+        assert isinstance(store, ArticleStore) and isinstance(store, FamilyStore)
         assert store.schema_version == SCHEMA_VERSION
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"articles", "audits", "schema_version"} <= tables
     conn.close()
-    with Store.open(path) as store:  # reopening applies nothing twice
+    with SqliteStore.open(path) as store:  # reopening applies nothing twice
         assert store.schema_version == SCHEMA_VERSION
 
 
@@ -59,23 +59,23 @@ def test_default_path_is_documented_location(monkeypatch, tmp_path: Path) -> Non
 
 def test_newer_schema_and_non_database_are_one_line_errors(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
-    Store.open(path).close()
+    SqliteStore.open(path).close()
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO schema_version VALUES (999, 'x')")
     conn.commit()
     conn.close()
     with pytest.raises(RetoldError, match="newer than this retold supports"):
-        Store.open(path)
+        SqliteStore.open(path)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database at all " * 100)
     with pytest.raises(RetoldError, match="not a retold database"):
-        Store.open(junk)
+        SqliteStore.open(junk)
     with pytest.raises(RetoldError, match="cannot connect to PostgreSQL"):
         open_store("postgresql://u@127.0.0.1/x")
 
 
 def test_add_is_idempotent_by_hash_and_canonical_url(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "r.db") as store:
+    with SqliteStore.open(tmp_path / "r.db") as store:
         items = [art(i) for i in range(7)] + [Skipped("x.txt", "file is empty")]
         stats = store.add_articles(items, batch_size=3)
         assert (stats.read, stats.new, stats.duplicates, stats.skipped) == (7, 7, 0, 1)
@@ -107,7 +107,7 @@ def test_hash_and_url_normalisation() -> None:
 
 def test_sql_metacharacters_are_stored_and_listed_verbatim(tmp_path: Path) -> None:
     evil = 'Robert\'); DROP TABLE articles; -- "100%" _under_ \\ back'
-    with Store.open(tmp_path / "r.db") as store:
+    with SqliteStore.open(tmp_path / "r.db") as store:
         store.add_articles([SourceArticle(text=body(1), title=evil, site="x'; --", origin="t")])
         store.add_articles([art(2, site="plain")])
         rows = store.list(query="DROP TABLE articles;")
@@ -127,7 +127,7 @@ def test_sql_metacharacters_are_stored_and_listed_verbatim(tmp_path: Path) -> No
 
 
 def test_list_paging_and_site_filter(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "r.db") as store:
+    with SqliteStore.open(tmp_path / "r.db") as store:
         store.add_articles([art(i, site="a" if i % 2 else "b") for i in range(10)])
         first = store.list(limit=4)
         second = store.list(limit=4, offset=4)
@@ -142,7 +142,7 @@ def test_list_paging_and_site_filter(tmp_path: Path) -> None:
 
 
 def test_audits_saved_replaced_and_checked(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "r.db") as store:
+    with SqliteStore.open(tmp_path / "r.db") as store:
         store.add_articles([art(1), art(2)])
         src, ret = sorted(a.id for a in store.list())
         first = store.save_audit(src, ret, "heuristic", {"schema_version": "1.2", "claims": []})
@@ -163,11 +163,11 @@ def test_audits_saved_replaced_and_checked(tmp_path: Path) -> None:
 
 def test_busy_writer_gives_one_line_lock_error(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
-    Store.open(path).close()
+    SqliteStore.open(path).close()
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with Store.open(path, busy_timeout_s=0.3) as store:
+        with SqliteStore.open(path, busy_timeout_s=0.3) as store:
             with pytest.raises(RetoldError) as info:
                 store.add_articles([art(1)])
             msg = str(info.value)
@@ -176,13 +176,13 @@ def test_busy_writer_gives_one_line_lock_error(tmp_path: Path) -> None:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    with Store.open(path) as store:
+    with SqliteStore.open(path) as store:
         assert store.add_articles([art(1)]).new == 1
 
 
 def test_export_formats_round_trip(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         store.add_articles(
             [
                 art(i, url=f"https://example.org/{i}", site="ex", published="2024-03-01")
@@ -204,7 +204,7 @@ def test_export_formats_round_trip(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     fresh = ingest([tmp_path / "all.parquet"], other)
     assert fresh.new == 25
-    with Store.open(other) as store:
+    with SqliteStore.open(other) as store:
         a = store.list(limit=1, query="inspection number 24")[0]
         assert (a.title, a.site, a.url) == ("Bridge update 24", "ex", "https://example.org/24")
     res = runner.invoke(app, ["export", "--db", str(db), "-o", str(tmp_path / "no" / "x.csv")])
@@ -245,7 +245,7 @@ _WORKER = """
 import sys, time
 from retold.inputs.run import ingest
 from retold.inputs.sources import iter_sources
-from retold.store import Store
+from retold.store import SqliteStore
 
 db, path, batch, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 def slow():
@@ -253,7 +253,7 @@ def slow():
         if delay:
             time.sleep(delay)
         yield item
-with Store.open(db) as store:
+with SqliteStore.open(db) as store:
     s = store.add_articles(slow(), batch_size=batch)
 print(s.read, s.new, s.duplicates, s.skipped)
 """
@@ -313,7 +313,7 @@ def test_sigkill_mid_ingest_loses_and_duplicates_nothing(tmp_path: Path) -> None
     read, new, dups, skipped = map(int, out.split())
     assert (read, skipped) == (len(ids), 0)
     assert new == distinct - len(before) and dups == len(ids) - new
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.integrity_check() == "ok"
         assert store.count() == distinct
     conn = sqlite3.connect(db)
@@ -338,7 +338,7 @@ def test_two_concurrent_writers_on_one_file(tmp_path: Path) -> None:
     news = [int(out.split()[1]) for out, _ in results]
     dups = [int(out.split()[2]) for out, _ in results]
     assert sum(news) == 5000 and sum(dups) == 1000
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.integrity_check() == "ok"
         assert store.count() == 5000
 
@@ -359,7 +359,7 @@ def test_version_1_database_is_migrated_keeping_its_articles(tmp_path: Path) -> 
     )
     conn.commit()
     conn.close()
-    with Store.open(path) as store:
+    with SqliteStore.open(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         (old,) = store.list()
         assert (old.title, old.author) == ("Old", "")
@@ -368,7 +368,7 @@ def test_version_1_database_is_migrated_keeping_its_articles(tmp_path: Path) -> 
 
 
 def test_ids_beyond_64_bits_are_not_found(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "ids.db") as store:
+    with SqliteStore.open(tmp_path / "ids.db") as store:
         store.add_articles([art(1)])
         assert store.get(2**70) is None and store.get(-(2**70)) is None
         assert store.get(store.list()[0].id) is not None

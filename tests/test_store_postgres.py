@@ -1,10 +1,10 @@
 """The PostgreSQL article store against a real server: the same behaviour as the SQLite
 store (idempotence, SQL safety, filters, audits, concurrent writers, SIGKILL and resume).
 
-A session fixture starts a throw-away PostgreSQL server from the Debian binaries
-(``/usr/lib/postgresql/*/bin``; package ``postgresql``) in a temporary folder, listening
-only on 127.0.0.1 on a free port, with password authentication; as root it runs the
-server as the ``postgres`` user. Every test gets its own database. When the binaries
+A session fixture (``pg_server``, conftest) starts a throw-away PostgreSQL server from the
+Debian binaries (``/usr/lib/postgresql/*/bin``; package ``postgresql``) in a temporary
+folder, listening only on 127.0.0.1 on a free port, with password authentication; as root
+it runs the server as the ``postgres`` user. Every test gets its own database. When the binaries
 are missing or the server cannot start, the tests are skipped with the reason."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,8 @@ psycopg = pytest.importorskip(
 )
 
 from retold.errors import RetoldError  # noqa: E402
-from retold.store.base import ArticleStore, Skipped, SourceArticle, content_hash  # noqa: E402
-from retold.store.pg_local import LocalPostgres  # noqa: E402
+from retold.store import ArticleStore, FamilyPage, FamilyStore  # noqa: E402
+from retold.store.base import Skipped, SourceArticle, content_hash  # noqa: E402
 from retold.store.postgres import SCHEMA_VERSION, PostgresStore, redact_url  # noqa: E402
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -46,27 +45,6 @@ def art(i: int, **kw) -> SourceArticle:
 # --------------------------------------------------------------------------- the server
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[LocalPostgres]:
-    server = LocalPostgres()
-    try:
-        problem = server.start()
-    except (OSError, subprocess.SubprocessError) as exc:
-        problem = f"cannot run the PostgreSQL binaries ({exc})"
-    if problem:
-        server.stop()
-        pytest.skip(f"PostgreSQL test server did not start: {problem}")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server: LocalPostgres) -> str:
-    return pg_server.new_database()
-
-
 def _sql(url: str, sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as conn:
         cur = conn.execute(sql, params)
@@ -78,7 +56,7 @@ def _sql(url: str, sql: str, params: tuple = ()) -> list[tuple]:
 
 def test_open_creates_schema_and_reopens(pg_url: str) -> None:
     with PostgresStore.open(pg_url) as store:
-        assert isinstance(store, ArticleStore)
+        assert isinstance(store, ArticleStore) and isinstance(store, FamilyStore)
         assert store.schema_version == SCHEMA_VERSION
         assert "***" in store.location and pg_url.split(":")[2].split("@")[0] not in store.location
     tables = {
@@ -396,7 +374,7 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         stats = update_store(store)
         assert stats["signed"] == 0 and stats["machine_text_filled"] == 4
         assert stats["families_written"] == 1  # the family's source picked again
-        assert all(sig["machine_text"] is not None for _, sig in store.iter_signatures())
+        assert all(s.packed["machine_text"] is not None for s in store.iter_signatures())
         (fam,) = load_from_store(store).families
         assert {m.path for m in fam.members} == {"source", "faithful", "numbers"}
         assert fam.source == next(m.id for m in fam.members if m.path == "source")
@@ -407,6 +385,6 @@ def test_family_tables_work_on_postgres(pg_url: str) -> None:
         ]
         ids = [m.id for m in fam.members]
         assert set(store.article_meta(ids)) == set(ids)
-        assert store.family_page(10, 0) == ([fam.id], 1, 1, 0)  # "unrelated" is alone
+        assert store.family_page(10, 0) == FamilyPage([fam.id], 1, 1, 0)  # "unrelated" alone
         store.set_family_source(fam.id, fam.members[-1].id)
         assert load_from_store(store).families[0].source_status == "set by user"

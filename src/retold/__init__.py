@@ -30,11 +30,13 @@ if TYPE_CHECKING:
     from retold.analysis.article import analyze
     from retold.audit.compare import compare
     from retold.family.audit import audit_families
-    from retold.family.run import FamiliesResult, Family, Member, families
-    from retold.family.run import update_store as update_families
+    from retold.family.group import families
+    from retold.family.result import FamiliesResult, Family, Member
+    from retold.family.upkeep import load_from_store as load_families
+    from retold.family.upkeep import update_store as update_families
     from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
-    from retold.store import ArticleStore, open_store
+    from retold.store import ArticleStore, FamilyStore, open_store
     from retold.store.base import IngestStats, StoredArticle
     from retold.style.analyze import analyze_style
 
@@ -51,6 +53,7 @@ __all__ = [
     "AuditSummary",
     "FamiliesResult",
     "Family",
+    "FamilyStore",
     "IngestStats",
     "InputError",
     "Member",
@@ -65,6 +68,7 @@ __all__ = [
     "compare",
     "families",
     "ingest",
+    "load_families",
     "open_store",
     "read_article",
     "update_families",
@@ -77,14 +81,16 @@ _LAZY = {
     "compare": ("retold.audit.compare", "compare"),
     "read_article": ("retold.inputs.reading", "read_article"),
     "ingest": ("retold.inputs.run", "ingest"),
-    "families": ("retold.family.run", "families"),
-    "update_families": ("retold.family.run", "update_store"),
-    "FamiliesResult": ("retold.family.run", "FamiliesResult"),
-    "Family": ("retold.family.run", "Family"),
-    "Member": ("retold.family.run", "Member"),
+    "families": ("retold.family.group", "families"),
+    "update_families": ("retold.family.upkeep", "update_store"),
+    "load_families": ("retold.family.upkeep", "load_from_store"),
+    "FamiliesResult": ("retold.family.result", "FamiliesResult"),
+    "Family": ("retold.family.result", "Family"),
+    "Member": ("retold.family.result", "Member"),
     "audit_families": ("retold.family.audit", "audit_families"),
     "open_store": ("retold.store", "open_store"),
     "ArticleStore": ("retold.store", "ArticleStore"),
+    "FamilyStore": ("retold.store", "FamilyStore"),
     "IngestStats": ("retold.store.base", "IngestStats"),
     "StoredArticle": ("retold.store.base", "StoredArticle"),
     "analyze_style": ("retold.style.analyze", "analyze_style"),

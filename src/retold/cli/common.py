@@ -14,7 +14,7 @@ from rich.console import Console
 from retold.settings import Settings
 
 if TYPE_CHECKING:
-    from retold.store import ArticleStore
+    from retold.store import FamilyStore
 
 DbOpt = Annotated[
     str | None,
@@ -40,7 +40,7 @@ def load_settings(config: Path | None, **overrides: object) -> Settings:
     return settings.with_overrides(**overrides)
 
 
-def open_db(db: str | None, settings: Settings) -> ArticleStore:
+def open_db(db: str | None, settings: Settings) -> FamilyStore:
     from retold.store import open_store
 
     return open_store(db, settings)

@@ -10,7 +10,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,6 +18,10 @@ from rich.table import Table
 from retold.cli.common import ConfigOpt, DbOpt, console, err_console, load_settings, open_db
 from retold.errors import RetoldError
 from retold.family.summary import sites_line, time_span
+
+if TYPE_CHECKING:
+    from retold.family.result import FamiliesResult, Family
+    from retold.store.rows import FamilyAudit
 
 
 class FamiliesFormat(StrEnum):
@@ -62,7 +66,7 @@ def families_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Group stored articles into story families and pick each family's source."""
-    from retold.family.run import load_from_store, update_store
+    from retold.family.upkeep import load_from_store, update_store
 
     if fmt is FamiliesFormat.parquet and output is None:
         raise RetoldError("--format parquet needs --output FILE")
@@ -73,7 +77,7 @@ def families_cmd(
     store = open_db(db, settings)
     try:
         if set_source is not None:
-            _set_source(store, *set_source)
+            store.set_family_source(*set_source)
             err.print(f"family {set_source[0]}: source set to article {set_source[1]}")
         elif update or resign:
             stats = update_store(store, settings, resign=resign)
@@ -128,16 +132,7 @@ def families_cmd(
         _print_list(result)
 
 
-def _set_source(store: Any, family_id: int, article_id: int) -> None:
-    rows = store.families(family_id)
-    if not rows or rows[0].source_status == "excluded":
-        raise RetoldError(f"no family with id {family_id} (run `retold families` first)")
-    if article_id not in {m[0] for m in rows[0].members}:
-        raise RetoldError(f"article {article_id} is not a member of family {family_id}")
-    store.set_family_source(family_id, article_id)
-
-
-def _print_list(result: Any) -> None:
+def _print_list(result: FamiliesResult) -> None:
     out = console()
     table = Table(
         title=f"{len(result.families)} families ({len(result.singletons)} single articles, "
@@ -169,7 +164,7 @@ def _print_list(result: Any) -> None:
             out.print(f"excluded {n}x: {reason}", markup=False, soft_wrap=True)
 
 
-def _print_family(f: Any, audits: dict[int, tuple[dict, list[int]]]) -> None:
+def _print_family(f: Family, audits: dict[int, FamilyAudit]) -> None:
     from retold.family.audit import member_summary
 
     out = console()
@@ -184,7 +179,7 @@ def _print_family(f: Any, audits: dict[int, tuple[dict, list[int]]]) -> None:
         if m.id == f.source:
             row = ["source", "", "", ""]
         elif m.id in audits:
-            s = member_summary(f.id, m.id, *audits[m.id])
+            s = member_summary(f.id, m.id, audits[m.id].audit, audits[m.id].only_here)
             quotes = f"{s['quotes_unsourced']} unsourced, {s['quotes_altered']} altered"
             row = [
                 f"{s['fidelity']:.2f}",

@@ -15,28 +15,25 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+import retold
 from retold.demo.gold import corpus_dir, load_gold, score
 from retold.errors import RetoldError
 from retold.settings import Settings
 
 
 def audit_corpus(settings: Settings, judge: str | None = None) -> dict[str, dict[str, Any]]:
-    """Audit JSON dicts keyed by retelling file name (the source is analysed once)."""
-    from retold.analysis.article import analyze
-    from retold.audit.compare import compare, with_headline
-    from retold.inputs.reading import read_article
+    """Audit JSON dicts keyed by retelling file name (the source's analysis is cached, so it
+    is analysed once)."""
     from retold.report.jsonout import audit_to_dict
 
     gold = load_gold()
     folder = corpus_dir()
-    source = analyze(
-        with_headline(read_article(str(folder.joinpath(gold["source"])), settings)), settings
-    )
+    source = retold.read_article(str(folder.joinpath(gold["source"])), settings)
     out = {}
     for name in gold["retellings"]:
-        retelling = read_article(str(folder.joinpath(name)), settings)
+        retelling = retold.read_article(str(folder.joinpath(name)), settings)
         out[name] = audit_to_dict(
-            compare(source, retelling, settings=settings, judge=judge or settings.judge)
+            retold.compare(source, retelling, settings=settings, judge=judge or settings.judge)
         )
     return out
 
@@ -83,11 +80,7 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     """Ingest, group, pick the source, audit the family, write its report; with checks
     against the corpus's gold (one family of the source and its retellings, ``source.txt``
     its source, the unrelated story alone)."""
-    from retold.family.audit import audit_families
-    from retold.family.run import load_from_store, update_store
-    from retold.inputs.reading import read_article
     from retold.report.family import write_family_report
-    from retold.store.sqlite import Store
 
     gold = load_gold()
     folder = corpus_dir()
@@ -98,15 +91,15 @@ def demo_families(out: Path, settings: Settings) -> dict[str, Any]:
     db.parent.mkdir(exist_ok=True)
     for old in db.parent.glob("retold.db*"):
         old.unlink()
-    with Store.open(db) as store:
-        store.add_articles([read_article(str(folder.joinpath(n)), settings) for n in names])
-        update_store(store, settings)
-        result = load_from_store(store)
+    with retold.open_store(db, settings) as store:
+        store.add_articles([retold.read_article(str(folder.joinpath(n)), settings) for n in names])
+        retold.update_families(store, settings)
+        result = retold.load_families(store)
         name_of = {m.id: Path(m.path).name for f in result.families for m in f.members}
         name_of |= {i: Path(store.get(i).origin).name for i in result.singletons}
         families = []
         for fam in result.families:
-            audit_families(store, settings, settings.judge, fam.id)
+            retold.audit_families(store, settings, settings.judge, fam.id)
             report = write_family_report(store, fam.id, out / f"family-{fam.id}", settings.judge)
             families.append(
                 {

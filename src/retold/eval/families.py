@@ -26,7 +26,8 @@ import numpy as np
 from retold.analysis.words import words
 from retold.eval.families_data import Item, load_corpus
 from retold.family.candidates import CandidateIndex
-from retold.family.run import Doc, FamiliesResult, families, group
+from retold.family.group import families, group
+from retold.family.result import Doc, FamiliesResult
 from retold.family.signature import Signature
 from retold.family.verify import PairModel, Scorer
 from retold.settings import Settings

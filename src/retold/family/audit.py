@@ -15,6 +15,7 @@ from typing import Any
 from retold.analysis.words import content_words
 from retold.errors import RetoldError
 from retold.settings import Settings
+from retold.store.contract import FamilyStore
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+")
 NOT_SUPPORTED = ("unsupported", "contradicted")
@@ -44,25 +45,33 @@ def only_here(claims: list[dict[str, Any]], siblings: list[str], settings: Setti
 
 
 def audit_families(
-    store: Any,
+    store: FamilyStore,
     settings: Settings,
     judge: str,
     family_id: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Audit members against sources; returns one summary row per audited member."""
+    """Audit every member of the stored families (or of ``family_id``) against its
+    family's source with ``judge``, and store each audit.
+
+    Args: progress: called with (audits done, audits to do).
+    Returns: one summary row per audited member (``member_summary``).
+    Raises: RetoldError when ``family_id`` names no family (or the store fails).
+    """
     from retold.audit.compare import compare
     from retold.report.jsonout import audit_to_dict
 
-    fams = [f for f in store.families(family_id) if f.source_status != "excluded"]
+    fams = [f for f in store.families(family_id) if not f.excluded]
     if family_id is not None and not fams:
         raise RetoldError(f"no family with id {family_id} (run `retold families` first)")
     fams = [f for f in fams if len(f.members) > 1]
-    todo = [(f, m[0]) for f in fams if f.source_id is not None for m in f.members]
-    todo = [(f, m) for f, m in todo if m != f.source_id]
+    todo = [
+        (f, m.article_id, f.source_id) for f in fams if f.source_id is not None for m in f.members
+    ]
+    todo = [(f, m, s) for f, m, s in todo if m != s]
     rows: list[dict[str, Any]] = []
-    for n, (fam, member) in enumerate(todo, 1):
-        source = store.get(fam.source_id)
+    for n, (fam, member, source_id) in enumerate(todo, 1):
+        source = store.get(source_id)
         retelling = store.get(member)
         if source is None or retelling is None:
             continue
@@ -72,10 +81,11 @@ def audit_families(
         siblings = [
             a.text
             for m in fam.members
-            if m[0] not in (member, fam.source_id) and (a := store.get(m[0])) is not None
+            if m.article_id not in (member, source_id)
+            and (a := store.get(m.article_id)) is not None
         ]
         marks = only_here(data["claims"], siblings, settings)
-        audit_id = store.save_audit(fam.source_id, member, judge, data)
+        audit_id = store.save_audit(source_id, member, judge, data)
         store.save_family_audit(fam.id, audit_id, member, judge, data["schema_version"], marks)
         rows.append(member_summary(fam.id, member, data, marks))
         if progress:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retold.family.run import FamiliesResult
+from retold.family.result import FamiliesResult
 
 
 def rows(result: FamiliesResult) -> list[dict]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retold.store.contract import FamilyStore
 
 
 def time_span(dates: list[str | None]) -> str:
@@ -27,12 +30,14 @@ def sites_line(members: list[Any]) -> str:
     return shown + (f" (+{len(counts) - 3})" if len(counts) > 3 else "")
 
 
-def family_view(store: Any, family_id: int, judge: str) -> dict[str, Any] | None:
+def family_view(store: FamilyStore, family_id: int, judge: str) -> dict[str, Any] | None:
     """One stored family as a dict (``Family.to_dict`` plus ``time_span`` and ``sites``),
-    each audited member with its audit summary under ``audit``; None if there is no such
-    family."""
+    each audited member with its audit summary under ``audit``.
+
+    Returns: the dict, or None if there is no such family.
+    """
     from retold.family.audit import member_summary
-    from retold.family.run import load_from_store
+    from retold.family.upkeep import load_from_store
 
     result = load_from_store(store, family_id)
     if not result.families:
@@ -44,6 +49,6 @@ def family_view(store: Any, family_id: int, judge: str) -> dict[str, Any] | None
     data["sites"] = sites_line(fam.members)
     for m in data["members"]:
         if m["id"] in audits:
-            stored, marks = audits[m["id"]]
-            m["audit"] = member_summary(family_id, m["id"], stored, marks)
+            stored = audits[m["id"]]
+            m["audit"] = member_summary(family_id, m["id"], stored.audit, stored.only_here)
     return data

@@ -21,15 +21,25 @@ def ingest(
     on_progress: ProgressCallback | None = None,
     allow_private: bool = False,
 ) -> IngestStats:
-    """Ingest ``sources`` (paths, folders, globs, JSONL/CSV/Parquet/WARC files, URLs of
-    pages, feeds and sitemaps) into ``db``. URLs to private or loopback addresses are
-    refused unless ``allow_private``.
+    """Read every source into a store, in crash-safe batches; re-running adds nothing new.
 
-    ``db``: an open store (left open), a SQLite path, or None for the default store
-    (``settings.db_path``, else ``~/.local/share/retold/retold.db``). ``mapping``: a
-    ``ColumnMapping`` or ``"text=body,title=headline"``. Returns read/new/duplicate/skipped
-    counts; re-running on the same sources adds nothing new. A single path or URL may be
-    given as ``sources`` itself; anything but str/PathLike sources is a ``TypeError``.
+    Args:
+        sources: paths, folders, globs, JSONL/CSV/Parquet/WARC files, URLs of pages, feeds
+            and sitemaps (or a single one of them).
+        db: an open store (left open), a SQLite path or ``postgresql://`` URL, or None for
+            the default store (``settings.db_path``, else ``~/.local/share/retold/retold.db``).
+        settings: limits and fetch settings (default ``Settings()``).
+        mapping: table columns, a ``ColumnMapping`` or ``"text=body,title=headline"``.
+        batch_size: articles per transaction (default ``settings.ingest_batch_size``).
+        on_progress: called with the running ``IngestStats``.
+        allow_private: fetch URLs of private or loopback addresses (refused by default).
+
+    Returns:
+        ``IngestStats``: read / new / duplicate / skipped counts and skipped examples.
+
+    Raises:
+        TypeError: arguments of the wrong type.
+        RetoldError: the store cannot be opened or written.
     """
     sources = source_specs(sources, "ingest")
     if settings is not None and not isinstance(settings, Settings):

@@ -7,14 +7,17 @@ template (``report.pages``) and plot (``report.plots``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from retold.errors import RetoldError
 
+if TYPE_CHECKING:
+    from retold.store.contract import FamilyStore
 
-def write_family_report(store: Any, family_id: int, folder: Path, judge: str) -> list[Path]:
+
+def write_family_report(store: FamilyStore, family_id: int, folder: Path, judge: str) -> list[Path]:
     """Write the family's ``index.html`` and one ``member-<id>.html`` per audited member into
     ``folder``; returns the files written. Raises ``RetoldError`` when there is no such
     family."""
@@ -30,8 +33,8 @@ def write_family_report(store: Any, family_id: int, folder: Path, judge: str) ->
     audits = store.family_audits(family_id, judge)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for member_id, (data, _marks) in sorted(audits.items()):
-        written.append(write_html(data, folder / f"member-{member_id}.html"))
+    for member_id, stored in sorted(audits.items()):
+        written.append(write_html(stored.audit, folder / f"member-{member_id}.html"))
     css = Markup((STATIC / "app.css").read_text("utf-8"))
     html = render(
         "family.html.j2",

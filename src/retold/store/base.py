@@ -1,4 +1,4 @@
-"""What every article store offers, whatever the backend (SQLite now, PostgreSQL next).
+"""Article rows and the SQL both stores share (``retold.store.contract`` is the interface).
 
 Articles are keyed twice: by ``content_hash`` (sha256 of the normalised text, see
 ``content_hash``) and, when known, by ``canonical_url`` (``canonical_url``). Adding an
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from retold.errors import RetoldError
@@ -173,43 +173,6 @@ def canonical_url(url: str | None) -> str | None:
         if not k.lower().startswith(_TRACKING_PARAMS)
     ]
     return urlunsplit((scheme, host, path, urlencode(query), ""))
-
-
-@runtime_checkable
-class ArticleStore(Protocol):
-    """The methods a store backend implements (``retold.store.sqlite.Store`` is one)."""
-
-    location: str  # path or URL, for messages
-
-    def add_articles(
-        self,
-        items: Iterable[Article | Skipped],
-        batch_size: int = 500,
-        on_progress: ProgressCallback | None = None,
-    ) -> IngestStats: ...
-
-    def get(self, article_id: int) -> StoredArticle | None: ...
-
-    def list(
-        self, limit: int = 20, offset: int = 0, site: str | None = None, query: str | None = None
-    ) -> list[StoredArticle]: ...
-
-    def count(self, site: str | None = None, query: str | None = None) -> int: ...
-
-    def iter_articles(self, chunk_size: int = 500) -> Iterator[StoredArticle]: ...
-
-    def save_audit(
-        self,
-        source_id: int,
-        retelling_id: int,
-        judge: str,
-        data: dict[str, Any],
-        schema_version: str | None = None,
-    ) -> int: ...
-
-    def get_audit(self, source_id: int, retelling_id: int, judge: str) -> StoredAudit | None: ...
-
-    def close(self) -> None: ...
 
 
 def article_row(article: Article) -> tuple[Any, ...]:

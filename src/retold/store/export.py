@@ -19,14 +19,20 @@ from typing import Literal
 
 from retold.errors import RetoldError
 from retold.report.files import atomic_path
-from retold.store.base import ARTICLE_COLUMNS, ArticleStore
+from retold.store.base import ARTICLE_COLUMNS
+from retold.store.contract import ArticleStore
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 _PARQUET_ROWS = 1000
 
 
 def export_articles(store: ArticleStore, fmt: ExportFormat, path: str | os.PathLike[str]) -> int:
-    """Write every stored article to ``path``; returns how many were written."""
+    """Write every stored article to ``path`` (atomically, streaming).
+
+    Args: fmt: ``jsonl``, ``csv`` or ``parquet`` (needs pyarrow).
+    Returns: how many articles were written.
+    Raises: RetoldError for an unknown format; OSError when ``path`` cannot be written.
+    """
     if fmt not in ("jsonl", "csv", "parquet"):
         raise RetoldError(f"export: unknown format {fmt!r}; use jsonl, csv or parquet")
     n = 0

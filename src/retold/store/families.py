@@ -13,14 +13,27 @@ function in one write transaction) and ``_conn``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from retold.store.base import SqlDialect, now_iso, storable_id
+from retold.store.base import ARTICLE_COLUMNS, SqlDialect, StoredArticle, now_iso, storable_id
+from retold.store.contract import NoSuchFamily, NotAMember
+from retold.store.rows import (
+    EXCLUDED,
+    SET_BY_USER,
+    USER_SOURCE_CONFIDENCE,
+    USER_SOURCE_REASONS,
+    ArticleMeta,
+    FamilyAudit,
+    FamilyMember,
+    FamilyPage,
+    FamilyRow,
+    FamilyWrite,
+    SignatureRow,
+    SignatureText,
+)
 
 T = TypeVar("T")
-_NOT_SET_BY_USER = " AND source_status <> 'set by user'"
 
 SIGNATURE_COLUMNS = (
     "status",
@@ -45,30 +58,10 @@ def by_doc_model(models: dict[tuple[str, str | None], int]) -> dict[str, int]:
     return out
 
 
-@dataclass
-class FamilyRow:
-    id: int
-    source_id: int | None
-    source_status: str
-    source_confidence: float
-    source_reasons: list[str]
-    updated_at: str
-    members: list[tuple[int, float, str]]  # (article id, confidence, reason)
-
-
-@dataclass
-class FamilyWrite:
-    """A family to (re)write. ``id`` None: a new family."""
-
-    id: int | None
-    members: list[tuple[int, float, str]]
-    source_id: int | None
-    source_status: str
-    source_confidence: float
-    source_reasons: list[str]
-
-
 class FamilyTables(SqlDialect):
+    """``FamilyStore`` (``retold.store.contract``) over the family tables, once for every
+    store."""
+
     def _tx(self, fn: Callable[[], T]) -> T:  # pragma: no cover - each store overrides
         raise NotImplementedError
 
@@ -77,12 +70,10 @@ class FamilyTables(SqlDialect):
 
     # ------------------------------------------------------------------ signatures
 
-    def articles_without_signature(self, limit: int = 500, after: int = 0) -> list[Any]:
+    def articles_without_signature(self, limit: int = 500, after: int = 0) -> list[StoredArticle]:
         """The next ``limit`` articles with no signature and an id above ``after``: a caller
         walking the table passes the last id it got, so no batch rescans the signed ones
         (without it, signing n articles in batches reads ~n²/2 rows)."""
-        from retold.store.base import ARTICLE_COLUMNS, StoredArticle
-
         cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
         rows = self._conn.execute(
             self._q(
@@ -95,12 +86,9 @@ class FamilyTables(SqlDialect):
         return [StoredArticle(*r) for r in rows]
 
     def save_signatures(
-        self,
-        rows: list[tuple[int, int, dict[str, Any]]],
-        doc_model: str,
-        machine_text_model: str = "",
+        self, rows: list[SignatureRow], doc_model: str, machine_text_model: str = ""
     ) -> None:
-        """``rows``: (article id, signature version, packed signature); ``doc_model``: the
+        """``doc_model``: the
         document model that made their vectors (``signature.doc_model_tag``);
         ``machine_text_model``: the model that scored their ``machine_text``
         (``machine_text.MachineTextModel.tag``)."""
@@ -113,21 +101,21 @@ class FamilyTables(SqlDialect):
         )
 
         def write() -> None:
-            for article_id, version, packed in rows:
+            for r in rows:
                 values = [
                     self._blob(v) if isinstance(v, bytes) else v
-                    for v in (packed[c] for c in SIGNATURE_COLUMNS)
+                    for v in (r.packed[c] for c in SIGNATURE_COLUMNS)
                 ]
                 self._conn.execute(
-                    sql, (article_id, version, doc_model, machine_text_model, *values)
+                    sql, (r.article_id, r.version, doc_model, machine_text_model, *values)
                 )
 
         self._tx(write)
 
     def signatures_without_machine_text(
         self, limit: int, after: int = 0, max_chars: int = 20_000
-    ) -> list[tuple[int, str]]:
-        """(article id, first ``max_chars`` of its text) of the next ``limit`` signatures with
+    ) -> list[SignatureText]:
+        """The article id and first ``max_chars`` of the text of the next ``limit`` signatures with
         no machine-text score (stored before it existed, or scored by another model:
         ``forget_machine_text``), with an article id above ``after``."""
         rows = self._conn.execute(
@@ -139,10 +127,10 @@ class FamilyTables(SqlDialect):
             ),
             (max_chars, after, limit),
         ).fetchall()
-        return [(int(r[0]), str(r[1] or "")) for r in rows]
+        return [SignatureText(int(r[0]), str(r[1] or "")) for r in rows]
 
-    def set_machine_text(self, values: list[tuple[int, float]], model: str) -> None:
-        """``values``: (article id, machine-text logit) for stored signatures, scored by
+    def set_machine_text(self, values: Mapping[int, float], model: str) -> None:
+        """``values``: article id -> machine-text logit for stored signatures, scored by
         ``model`` (``MachineTextModel.tag``)."""
         sql = self._q(
             "UPDATE family_signatures SET machine_text = ?, machine_text_model = ?"
@@ -150,7 +138,7 @@ class FamilyTables(SqlDialect):
         )
 
         def write() -> None:
-            for article_id, value in values:
+            for article_id, value in values.items():
                 self._conn.execute(sql, (value, model, article_id))
 
         self._tx(write)
@@ -180,14 +168,15 @@ class FamilyTables(SqlDialect):
         """Drop every stored signature (families stay); the next run recomputes them."""
         return self._tx(lambda: self._conn.execute("DELETE FROM family_signatures").rowcount)
 
-    def iter_signatures(self, chunk_size: int = 5000) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(article id, packed signature) in id order, read in chunks."""
+    def iter_signatures(self, chunk_size: int = 5000) -> Iterator[SignatureRow]:
+        """Every stored signature in article id order, read in chunks."""
         cols = ", ".join(SIGNATURE_COLUMNS)
         last = 0
         while True:
             rows = self._conn.execute(
                 self._q(
-                    f"SELECT article_id, {cols} FROM family_signatures WHERE article_id > ?"
+                    f"SELECT article_id, version, {cols} FROM family_signatures"
+                    " WHERE article_id > ?"
                     " ORDER BY article_id LIMIT ?"
                 ),
                 (last, chunk_size),
@@ -195,7 +184,8 @@ class FamilyTables(SqlDialect):
             if not rows:
                 return
             for r in rows:
-                yield int(r[0]), dict(zip(SIGNATURE_COLUMNS, r[1:], strict=True))
+                packed = dict(zip(SIGNATURE_COLUMNS, r[2:], strict=True))
+                yield SignatureRow(int(r[0]), int(r[1]), packed)
             last = rows[-1][0]
 
     def _rows_in(self, sql: str, column: str, ids: list[int]) -> list[Any]:
@@ -211,36 +201,34 @@ class FamilyTables(SqlDialect):
             ).fetchall()
         return rows
 
-    def article_meta(
-        self, ids: list[int] | None = None
-    ) -> dict[int, tuple[str, str, str, str | None, str]]:
-        """id -> (site, url, origin, published, title) for every article, or for ``ids``
+    def article_meta(self, ids: list[int] | None = None) -> dict[int, ArticleMeta]:
+        """id -> site, url, origin, published, title for every article, or for ``ids``
         only (one family of a million-article store: a few rows, not a table scan)."""
         sql = "SELECT id, site, url, origin, published, title FROM articles"
         rows = self._conn.execute(sql).fetchall() if ids is None else self._rows_in(sql, "id", ids)
-        return {int(r[0]): (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+        return {int(r[0]): ArticleMeta(r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
-    def family_page(self, limit: int, offset: int) -> tuple[list[int], int, int, int]:
+    def family_page(self, limit: int, offset: int) -> FamilyPage:
         """One page of the family list, largest first (as ``load_from_store`` orders them),
-        counted in the database: (family ids, families, singletons, excluded articles)."""
+        counted in the database."""
         sizes = (
             "SELECT f.id, f.source_status, COUNT(*) AS n FROM families f"
             " JOIN family_members m ON m.family_id = f.id GROUP BY f.id, f.source_status"
         )
         kept, single, excluded = self._conn.execute(
-            "SELECT COALESCE(SUM(CASE WHEN source_status <> 'excluded' AND n >= 2 THEN 1 END), 0),"
-            " COALESCE(SUM(CASE WHEN source_status <> 'excluded' AND n < 2 THEN 1 END), 0),"
-            " COALESCE(SUM(CASE WHEN source_status = 'excluded' THEN n END), 0)"
+            f"SELECT COALESCE(SUM(CASE WHEN source_status <> '{EXCLUDED}' AND n >= 2 THEN 1 END),"
+            f" 0), COALESCE(SUM(CASE WHEN source_status <> '{EXCLUDED}' AND n < 2 THEN 1 END), 0),"
+            f" COALESCE(SUM(CASE WHEN source_status = '{EXCLUDED}' THEN n END), 0)"
             f" FROM ({sizes}) s"
         ).fetchone()
         ids = self._conn.execute(
             self._q(
-                f"SELECT id FROM ({sizes}) s WHERE source_status <> 'excluded' AND n >= 2"
+                f"SELECT id FROM ({sizes}) s WHERE source_status <> '{EXCLUDED}' AND n >= 2"
                 " ORDER BY n DESC, id LIMIT ? OFFSET ?"
             ),
             (limit, offset),
         ).fetchall()
-        return [int(r[0]) for r in ids], int(kept), int(single), int(excluded)
+        return FamilyPage([int(r[0]) for r in ids], int(kept), int(single), int(excluded))
 
     # ------------------------------------------------------------------ families
 
@@ -263,10 +251,10 @@ class FamilyTables(SqlDialect):
             rows = sorted(
                 self._rows_in(member_sql, "family_id", ids), key=lambda r: (int(r[0]), int(r[1]))
             )
-        members: dict[int, list[tuple[int, float, str]]] = {int(h[0]): [] for h in heads}
+        members: dict[int, list[FamilyMember]] = {int(h[0]): [] for h in heads}
         for fid, aid, conf, reason in rows:
             if int(fid) in members:
-                members[int(fid)].append((int(aid), float(conf), reason))
+                members[int(fid)].append(FamilyMember(int(aid), float(conf), reason))
         return [
             FamilyRow(
                 int(h[0]),
@@ -275,7 +263,7 @@ class FamilyTables(SqlDialect):
                 float(h[3]),
                 json.loads(h[4] or "[]"),
                 h[5],
-                members[int(h[0])],
+                tuple(members[int(h[0])]),
             )
             for h in heads
         ]
@@ -304,23 +292,15 @@ class FamilyTables(SqlDialect):
                     fid = int(row[0])
                 else:
                     fid = w.id
-                    was = c.execute(
-                        self._q("SELECT source_id FROM families WHERE id = ?"), (fid,)
-                    ).fetchone()
-                    if was is not None and was[0] != w.source_id:
-                        # audits are made against the source: a new source makes them stale
-                        c.execute(self._q("DELETE FROM family_audits WHERE family_id = ?"), (fid,))
-                    # a source the user set while this run was grouping stays
-                    keep_user = "" if w.source_status == "set by user" else _NOT_SET_BY_USER
-                    c.execute(
-                        self._q(
-                            "UPDATE families SET source_id = ?, source_status = ?,"
-                            " source_confidence = ?, source_reasons = ?, updated_at = ?"
-                            f" WHERE id = ?{keep_user}"
-                        ),
-                        (w.source_id, w.source_status, w.source_confidence, reasons, now, fid),
+                    self._change_source(
+                        fid,
+                        w.source_id,
+                        w.source_status,
+                        w.source_confidence,
+                        w.source_reasons,
+                        now,
                     )
-                for aid, conf, reason in w.members:
+                for m in w.members:
                     c.execute(
                         self._q(
                             "INSERT INTO family_members (article_id, family_id, confidence,"
@@ -328,7 +308,7 @@ class FamilyTables(SqlDialect):
                             " SET family_id = excluded.family_id,"
                             " confidence = excluded.confidence, reason = excluded.reason"
                         ),
-                        (aid, fid, conf, reason),
+                        (m.article_id, fid, m.confidence, m.reason),
                     )
                 ids.append(fid)
             return ids
@@ -336,16 +316,64 @@ class FamilyTables(SqlDialect):
         return self._tx(write)
 
     def set_family_source(self, family_id: int, article_id: int) -> None:
+        """Make ``article_id`` the family's source as the user's choice (see
+        ``_change_source``). Raises NoSuchFamily (or the family holds excluded articles)
+        and NotAMember, checked in the same transaction as the write."""
+
         def write() -> None:
-            self._conn.execute(
-                self._q(
-                    "UPDATE families SET source_id = ?, source_status = 'set by user',"
-                    " source_confidence = 1.0, source_reasons = ?, updated_at = ? WHERE id = ?"
-                ),
-                (article_id, json.dumps(["set by the user"]), now_iso(), family_id),
+            rows = self.families(family_id)
+            if not rows or rows[0].excluded:
+                raise NoSuchFamily(f"no family with id {family_id} (run `retold families` first)")
+            if not rows[0].has_member(article_id):
+                raise NotAMember(f"article {article_id} is not a member of family {family_id}")
+            self._change_source(
+                family_id,
+                article_id,
+                SET_BY_USER,
+                USER_SOURCE_CONFIDENCE,
+                list(USER_SOURCE_REASONS),
+                now_iso(),
             )
 
         self._tx(write)
+
+    def _change_source(
+        self,
+        family_id: int,
+        source_id: int | None,
+        status: str,
+        confidence: float,
+        reasons: list[str],
+        now: str,
+    ) -> None:
+        """The set-source rule, for every writer (a run's pick, the user's choice), inside
+        the writer's transaction: a source the user set is replaced only by the user (a
+        run's later pick, or one made while the user chose, leaves it); a changed source
+        drops the family's audits (they were made against the old one)."""
+        c = self._conn
+        was = c.execute(
+            self._q("SELECT source_id, source_status FROM families WHERE id = ?"), (family_id,)
+        ).fetchone()
+        if was is None:
+            return
+        if was[1] == SET_BY_USER and status != SET_BY_USER:
+            return
+        if was[0] != source_id:
+            c.execute(self._q("DELETE FROM family_audits WHERE family_id = ?"), (family_id,))
+        c.execute(
+            self._q(
+                "UPDATE families SET source_id = ?, source_status = ?, source_confidence = ?,"
+                " source_reasons = ?, updated_at = ? WHERE id = ?"
+            ),
+            (
+                source_id,
+                status,
+                confidence,
+                json.dumps(reasons, ensure_ascii=False),
+                now,
+                family_id,
+            ),
+        )
 
     # ------------------------------------------------------------------ family audits
 
@@ -380,8 +408,8 @@ class FamilyTables(SqlDialect):
 
         self._tx(write)
 
-    def family_audits(self, family_id: int, judge: str) -> dict[int, tuple[dict, list[int]]]:
-        """retelling id -> (stored audit JSON, only-here claim indexes)."""
+    def family_audits(self, family_id: int, judge: str) -> dict[int, FamilyAudit]:
+        """retelling id -> its stored audit JSON and only-here claim indexes."""
         rows = self._conn.execute(
             self._q(
                 "SELECT fa.retelling_id, a.json, fa.only_here FROM family_audits fa"
@@ -389,4 +417,4 @@ class FamilyTables(SqlDialect):
             ),
             (family_id, judge),
         ).fetchall()
-        return {int(r[0]): (json.loads(r[1]), json.loads(r[2])) for r in rows}
+        return {int(r[0]): FamilyAudit(json.loads(r[1]), json.loads(r[2])) for r in rows}

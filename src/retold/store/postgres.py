@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from retold.errors import RetoldError
@@ -195,8 +196,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
-    """An article store in a PostgreSQL database. Use ``PostgresStore.open(url)``; close
-    with ``close()`` or a ``with`` block."""
+    """An article store in a PostgreSQL database (``ArticleStore`` and ``FamilyStore``).
+    Use ``PostgresStore.open(url)``; close with ``close()`` or a ``with`` block."""
+
+    path: Path | None = None  # not a local file: no index files beside it
 
     def __init__(self, conn: Any, url: str, busy_timeout_s: float) -> None:
         self._conn = conn
@@ -210,7 +213,11 @@ class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def open(
         cls, url: str, busy_timeout_s: float = 30.0, connect_timeout_s: float = 10.0
     ) -> PostgresStore:
-        """Connect to ``url`` (``postgresql://`` or ``postgres://``) and migrate."""
+        """Connect to ``url`` (``postgresql://`` or ``postgres://``) and migrate.
+
+        Returns: the open store. Raises: RetoldError when psycopg is missing, the server
+        cannot be reached, or the schema is newer than this retold knows.
+        """
         try:
             import psycopg
         except ImportError:
@@ -365,7 +372,7 @@ class PostgresStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> PostgresStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

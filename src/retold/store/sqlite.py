@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from retold.errors import RetoldError
 from retold.store.base import (
@@ -156,13 +156,13 @@ def _is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-class Store(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
-    """An article store in one SQLite file. Use ``Store.open(path)``; close with ``close()``
-    or a ``with`` block."""
+class SqliteStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
+    """An article store in one SQLite file (``ArticleStore`` and ``FamilyStore``). Use
+    ``SqliteStore.open(path)``; close with ``close()`` or a ``with`` block."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout_s: float) -> None:
         self._conn = conn
-        self.path = path
+        self.path: Path = path
         self.location = str(path)
         self.busy_timeout_s = busy_timeout_s
 
@@ -171,8 +171,14 @@ class Store(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     @classmethod
     def open(
         cls, path: str | os.PathLike[str] | None = None, busy_timeout_s: float = 30.0
-    ) -> Store:
-        """Open (creating it and its folder if needed) and migrate the store at ``path``."""
+    ) -> SqliteStore:
+        """Open (creating it and its folder if needed) and migrate the store at ``path``.
+
+        Args: path: the database file (None: ``default_db_path()``); busy_timeout_s: how
+        long a writer waits for another's lock.
+        Returns: the open store. Raises: RetoldError when the file cannot be opened, is no
+        retold database, or has a newer schema than this retold knows.
+        """
         target = Path(os.path.expanduser(os.fspath(path))) if path else default_db_path()
         if target.is_dir():
             raise RetoldError(f"{target}: is a folder; --db needs a database file path")
@@ -332,7 +338,7 @@ class Store(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

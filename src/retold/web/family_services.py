@@ -26,13 +26,13 @@ def family_view(st: WebState, family_id: int, judge: str) -> dict[str, Any]:
 def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
     """One page of families, largest first, with their source's title, time span and
     sites, and the store's counts of singletons and excluded articles."""
-    from retold.family.run import load_from_store
+    from retold.family.upkeep import load_from_store
 
     with st.store() as store:
         # the page is chosen and counted in the database: a million-article store is not
         # read whole for twenty rows
-        ids, total, singletons, excluded = store.family_page(limit, offset)
-        result = load_from_store(store, ids=ids)
+        page = store.family_page(limit, offset)
+        result = load_from_store(store, ids=page.ids)
     rows = []
     for f in result.families:
         src = next((m for m in f.members if m.id == f.source), None)
@@ -45,16 +45,16 @@ def families_list(st: WebState, limit: int, offset: int) -> dict[str, Any]:
             }
         )
     return {
-        "total": total,
-        "singletons": singletons,
-        "excluded": excluded,
+        "total": page.families,
+        "singletons": page.singletons,
+        "excluded": page.excluded,
         "families": rows,
     }
 
 
 def start_update(st: WebState) -> Job:
     """Submit a job placing articles ingested since the last run into families."""
-    from retold.family.run import update_store
+    from retold.family.upkeep import update_store
 
     def job(progress: Any) -> dict[str, Any]:
         def step(stage: str, done: int, total: int) -> None:
@@ -87,14 +87,17 @@ def start_audit(st: WebState, family_id: int, judge: str) -> Job:
 
 
 def set_source(st: WebState, family_id: int, article_id: int) -> None:
-    """Make member ``article_id`` the family's source; 404/422 when it cannot be."""
+    """Make member ``article_id`` the family's source (the store's rule,
+    ``FamilyStore.set_family_source``); 404/422 when it cannot be."""
+    from retold.store import NoSuchFamily, NotAMember
+
     with st.store() as store:
-        rows = store.families(family_id)
-        if not rows or rows[0].source_status == "excluded":
-            raise ApiError(404, f"no family {family_id}")
-        if article_id not in {m[0] for m in rows[0].members}:
-            raise ApiError(422, f"article {article_id} is not a member of family {family_id}")
-        store.set_family_source(family_id, article_id)
+        try:
+            store.set_family_source(family_id, article_id)
+        except NoSuchFamily:
+            raise ApiError(404, f"no family {family_id}") from None
+        except NotAMember as exc:
+            raise ApiError(422, str(exc)) from None
 
 
 def member_audit(st: WebState, family_id: int, article_id: int) -> dict[str, Any]:
@@ -104,4 +107,4 @@ def member_audit(st: WebState, family_id: int, article_id: int) -> dict[str, Any
         audits = store.family_audits(family_id, st.settings.judge)
     if article_id not in audits:
         raise ApiError(404, f"article {article_id} of family {family_id} is not audited yet")
-    return audits[article_id][0]
+    return audits[article_id].audit
