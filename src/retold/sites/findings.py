@@ -1,0 +1,50 @@
+"""A stored audit (the JSON contract of ``report.jsonout``) reduced to ``Findings``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retold.settings import Settings
+from retold.sites.records import Findings
+
+SHINGLE = 8  # words per shingle when testing a verbatim copy
+
+
+def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def verbatim_share(source: str, retelling: str) -> float:
+    """Share of the retelling's 8-word shingles found in the source (1.0: every run of
+    eight words is the source's; a paraphrase scores near 0)."""
+    ret = _shingles(retelling)
+    if not ret:
+        return 0.0
+    return len(ret & _shingles(source)) / len(ret)
+
+
+def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
+    summary = data.get("summary") or {}
+    claims = summary.get("claims") or {}
+    quotes = summary.get("quotes") or {}
+    style = data.get("style") or {}
+    delta = style.get("delta") or {}
+    ret_scores = style.get("retelling_scores") or {}
+    rise = delta.get("sensationalism", summary.get("style_delta", 0.0)) or 0.0
+    src_text = (data.get("source") or {}).get("text", "")
+    ret_text = (data.get("retelling") or {}).get("text", "")
+    return Findings(
+        claims=sum(int(v) for v in claims.values()),
+        unsupported=int(claims.get("unsupported", 0)),
+        contradicted=int(claims.get("contradicted", 0)),
+        quotes=sum(int(v) for v in quotes.values()),
+        invented=int(quotes.get("unsourced", 0)) + int(quotes.get("misattributed", 0)),
+        altered=int(quotes.get("altered", 0)),
+        sensational_rise=float(rise),
+        sensationalism=ret_scores.get("sensationalism", style.get("retelling_score")),
+        machine_rewrite=ret_scores.get("machine_rewrite"),
+        verbatim=verbatim_share(src_text, ret_text) >= settings.sites_verbatim_share,
+    )

@@ -1,0 +1,51 @@
+"""Lag behind the source and synchronised publishing.
+
+Two retellings of one story by different sites published within ``sites_sync_minutes``
+of each other are a synchronised pair: content-farm networks push one rewrite to all
+their sites at once, honest outlets retell hours apart and at their own pace.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from retold.settings import Settings
+from retold.sites.records import RETELLING, Observation
+
+
+def synchronised_pairs(
+    observations: Iterable[Observation], settings: Settings
+) -> list[tuple[int, int, str, str, int]]:
+    """(article a, article b, site a, site b, family) for retellings of one family by two
+    sites within the sync window (at most ``sites_max_family_pairs`` per family)."""
+    window = settings.sites_sync_minutes * 60.0
+    by_family: dict[int, list[Observation]] = defaultdict(list)
+    for o in observations:
+        if o.role == RETELLING and o.family is not None and o.when is not None:
+            by_family[o.family].append(o)
+    pairs: list[tuple[int, int, str, str, int]] = []
+    for fam, members in by_family.items():
+        members.sort(key=lambda o: o.when or 0.0)
+        found = 0
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if (b.when or 0.0) - (a.when or 0.0) > window:
+                    break
+                if a.site != b.site:
+                    pairs.append((a.article, b.article, a.site, b.site, fam))
+                    found += 1
+            if found >= settings.sites_max_family_pairs:
+                break
+    return pairs
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100, linear between ranks); None for no values."""
+    if not values:
+        return None
+    xs = sorted(values)
+    k = (len(xs) - 1) * q / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
