@@ -286,9 +286,11 @@ class Settings:
     # below this many audited retellings the score is shown but marked "thin evidence"
     sites_min_evidence: int = 3
     sites_farm_at: float = 0.5  # score at which a site is labelled a likely content farm
-    # communities: edges between sites (synchronised retellings, verbatim copies) lighter
-    # than this are dropped before modularity clustering (chance co-coverage)
-    sites_community_min_weight: float = 2.0
+    # communities: a tie between two sites (stories retold in sync, verbatim copies) is
+    # kept if it counts at least _min_count and at least _min_tie of the geometric mean of
+    # the two sites' article counts (chance co-coverage is dropped before clustering)
+    sites_community_min_count: int = 2
+    sites_community_min_tie: float = 0.15
     sites_community_resolution: float = 1.0
     sites_community_seed: int = 7
     sites_top_sources: int = 5  # sources listed per site

@@ -6,8 +6,8 @@ with an invented quote or an unsupported claim) on each edge.
 
 ``communities``: sites that run together. Their tie is evidence of coordination, not of
 covering the same news: synchronised retellings of one story (``sites.timing``) and
-verbatim copies. Ties lighter than ``sites_community_min_weight`` are dropped (chance),
-then Louvain modularity groups the rest; a site with no tie is a community of its own.
+verbatim copies. Ties weaker than ``sites_community_min_tie`` (relative to the sites'
+volume) or ``_min_count`` are dropped (chance), then Louvain modularity groups the rest; a site with no tie is a community of its own.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ EDGE_COLUMNS = ("retelling_site", "source_site", "stories", "verbatim", "fabrica
 def copy_graph(observations: Iterable[Observation]) -> nx.DiGraph:
     g = nx.DiGraph()
     for o in observations:
-        if not g.has_node(o.site):
-            g.add_node(o.site)
+        if g.has_node(o.site):
+            g.nodes[o.site]["articles"] += 1
+        else:
+            g.add_node(o.site, articles=1)
         if o.role != RETELLING or not o.source_site or o.source_site == o.site:
             continue
         if g.has_edge(o.site, o.source_site):
@@ -46,18 +48,25 @@ def copy_graph(observations: Iterable[Observation]) -> nx.DiGraph:
 def tie_graph(
     copies: nx.DiGraph, pairs: Iterable[tuple[int, int, str, str, int]], settings: Settings
 ) -> nx.Graph:
-    """Undirected ties: one per synchronised pair of retellings, one per verbatim copy."""
-    g = nx.Graph()
-    g.add_nodes_from(copies.nodes)
-    for _, _, a, b, _ in pairs:
-        w = g.edges[a, b]["weight"] + 1.0 if g.has_edge(a, b) else 1.0
-        g.add_edge(a, b, weight=w)
+    """Undirected ties: stories two sites retold in sync (each story once) plus verbatim
+    copies between them, as ``count``; ``weight`` is the count over the geometric mean of
+    the two sites' article counts, so a busy outlet that once or twice happened to retell
+    a story at a farm's minute is not tied to it."""
+    shared: dict[tuple[str, str], set[int]] = {}
+    for _, _, a, b, fam in pairs:
+        shared.setdefault((min(a, b), max(a, b)), set()).add(fam)
+    count: dict[tuple[str, str], float] = {k: float(len(v)) for k, v in shared.items()}
     for a, b, data in copies.edges(data=True):
         if data["verbatim"]:
-            w = g.edges[a, b]["weight"] if g.has_edge(a, b) else 0.0
-            g.add_edge(a, b, weight=w + data["verbatim"])
-    weak = [(a, b) for a, b, w in g.edges(data="weight") if w < settings.sites_community_min_weight]
-    g.remove_edges_from(weak)
+            key = (min(a, b), max(a, b))
+            count[key] = count.get(key, 0.0) + data["verbatim"]
+    g = nx.Graph()
+    g.add_nodes_from(copies.nodes)
+    for (a, b), n in count.items():
+        size = (copies.nodes[a].get("articles", 1) * copies.nodes[b].get("articles", 1)) ** 0.5
+        w = n / max(size, 1.0)
+        if n >= settings.sites_community_min_count and w >= settings.sites_community_min_tie:
+            g.add_edge(a, b, weight=w, count=n)
     return g
 
 

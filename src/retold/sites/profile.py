@@ -144,7 +144,9 @@ def _profile(
 
 def _label(p: SiteProfile, settings: Settings) -> str:
     if p.score >= settings.sites_farm_at:
-        return "likely content farm" if p.audited >= settings.sites_min_evidence else "thin evidence"
+        return (
+            "likely content farm" if p.audited >= settings.sites_min_evidence else "thin evidence"
+        )
     if p.audited >= settings.sites_min_evidence and p.verbatim_rate >= 0.5:
         return "syndication"
     return ""
