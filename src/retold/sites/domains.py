@@ -33,16 +33,20 @@ def _extractor():  # noqa: ANN202 - tldextract has no public type for it
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+def _decode_label(label: str) -> str:
+    try:
+        return label.encode("ascii").decode("idna")
+    except UnicodeError:
+        return label  # a broken punycode label stays as written
+
+
 def unicode_host(host: str) -> str:
     """Lower-case host with punycode labels decoded (``xn--bcher-kva`` -> ``bücher``)."""
     host = host.strip().strip(".").lower()
     labels = []
     for label in host.split("."):
         if label.startswith("xn--"):
-            try:
-                label = label.encode("ascii").decode("idna")
-            except UnicodeError:
-                pass  # a broken punycode label stays as written
+            label = _decode_label(label)
         labels.append(label)
     return ".".join(labels)
 

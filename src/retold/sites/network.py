@@ -7,7 +7,8 @@ with an invented quote or an unsupported claim) on each edge.
 ``communities``: sites that run together. Their tie is evidence of coordination, not of
 covering the same news: synchronised retellings of one story (``sites.timing``) and
 verbatim copies. Ties weaker than ``sites_community_min_tie`` (relative to the sites'
-volume) or ``_min_count`` are dropped (chance), then Louvain modularity groups the rest; a site with no tie is a community of its own.
+volume) or ``_min_count`` are dropped (chance), then Louvain modularity groups the
+rest; a site with no tie is a community of its own.
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def generate(  # noqa: PLR0913 - the knobs of the planted world
                                 s,
                                 RETELLING,
                                 fam,
-                                t_push + rng.uniform(0, 8) * 60,
+                                t_push + rng.uniform(0, spread) * 60,
                                 src,
                                 _farmed(rng, tame),
                             )
