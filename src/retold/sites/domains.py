@@ -71,7 +71,10 @@ def registrable(host: str) -> str:
     if not host:
         return ""
     ext = _extractor()(host)
-    domain = getattr(ext, "top_domain_under_public_suffix", None) or ext.registered_domain
+    if hasattr(ext, "top_domain_under_public_suffix"):  # tldextract >= 5.3
+        domain = ext.top_domain_under_public_suffix
+    else:
+        domain = ext.registered_domain
     return unicode_host(domain or host)
 
 

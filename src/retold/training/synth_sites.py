@@ -27,6 +27,7 @@ import random
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from retold.sites.records import ALONE, RETELLING, SOURCE, Findings, Observation
 
@@ -216,6 +217,95 @@ def generate(  # noqa: PLR0913 - the knobs of the planted world
             for _ in range(rng.randint(0, 3)):
                 add(s, ALONE, next(fam_ids), _T0 + rng.uniform(0, span), None)
     return SitesWorld(obs, kind, group)
+
+
+def _text(rng: random.Random, n: int = 40) -> str:
+    return " ".join("".join(rng.choice(_SYL) for _ in range(3)) for _ in range(n)) + "."
+
+
+def _audit(f: Findings, source: str, retelling: str) -> dict[str, Any]:
+    """The parts of the audit JSON contract (``report.jsonout``) that sites read."""
+    supported = f.claims - f.unsupported - f.contradicted
+    return {
+        "schema_version": "synthetic",
+        "summary": {
+            "claims": {
+                "supported": supported,
+                "unsupported": f.unsupported,
+                "contradicted": f.contradicted,
+                "judge_failed": 0,
+            },
+            "quotes": {
+                "verbatim": max(0, f.quotes - f.invented - f.altered),
+                "altered": f.altered,
+                "unsourced": f.invented,
+            },
+            "style_delta": f.sensational_rise,
+        },
+        "style": {
+            "delta": {"sensationalism": f.sensational_rise},
+            "retelling_scores": {
+                "sensationalism": f.sensationalism,
+                "machine_rewrite": f.machine_rewrite,
+            },
+        },
+        "source": {"text": source},
+        "retelling": {"text": retelling},
+    }
+
+
+def write_world(store: Any, world: SitesWorld, seed: int = 0) -> dict[int, int]:
+    """Store a world as articles, families and audits (as ``retold ingest``, ``families``
+    and ``audit`` would leave them), with invented texts: a verbatim copy is the source's
+    text plus an attribution line, any other retelling different words. Returns planted
+    article id -> stored id."""
+    from datetime import UTC, datetime
+
+    from retold.store.base import SourceArticle
+    from retold.store.families import FamilyWrite
+
+    rng = random.Random(seed)
+    text: dict[int, str] = {}
+    by_article = {o.article: o for o in world.observations}
+    items = []
+    for o in world.observations:
+        src = by_article.get(o.source_article) if o.source_article else None
+        if o.findings is not None and o.findings.verbatim and src is not None:
+            body = text[src.article] + f" First published by {src.site}; {o.site} republishes it."
+        else:
+            body = _text(rng)
+        text[o.article] = body
+        when = datetime.fromtimestamp(o.when, UTC).isoformat() if o.when else ""
+        url = f"https://www.{o.site}/story/{o.article}"
+        items.append(SourceArticle(text=body, origin=url, url=url, site=o.site, published=when))
+    store.add_articles(items)
+    ids = {o.article: a.id for o, a in zip(world.observations, store.iter_articles(), strict=True)}
+    members: dict[int, list[Observation]] = {}
+    for o in world.observations:
+        if o.family is not None:
+            members.setdefault(o.family, []).append(o)
+    writes = []
+    for fam in members.values():
+        src = next((o for o in fam if o.role == SOURCE), None)
+        writes.append(
+            FamilyWrite(
+                None,
+                [(ids[o.article], 1.0, "") for o in fam],
+                ids[src.article] if src else None,
+                "earliest" if src else "",
+                1.0,
+                [],
+            )
+        )
+    fids = store.write_families(writes, [])
+    for fid, fam in zip(fids, members.values(), strict=True):
+        for o in fam:
+            if o.findings is not None and o.source_article is not None:
+                data = _audit(o.findings, text[o.source_article], text[o.article])
+                s, r = ids[o.source_article], ids[o.article]
+                audit_id = store.save_audit(s, r, "synthetic", data)
+                store.save_family_audit(fid, audit_id, r, "synthetic", "synthetic", [])
+    return ids
 
 
 def scaled(articles: int, seed: int = 0) -> SitesWorld:
