@@ -125,7 +125,14 @@ def generate(  # noqa: PLR0913 - the knobs of the planted world
         # tame farms fabricate little and look much like an aggregator; loose ones push
         # their copies over an hour rather than minutes
         tame = rng.choice((0.0, 0.2, 0.4, 0.6, 0.8))
-        networks.append((sites, rng.uniform(0.03, 0.1), tame, rng.choice((8.0, 8.0, 45.0))))
+        networks.append(
+            (
+                sites,
+                rng.uniform(0.03, 0.1) * min(1.0, 60 / outlets),
+                tame,
+                rng.choice((8.0, 8.0, 45.0)),
+            )
+        )
     eager = set(rng.sample(outlet_sites, max(1, outlets // 10)))  # breaking-news rushers
     retell_rate = {s: rng.uniform(0.0, 0.8) for s in outlet_sites}
     # tabloids: honest outlets that retell a lot and hype it (the hard negatives)
