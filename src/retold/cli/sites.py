@@ -7,11 +7,13 @@ Works on the store after ``retold ingest``, ``retold families`` and ``retold aud
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from retold.cli.common import ConfigOpt, DbOpt, console, err_console, load_settings, open_db
@@ -23,6 +25,9 @@ class SitesFormat(StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
+
+
+_SHORT = {"likely content farm": "farm?", "thin evidence": "thin", "syndication": "synd."}
 
 
 def _pct(x: float | None) -> str:
@@ -119,36 +124,45 @@ def _print_table(result, limit: int) -> None:  # noqa: ANN001 - SitesResult, imp
         title=f"{c.get('sites', 0)} sites, {c.get('articles', 0)} articles, "
         f"{c.get('families', 0)} families, {c.get('audited_retellings', 0)} audited retellings",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 0, 0, 1),
     )
     cols = (
-        "site", "farm score", "label", "articles", "retells", "lag h (med)", "fidelity",
-        "invented q.", "sens. rise", "machine", "verbatim", "sync", "comm.",
+        "site", "score", "label", "arts", "retold", "lag h", "fidel.", "inv.q",
+        "sens+", "mach.", "verb.", "sync", "comm",
     )  # fmt: skip
     for col in cols:
-        table.add_column(col, justify="left" if col in ("site", "label") else "right")
+        table.add_column(col, justify="left" if col in ("site", "label") else "right", no_wrap=True)
     rows = result.profiles if limit <= 0 else result.profiles[:limit]
+    sizes = Counter(result.community.values())  # a community of one is no network
     for p in rows:
         table.add_row(
             p.site,
             f"{p.score:.2f}",
-            p.label,
+            _SHORT.get(p.label, p.label),
             str(p.articles),
             _pct(p.retell_share),
-            _num(p.lag_median_h) + (" fs" if p.lag_basis == "first-seen" else ""),
+            _num(p.lag_median_h) + ("*" if p.lag_basis == "first-seen" else ""),
             _pct(p.fidelity),
             _pct(p.invented_rate) if p.audited else "",
             _num(p.sensational_rise, "+.1f") if p.audited else "",
             _pct(p.machine_rate) if p.audited else "",
             _pct(p.verbatim_rate) if p.audited else "",
             _pct(p.sync_share) if p.retellings else "",
-            "" if p.community is None else str(p.community),
+            str(p.community) if p.community is not None and sizes[p.community] > 1 else "",
         )
     out.print(table, markup=False)
     if len(rows) < len(result.profiles):
         out.print(f"... {len(result.profiles) - len(rows)} more (--limit 0: all)", markup=False)
     out.print(
-        "percentages of the site's articles (retells) or audited retellings; lag 'fs': from "
-        "first-seen times (no published dates); `retold sites --site S` for one profile",
+        "score: content-farm score (farm?: likely content farm; thin: too few audited "
+        "retellings to say; synd.: verbatim syndication); retold: share of the site's "
+        "articles that retell another's story; lag h: median hours behind the source (*: "
+        "from first-seen times, no published dates); fidel., inv.q, sens+, mach., verb., "
+        "sync: fidelity, invented quotes, sensationalism rise, machine rewrites, verbatim "
+        "copies and synchronised publishing among its audited retellings; comm: community. "
+        "`retold sites --site S` for one profile.",
         markup=False,
     )
 

@@ -29,8 +29,11 @@ class SiteName:
 def _extractor():  # noqa: ANN202 - tldextract has no public type for it
     import tldextract
 
-    # suffix_list_urls=(): the snapshot shipped with the package, no download
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # suffix_list_urls=(): the snapshot shipped with the package, no download. Private
+    # suffixes too: enggpt.blogspot.com is one blogger's site, not "blogspot.com"
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 def _decode_label(label: str) -> str:

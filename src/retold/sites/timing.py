@@ -18,11 +18,18 @@ def synchronised_pairs(
     observations: Iterable[Observation], settings: Settings
 ) -> list[tuple[int, int, str, str, int]]:
     """(article a, article b, site a, site b, family) for retellings of one family by two
-    sites within the sync window (at most ``sites_max_family_pairs`` per family)."""
+    sites within the sync window (at most ``sites_max_family_pairs`` per family). Only
+    published dates count: first-seen times say when the crawler came by (a folder
+    ingested at once would put every retelling "in sync")."""
     window = settings.sites_sync_minutes * 60.0
     by_family: dict[int, list[Observation]] = defaultdict(list)
     for o in observations:
-        if o.role == RETELLING and o.family is not None and o.when is not None:
+        if (
+            o.role == RETELLING
+            and o.family is not None
+            and o.when is not None
+            and o.when_basis == "published"
+        ):
             by_family[o.family].append(o)
     pairs: list[tuple[int, int, str, str, int]] = []
     for fam, members in by_family.items():
