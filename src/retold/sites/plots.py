@@ -11,6 +11,7 @@ from retold.settings import Settings
 from retold.sites.run import SitesResult
 
 MAX_DRAWN = 300  # sites drawn in the network picture (the most active ones)
+MIN_DRAWN_STORIES = 3  # lighter edges are left out of the picture (not of the exports)
 
 
 def _pyplot():  # noqa: ANN202
@@ -67,23 +68,41 @@ def lag_histogram(result: SitesResult, folder: Path) -> list[str]:
 
 
 def network_picture(result: SitesResult, folder: Path) -> list[str]:
+    """The busiest sites; edges that carry at least ``MIN_DRAWN_STORIES`` retellings (the
+    full graph is in the exports); sites of one multi-site community share a colour."""
+    from collections import Counter
+
     import networkx as nx
 
     plt = _pyplot()
     g = result.graph
     keep = sorted(g.nodes, key=lambda n: -g.degree(n, weight="stories"))[:MAX_DRAWN]
-    h = g.subgraph(keep)
+    h = nx.DiGraph(
+        (a, b, d)
+        for a, b, d in g.subgraph(keep).edges(data=True)
+        if d["stories"] >= MIN_DRAWN_STORIES or d["verbatim"]
+    )
+    h.add_nodes_from(keep)
+    sizes = Counter(result.community.values())
+    multi = sorted({c for c, n in sizes.items() if n > 1})
+    palette = plt.get_cmap("tab20")
+    colour = {c: palette(i % 20) for i, c in enumerate(multi)}
     fig, ax = plt.subplots(figsize=(9, 9))
-    pos = nx.spring_layout(h, seed=7, weight="stories") if h.number_of_nodes() else {}
-    colors = [result.community.get(n, -1) for n in h.nodes]
+    pos = nx.spring_layout(h.to_undirected(), seed=7, weight="stories") if len(h) else {}
     nx.draw_networkx_edges(
-        h, pos, ax=ax, alpha=0.3, arrows=True, arrowsize=6,
-        width=[0.5 + min(4.0, d["stories"] / 5) for _, _, d in h.edges(data=True)],
+        h, pos, ax=ax, alpha=0.25, arrows=True, arrowsize=6, edge_color="#777",
+        width=[0.3 + min(3.0, d["stories"] / 10) for _, _, d in h.edges(data=True)],
     )  # fmt: skip
-    nx.draw_networkx_nodes(h, pos, ax=ax, node_size=40, node_color=colors, cmap="tab20")
+    nx.draw_networkx_nodes(
+        h, pos, ax=ax, node_size=45,
+        node_color=[colour.get(result.community.get(n, -1), "#bbb") for n in h.nodes],
+    )  # fmt: skip
     if h.number_of_nodes() <= 60:
         nx.draw_networkx_labels(h, pos, ax=ax, font_size=7)
-    ax.set_title("copy network: site -> the site it retells (colour: community)")
+    ax.set_title(
+        "copy network: site -> the site it retells "
+        f"(edges of >= {MIN_DRAWN_STORIES} stories; colour: community, grey: none)"
+    )
     ax.axis("off")
     files = _save(fig, folder, "network")
     plt.close(fig)
