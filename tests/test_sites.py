@@ -158,3 +158,23 @@ def test_cli_table_json_csv_parquet(world_db, tmp_path: Path) -> None:
     missing = runner.invoke(app, [*base, "--site", "nowhere.example"])
     assert isinstance(missing.exception, RetoldError)  # main() prints it as one line, exit 2
     assert "no site 'nowhere.example'" in str(missing.exception)
+
+
+def test_one_rewrite_on_two_sites_counts_as_together_but_syndicated_copies_do_not() -> None:
+    from retold.sites.findings import sketch
+
+    rewrite = sketch(" ".join(f"r{i}" for i in range(50)))
+    twin = Findings(claims=5, sketch=rewrite)
+    copy = Findings(claims=5, verbatim=True, sketch=sketch(" ".join(f"s{i}" for i in range(50))))
+    obs = [_obs(1, "a.com", SOURCE, 0.0)]
+    kw = {"source_article": 1, "source_site": "a.com"}
+    obs += [
+        _obs(2, "x.com", RETELLING, 3600.0, findings=twin, **kw),
+        _obs(3, "y.com", RETELLING, 30000.0, findings=twin, **kw),  # hours later: not in sync
+        _obs(4, "s1.com", RETELLING, 50000.0, findings=copy, **kw),
+        _obs(5, "s2.com", RETELLING, 90000.0, findings=copy, **kw),
+    ]
+    result = analyze_sites(obs, Settings(sites_community_min_count=1))
+    assert result.profile("x.com").sync_share == 1.0  # type: ignore[union-attr]
+    assert result.profile("s1.com").sync_share == 0.0  # type: ignore[union-attr]
+    assert result.community["x.com"] == result.community["y.com"]

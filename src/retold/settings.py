@@ -275,13 +275,18 @@ class Settings:
     # "synchronised" (farms publish together; honest outlets an hour or more apart)
     sites_sync_minutes: float = 20.0
     sites_max_family_pairs: int = 2000  # synchronised pairs looked at per family, at most
+    # two sites' retellings of one story sharing this share of their 8-word shingles (and
+    # not copied from the source) are one rewrite published twice: they count as in sync
+    sites_twin_similarity: float = 0.8
     # content-farm score: weighted mean of features in [0, 1] (README "Sites")
     sites_w_retell: float = 1.0  # share of the site's articles that are retellings
     sites_w_unsupported: float = 2.0  # share of its retold claims unsupported/contradicted
     sites_w_invented: float = 2.0  # share of its retellings with an invented quote
     sites_w_sensational: float = 1.0  # mean sensationalism rise over the source / _scale
     sites_w_machine: float = 1.5  # share of its retellings scored as machine rewrites
-    sites_w_sync: float = 1.5  # share of its retellings published in sync with another site
+    # share of its retellings published in sync with another site's (or word for word the
+    # same rewrite as another site's)
+    sites_w_sync: float = 1.5
     sites_sensational_scale: float = 30.0  # a rise of this many points counts as 1
     # below this many audited retellings the score is shown but marked "thin evidence"
     sites_min_evidence: int = 3

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from retold.settings import Settings
 from retold.sites.records import Findings
 
 SHINGLE = 8  # words per shingle when testing a verbatim copy
+SKETCH = 32  # shingle hashes kept per retelling to find word-for-word twins
 
 
 def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -24,6 +26,21 @@ def verbatim_share(source: str, retelling: str) -> float:
     if not ret:
         return 0.0
     return len(ret & _shingles(source)) / len(ret)
+
+
+def sketch(text: str, k: int = SKETCH) -> tuple[int, ...]:
+    """The k smallest CRC32s of the text's 8-word shingles (a bottom-k sketch)."""
+    hashes = {zlib.crc32(" ".join(sh).encode("utf-8")) for sh in _shingles(text)}
+    return tuple(sorted(hashes)[:k])
+
+
+def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -> float:
+    """Estimated shingle Jaccard of two texts from their bottom-k sketches."""
+    if not a or not b:
+        return 0.0
+    union = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(h in both for h in union) / len(union)
 
 
 def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
@@ -47,4 +64,5 @@ def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
         sensationalism=ret_scores.get("sensationalism", style.get("retelling_score")),
         machine_rewrite=ret_scores.get("machine_rewrite"),
         verbatim=verbatim_share(src_text, ret_text) >= settings.sites_verbatim_share,
+        sketch=sketch(ret_text),
     )

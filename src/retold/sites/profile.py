@@ -13,7 +13,7 @@ from typing import Any
 from retold.settings import Settings
 from retold.sites.records import ALONE, RETELLING, SOURCE, Observation
 from retold.sites.score import farm_score
-from retold.sites.timing import percentile, synchronised_pairs
+from retold.sites.timing import percentile, together_pairs
 
 
 @dataclass
@@ -37,7 +37,9 @@ class SiteProfile:
     sensationalism: float | None = None  # mean sensationalism of its retellings (0-100)
     machine_rate: float = 0.0  # share of audited retellings scored as machine rewrites
     verbatim_rate: float = 0.0  # share of audited retellings that copy the source verbatim
-    sync_share: float = 0.0  # share of its retellings published in sync with another site
+    # share of its retellings published in sync with (or word for word the same rewrite
+    # as) another site's retelling of the story
+    sync_share: float = 0.0
     shortener_links: int = 0
     score: float = 0.0
     score_parts: dict[str, float] = field(default_factory=dict)
@@ -59,9 +61,9 @@ def build_profiles(
     observations: list[Observation], settings: Settings, synced: set[int] | None = None
 ) -> list[SiteProfile]:
     """One profile per site, highest content-farm score first. ``synced``: article ids in a
-    synchronised pair (computed here when not given)."""
+    synchronised pair or one rewrite published by two sites (computed when not given)."""
     if synced is None:
-        synced = {a for p in synchronised_pairs(observations, settings) for a in p[:2]}
+        synced = {a for p in together_pairs(observations, settings) for a in p[:2]}
     by_site: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         by_site[o.site].append(o)

@@ -25,6 +25,9 @@ class Findings:
     sensationalism: float | None = None  # the retelling's own score, 0-100
     machine_rewrite: float | None = None  # the retelling's machine-rewrite score, 0-100
     verbatim: bool = False  # the retelling is (nearly) the source's words
+    # bottom-k sketch of the retelling's 8-word shingles: finds sites that publish the same
+    # rewrite word for word (``sites.timing.twin_pairs``)
+    sketch: tuple[int, ...] = ()
 
     @property
     def not_supported(self) -> int:

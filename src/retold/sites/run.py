@@ -12,7 +12,7 @@ from retold.settings import Settings
 from retold.sites.network import communities, copy_graph, edge_rows, tie_graph
 from retold.sites.profile import SiteProfile, build_profiles
 from retold.sites.records import Observation
-from retold.sites.timing import synchronised_pairs
+from retold.sites.timing import together_pairs
 
 
 @dataclass
@@ -42,7 +42,7 @@ class SitesResult:
 def analyze_sites(
     observations: list[Observation], settings: Settings, counts: dict[str, int] | None = None
 ) -> SitesResult:
-    pairs = synchronised_pairs(observations, settings)
+    pairs = together_pairs(observations, settings)
     synced = {a for p in pairs for a in p[:2]}
     profiles = build_profiles(observations, settings, synced)
     graph = copy_graph(observations)

@@ -47,6 +47,41 @@ def synchronised_pairs(
     return pairs
 
 
+def twin_pairs(
+    observations: Iterable[Observation], settings: Settings
+) -> list[tuple[int, int, str, str, int]]:
+    """Retellings of one family by two sites that are the same rewrite word for word (not
+    copies of the source: two syndication partners of one outlet are not twins), whatever
+    their dates: look-alike sites of one network publishing one rewrite."""
+    from retold.sites.findings import sketch_similarity
+
+    by_family: dict[int, list[Observation]] = defaultdict(list)
+    for o in observations:
+        f = o.findings
+        if o.role == RETELLING and o.family is not None and f and f.sketch and not f.verbatim:
+            by_family[o.family].append(o)
+    pairs: list[tuple[int, int, str, str, int]] = []
+    for fam, members in by_family.items():
+        found = 0
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if a.site == b.site or found >= settings.sites_max_family_pairs:
+                    continue
+                sim = sketch_similarity(a.findings.sketch, b.findings.sketch)  # type: ignore[union-attr]
+                if sim >= settings.sites_twin_similarity:
+                    pairs.append((a.article, b.article, a.site, b.site, fam))
+                    found += 1
+    return pairs
+
+
+def together_pairs(
+    observations: list[Observation], settings: Settings
+) -> list[tuple[int, int, str, str, int]]:
+    """Stories two sites ran together: in sync or as one rewrite (each pair once)."""
+    both = synchronised_pairs(observations, settings) + twin_pairs(observations, settings)
+    return list({(p[4], *sorted(p[:2])): p for p in both}.values())
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile (0-100, linear between ranks); None for no values."""
     if not values:

@@ -73,7 +73,7 @@ def _faithful(rng: random.Random, verbatim: bool = False, hype: float = 0.0) -> 
     )
 
 
-def _farmed(rng: random.Random, tameness: float) -> Findings:
+def _farmed(rng: random.Random, tameness: float, sketch: tuple[int, ...] = ()) -> Findings:
     claims = rng.randint(6, 25)
     miss = max(0.0, rng.gauss(0.3, 0.1)) * (1.0 - tameness)
     quotes = rng.randint(0, 5)
@@ -88,6 +88,7 @@ def _farmed(rng: random.Random, tameness: float) -> Findings:
         sensationalism=min(100.0, max(0.0, rng.gauss(55.0, 15.0))),
         machine_rewrite=min(100.0, max(0.0, rng.gauss(75.0 - 30.0 * tameness, 15.0))),
         verbatim=False,
+        sketch=sketch,
     )
 
 
@@ -203,6 +204,8 @@ def generate(  # noqa: PLR0913 - the knobs of the planted world
             for sites, share, tame, spread in networks:
                 if rng.random() < share:
                     t_push = t0 + rng.uniform(0.5, 12.0) * _HOUR
+                    # half the networks push one text to all their sites, half re-spin it
+                    one = tuple(sorted(rng.sample(range(1 << 30), 32)))
                     for s in sites:
                         if rng.random() < 0.85:
                             add(
@@ -211,7 +214,7 @@ def generate(  # noqa: PLR0913 - the knobs of the planted world
                                 fam,
                                 t_push + rng.uniform(0, spread) * 60,
                                 src,
-                                _farmed(rng, tame),
+                                _farmed(rng, tame, one if tame < 0.5 else ()),
                             )
             if len(obs) == members_before + 1:  # nobody retold it: a story alone
                 o = obs[-1]
