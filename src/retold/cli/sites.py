@@ -191,7 +191,9 @@ def _print_profile(result, site: str) -> None:  # noqa: ANN001
         "  evidence families: "
         + (" ".join(str(f) for f in ev["families"]) or "none")
         + " (`retold families --family ID`)",
-        f"  community {p.community}: " + (", ".join(members) or "no other site"),
+        (f"  community {p.community}: " + ", ".join(members))
+        if members
+        else "  community: none (no tie to another site)",
     ]
     if p.shortener_links:
         lines.append(f"  {p.shortener_links} articles came by short links: the outlet is unknown")
