@@ -178,3 +178,11 @@ def test_one_rewrite_on_two_sites_counts_as_together_but_syndicated_copies_do_no
     assert result.profile("x.com").sync_share == 1.0  # type: ignore[union-attr]
     assert result.profile("s1.com").sync_share == 0.0  # type: ignore[union-attr]
     assert result.community["x.com"] == result.community["y.com"]
+
+
+def test_eval_sites_reports_auroc_and_ari() -> None:
+    from retold.eval.sites import eval_sites
+
+    r = eval_sites(Settings(), seeds=(5,))
+    assert r["auroc"] >= 0.95 and r["ari"] >= 0.9 and r["seeds"] == 1
+    assert r["farms_per_world"] > 0 and 0.0 <= r["auroc_no_sync"] <= 1.0
