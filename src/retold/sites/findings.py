@@ -22,15 +22,20 @@ def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
 def verbatim_share(source: str, retelling: str) -> float:
     """Share of the retelling's 8-word shingles found in the source (1.0: every run of
     eight words is the source's; a paraphrase scores near 0)."""
-    ret = _shingles(retelling)
-    if not ret:
-        return 0.0
-    return len(ret & _shingles(source)) / len(ret)
+    return _covered(_shingles(source), _shingles(retelling))
+
+
+def _covered(source: set[tuple[str, ...]], retelling: set[tuple[str, ...]]) -> float:
+    return len(retelling & source) / len(retelling) if retelling else 0.0
 
 
 def sketch(text: str, k: int = SKETCH) -> tuple[int, ...]:
     """The k smallest CRC32s of the text's 8-word shingles (a bottom-k sketch)."""
-    hashes = {zlib.crc32(" ".join(sh).encode("utf-8")) for sh in _shingles(text)}
+    return _sketch(_shingles(text), k)
+
+
+def _sketch(shingles: set[tuple[str, ...]], k: int = SKETCH) -> tuple[int, ...]:
+    hashes = {zlib.crc32(" ".join(sh).encode("utf-8")) for sh in shingles}
     return tuple(sorted(hashes)[:k])
 
 
@@ -51,8 +56,8 @@ def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
     delta = style.get("delta") or {}
     ret_scores = style.get("retelling_scores") or {}
     rise = delta.get("sensationalism", summary.get("style_delta", 0.0)) or 0.0
-    src_text = (data.get("source") or {}).get("text", "")
-    ret_text = (data.get("retelling") or {}).get("text", "")
+    src = _shingles((data.get("source") or {}).get("text", ""))
+    ret = _shingles((data.get("retelling") or {}).get("text", ""))
     return Findings(
         claims=sum(int(v) for v in claims.values()),
         unsupported=int(claims.get("unsupported", 0)),
@@ -63,6 +68,6 @@ def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
         sensational_rise=float(rise),
         sensationalism=ret_scores.get("sensationalism", style.get("retelling_score")),
         machine_rewrite=ret_scores.get("machine_rewrite"),
-        verbatim=verbatim_share(src_text, ret_text) >= settings.sites_verbatim_share,
-        sketch=sketch(ret_text),
+        verbatim=_covered(src, ret) >= settings.sites_verbatim_share,
+        sketch=_sketch(ret),
     )
