@@ -186,3 +186,12 @@ def test_eval_sites_reports_auroc_and_ari() -> None:
     r = eval_sites(Settings(), seeds=(5,))
     assert r["auroc"] >= 0.95 and r["ari"] >= 0.9 and r["seeds"] == 1
     assert r["farms_per_world"] > 0 and 0.0 <= r["auroc_no_sync"] <= 1.0
+
+
+def test_sites_section_in_a_config_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[sites]\naliases = ["mirror.net=outlet.com"]\nw_sync = 2.0\n')
+    s = Settings.load(cfg)
+    assert s.sites_aliases == ("mirror.net=outlet.com",) and s.sites_w_sync == 2.0
+    assert SiteNamer(s)("https://amp.mirror.net/x").site == "outlet.com"
+    assert "[sites]" in Settings().to_toml()
