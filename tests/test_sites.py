@@ -195,3 +195,23 @@ def test_sites_section_in_a_config_file(tmp_path: Path) -> None:
     assert s.sites_aliases == ("mirror.net=outlet.com",) and s.sites_w_sync == 2.0
     assert SiteNamer(s)("https://amp.mirror.net/x").site == "outlet.com"
     assert "[sites]" in Settings().to_toml()
+
+
+def test_cli_pictures_and_network_files(world_db, tmp_path: Path) -> None:
+    path, _ = world_db
+    runner = CliRunner()
+    args = ["sites", "--db", str(path), "--judge", "synthetic", "-f", "json"]
+    res = runner.invoke(
+        app, [*args, "--html", str(tmp_path / "h"), "--network", str(tmp_path / "n")]
+    )
+    assert res.exit_code == 0, res.output
+    for name in ("scatter", "lag", "network"):
+        assert (tmp_path / "h" / f"{name}.png").stat().st_size > 1000
+        assert (tmp_path / "h" / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+    assert "<img" in (tmp_path / "h" / "index.html").read_text()
+    assert nx.read_graphml(tmp_path / "n" / "sites.graphml").number_of_nodes() > 10
+
+
+def test_cli_on_an_empty_store_says_what_to_run(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["sites", "--db", str(tmp_path / "e.db")])
+    assert res.exit_code == 0 and "run `retold ingest`" in res.output

@@ -120,6 +120,16 @@ def sites_cmd(
 def _print_table(result, limit: int) -> None:  # noqa: ANN001 - SitesResult, imported lazily
     out = console()
     c = result.counts
+    if not c.get("articles"):
+        out.print("no articles in the store: run `retold ingest`, `retold families` and "
+                  "`retold audit` first", markup=False)  # fmt: skip
+        return
+    if not c.get("families"):
+        err_console().print("no families yet: run `retold families` (and `retold audit`)",
+                            markup=False)  # fmt: skip
+    elif not c.get("audited_retellings"):
+        err_console().print("no stored audits by this judge: run `retold audit` for fidelity, "
+                            "quotes and style", markup=False)  # fmt: skip
     table = Table(
         title=f"{c.get('sites', 0)} sites, {c.get('articles', 0)} articles, "
         f"{c.get('families', 0)} families, {c.get('audited_retellings', 0)} audited retellings",
