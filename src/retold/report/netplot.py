@@ -29,8 +29,8 @@ def _layout(sites: list[str], edges: list[dict[str, Any]]) -> dict[str, tuple[fl
     for e in edges:
         g.add_edge(e["retelling_site"], e["source_site"], weight=e["stories"])
     pos = nx.spring_layout(g, seed=7, weight="weight") if len(g) > 1 else {s: (0, 0) for s in g}
-    span = SIZE / 2 - PAD
-    return {s: (SIZE / 2 + span * float(x), SIZE / 2 + span * float(y)) for s, (x, y) in pos.items()}
+    mid, span = SIZE / 2, SIZE / 2 - PAD
+    return {s: (mid + span * float(x), mid + span * float(y)) for s, (x, y) in pos.items()}
 
 
 def _radius(articles: int, most: int) -> float:
