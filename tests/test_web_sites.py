@@ -108,16 +108,17 @@ def test_network_json(c: TestClient, world) -> None:
 
 def test_pages_render_and_escape_site_names(c: TestClient) -> None:
     listing = c.get("/sites")
-    assert listing.status_code == 200 and "img-src 'self' data:" in listing.headers[
-        "content-security-policy"
-    ]
+    assert (
+        listing.status_code == 200
+        and "img-src 'self' data:" in listing.headers["content-security-policy"]
+    )
     html = listing.text
     assert '<a href="/sites">Sites</a>' in html
     assert "<svg" in html and "copy network" in html
     top = c.get("/api/sites", params={"limit": 1}).json()["sites"][0]["site"]
     assert f'<a href="/sites/{top}">{top}</a>' in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;" in html
-    assert re.findall(r"<script\b", html) == ['<script'], "only the app's own script tag"
+    assert re.findall(r"<script\b", html) == ["<script"], "only the app's own script tag"
 
     evil = c.get("/sites/" + quote(EVIL_SITE, safe=""))
     assert evil.status_code == 200 and "<script>alert" not in evil.text
@@ -139,7 +140,9 @@ def test_result_is_cached_until_the_store_changes(tmp_path: Path, world) -> None
     c.get("/api/sites/network")
     assert app.state.sites[1] is first  # no write: the same result
     with open_store(db) as store:
-        store.add_articles([SourceArticle(text="news " * 30, origin="n", url="https://new.example/a")])
+        store.add_articles(
+            [SourceArticle(text="news " * 30, origin="n", url="https://new.example/a")]
+        )
     assert c.get("/api/sites").json()["total"] == total + 1
     assert app.state.sites[1] is not first
 
