@@ -15,22 +15,29 @@ MAX_DRAWN = 120  # sites drawn (the busiest); the JSON and the exports have all
 MAX_LABELLED = 40  # sites named on the picture (the rest in their tooltips)
 SIZE = 720
 PAD = 60
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#393b79", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")  # fmt: skip
 NO_COMMUNITY = "#bbbbbb"
 
 
 def _layout(sites: list[str], edges: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
-    """Spring layout (networkx, fixed seed) scaled into the picture."""
+    """Spring layout (networkx, fixed seed) stretched to fill the picture."""
     import networkx as nx
 
     g = nx.Graph()
     g.add_nodes_from(sites)
     for e in edges:
         g.add_edge(e["retelling_site"], e["source_site"], weight=e["stories"])
-    pos = nx.spring_layout(g, seed=7, weight="weight") if len(g) > 1 else {s: (0, 0) for s in g}
-    mid, span = SIZE / 2, SIZE / 2 - PAD
-    return {s: (mid + span * float(x), mid + span * float(y)) for s, (x, y) in pos.items()}
+    if len(g) < 2:
+        return {s: (SIZE / 2, SIZE / 2) for s in g}
+    pos = nx.spring_layout(g, seed=7, weight="weight", k=2.0 / len(g) ** 0.5)
+    xs, ys = [float(x) for x, _ in pos.values()], [float(y) for _, y in pos.values()]
+    dx, dy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    span = SIZE - 2 * PAD
+    return {
+        s: (PAD + span * (float(x) - min(xs)) / dx, PAD + span * (float(y) - min(ys)) / dy)
+        for s, (x, y) in pos.items()
+    }
 
 
 def _radius(articles: int, most: int) -> float:
@@ -38,8 +45,12 @@ def _radius(articles: int, most: int) -> float:
 
 
 def network_svg(network: dict[str, Any], farm_at: float = 0.5) -> Markup | None:
-    """``network`` is ``web.site_services.sites_network``'s dict; None with no sites."""
-    nodes = sorted(network["nodes"], key=lambda n: -n["articles"])[:MAX_DRAWN]
+    """``network`` is ``web.site_services.sites_network``'s dict: its busiest sites that
+    retell or are retold (sites alone are in the table only); None when there are none."""
+    linked = {s for e in network["edges"] for s in (e["retelling_site"], e["source_site"])}
+    nodes = sorted(
+        (n for n in network["nodes"] if n["site"] in linked), key=lambda n: -n["articles"]
+    )[:MAX_DRAWN]
     if not nodes:
         return None
     drawn = {n["site"] for n in nodes}
@@ -57,10 +68,11 @@ def network_svg(network: dict[str, Any], farm_at: float = 0.5) -> Markup | None:
         'markerHeight="5" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#888"/></marker></defs>'
     ]
-    out += [_edge(e, pos, widest) for e in edges]
+    radius = {n["site"]: _radius(n["articles"], most) for n in nodes}
+    out += [_edge(e, pos, radius[e["source_site"]], widest) for e in edges]
     labelled = {n["site"] for n in nodes[:MAX_LABELLED]}
     for n in nodes:
-        out.append(_node(n, pos[n["site"]], _radius(n["articles"], most), farm_at))
+        out.append(_node(n, pos[n["site"]], radius[n["site"]], farm_at))
         if n["site"] in labelled:
             x, y = pos[n["site"]]
             short = n["site"] if len(n["site"]) <= 28 else n["site"][:27] + "…"
@@ -70,8 +82,12 @@ def network_svg(network: dict[str, Any], farm_at: float = 0.5) -> Markup | None:
     return Markup("".join(out))
 
 
-def _edge(e: dict[str, Any], pos: dict[str, tuple[float, float]], widest: int) -> str:
+def _edge(e: dict[str, Any], pos: dict[str, tuple[float, float]], r: float, widest: int) -> str:
+    """An arrow that stops at the rim (radius ``r``) of the retold site's circle."""
     (x1, y1), (x2, y2) = pos[e["retelling_site"]], pos[e["source_site"]]
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    if length > r + 2:
+        x2, y2 = x2 - (x2 - x1) * (r + 2) / length, y2 - (y2 - y1) * (r + 2) / length
     width = 0.6 + 3.0 * e["stories"] / widest
     tip = (
         f"{e['retelling_site']} retells {e['source_site']}: {e['stories']} stories, "
