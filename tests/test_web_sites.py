@@ -115,6 +115,8 @@ def test_pages_render_and_escape_site_names(c: TestClient) -> None:
     html = listing.text
     assert '<a href="/sites">Sites</a>' in html
     assert "<svg" in html and "copy network" in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert "style=" not in svg and "<style" not in svg  # the CSP allows no inline style
     top = c.get("/api/sites", params={"limit": 1}).json()["sites"][0]["site"]
     assert f'<a href="/sites/{top}">{top}</a>' in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;" in html
