@@ -24,6 +24,7 @@ from retold.store.base import IngestStats
 
 _MAX_ERROR_LINES = 20  # inputs named one per line when none could be read
 
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
