@@ -37,15 +37,15 @@ system-deps:
 	  || echo 'could not install postgresql/chromium: their tests will skip'; fi
 
 test: install $(NLI_STAMP) system-deps
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 bench: install
 	$(BIN)/python bench/compare.py

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from retold.family.upkeep import update_store as update_families
     from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
+    from retold.sites.run import sites_from_store as site_profiles
     from retold.store import ArticleStore, FamilyStore, open_store
     from retold.store.base import IngestStats, StoredArticle
     from retold.style.analyze import analyze_style
@@ -71,6 +72,7 @@ __all__ = [
     "load_families",
     "open_store",
     "read_article",
+    "site_profiles",
     "update_families",
 ]
 
@@ -89,6 +91,7 @@ _LAZY = {
     "Member": ("retold.family.result", "Member"),
     "audit_families": ("retold.family.audit", "audit_families"),
     "open_store": ("retold.store", "open_store"),
+    "site_profiles": ("retold.sites.run", "sites_from_store"),
     "ArticleStore": ("retold.store", "ArticleStore"),
     "FamilyStore": ("retold.store", "FamilyStore"),
     "IngestStats": ("retold.store.base", "IngestStats"),

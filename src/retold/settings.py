@@ -269,6 +269,62 @@ class Settings:
     # share of its content words
     families_sibling_overlap: float = 0.6
 
+    # --- sites (retold sites / retold.sites): site profiles, the copy network and the
+    # content-farm score
+    # "alias=site" pairs, e.g. "nyti.ms=nytimes.com", applied after folding hosts to their
+    # registrable domain (mirrors and look-alike hosts of one outlet)
+    sites_aliases: tuple[str, ...] = ()
+    # hosts whose links name no outlet (link shorteners): their articles are flagged
+    sites_shorteners: tuple[str, ...] = (
+        "bit.ly",
+        "t.co",
+        "tinyurl.com",
+        "ow.ly",
+        "buff.ly",
+        "goo.gl",
+        "is.gd",
+        "lnkd.in",
+        "dlvr.it",
+        "trib.al",
+        "fb.me",
+        "shorturl.at",
+        "rebrand.ly",
+        "cutt.ly",
+    )
+    sites_judge: str = ""  # judge whose audits are read ("" = the judge setting)
+    # a retelling is a verbatim copy when this share of its 8-word shingles is in the source
+    sites_verbatim_share: float = 0.8
+    sites_machine_at: float = 50.0  # machine-rewrite score (0-100) counted as a rewrite
+    # two retellings of one story by different sites within this many minutes are
+    # "synchronised" (farms publish together; honest outlets an hour or more apart)
+    sites_sync_minutes: float = 20.0
+    sites_max_family_pairs: int = 2000  # synchronised pairs looked at per family, at most
+    # two sites' retellings of one story sharing this share of their 8-word shingles (and
+    # not copied from the source) are one rewrite published twice: they count as in sync
+    sites_twin_similarity: float = 0.8
+    # content-farm score: weighted mean of features in [0, 1] (README "Sites")
+    sites_w_retell: float = 1.0  # share of the site's articles that are retellings
+    sites_w_unsupported: float = 2.0  # share of its retold claims unsupported/contradicted
+    sites_w_invented: float = 2.0  # share of its retellings with an invented quote
+    sites_w_sensational: float = 1.0  # mean sensationalism rise over the source / _scale
+    sites_w_machine: float = 1.5  # share of its retellings scored as machine rewrites
+    # share of its retellings published in sync with another site's (or word for word the
+    # same rewrite as another site's)
+    sites_w_sync: float = 1.5
+    sites_sensational_scale: float = 30.0  # a rise of this many points counts as 1
+    # below this many audited retellings the score is shown but marked "thin evidence"
+    sites_min_evidence: int = 3
+    sites_farm_at: float = 0.5  # score at which a site is labelled a likely content farm
+    # communities: a tie between two sites (stories retold in sync, verbatim copies) is
+    # kept if it counts at least _min_count and at least _min_tie of the geometric mean of
+    # the two sites' article counts (chance co-coverage is dropped before clustering)
+    sites_community_min_count: int = 2
+    sites_community_min_tie: float = 0.15
+    sites_community_resolution: float = 1.0
+    sites_community_seed: int = 7
+    sites_top_sources: int = 5  # sources listed per site
+    sites_evidence_families: int = 5  # families listed as evidence per site
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -347,6 +403,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "fetch": ("fetch_user_agent", "fetch_"),
     "web": ("web_max_body_bytes", "web_"),
     "families": ("families_min_words", "families_"),
+    "sites": ("sites_aliases", "sites_"),
 }
 # fields declared away from the rest of their section (the file groups them by topic)
 _SECTION_OF_FIELD = {
@@ -361,6 +418,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, tuple | list):
+        return json.dumps(list(value), ensure_ascii=False)  # a list of strings: a TOML array
     return repr(value)
 
 

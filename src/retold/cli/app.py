@@ -14,6 +14,7 @@ from rich.console import Console
 from retold import __version__
 from retold.cli.common import ConfigOpt, console, fail, load_settings
 from retold.cli.families import register as register_family_commands
+from retold.cli.sites import register as register_sites_commands
 from retold.cli.store import register as register_store_commands
 from retold.cli.web import register as register_web_commands
 from retold.errors import RetoldError
@@ -103,7 +104,7 @@ def eval_cmd(
     sets: list[str] = typer.Option(
         None,
         "--set",
-        help="demo, realworld, frank, qags, llmfake, families, ptc, sheepdog, clickbait "
+        help="demo, realworld, frank, qags, llmfake, families, ptc, sheepdog, clickbait, sites "
         "(repeatable).",
     ),
     json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON here."),
@@ -265,6 +266,7 @@ def version() -> None:
 register_store_commands(app)
 register_web_commands(app)
 register_family_commands(app)
+register_sites_commands(app)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ SETS = (
     "ptc",
     "sheepdog",
     "clickbait",
+    "sites",
 )
 
 # Published / shipped baselines, as given in each set's README (../shared/data/<set>/README.md).
@@ -108,6 +109,11 @@ def run_eval(
             if name == "demo":
                 results["demo"] = timed(_demo, settings, judge)
                 continue
+            if name == "sites":  # synthetic worlds: no data folder needed
+                from retold.eval.sites import eval_sites
+
+                results["sites"] = timed(eval_sites, settings)
+                continue
             if data is None:
                 con.print(
                     f"[yellow]skipping {name}: ../shared/data not found "
@@ -156,6 +162,8 @@ def print_table(results: dict[str, Any], console: Console) -> None:
         print_realworld(results["realworld"], console)
     if results.get("families"):
         print_families(results["families"], console)
+    if results.get("sites"):
+        print_sites(results["sites"], console)
     if "demo" in results:
         d = results["demo"]
         console.print(
@@ -325,6 +333,16 @@ def print_families(r: dict[str, Any], console: Console) -> None:
         f"{r['excluded']} excluded; "
         f"dev ({r['n_dev']} articles, training data of the models) ARI {r['dev']['ari']:.3f}; "
         "thresholds (chosen out of fold on dev): " + ", ".join(f"{k}={v}" for k, v in t.items())
+    )
+
+
+def print_sites(r: dict[str, Any], console: Console) -> None:
+    console.print(
+        f"sites (synthetic, {r['seeds']} worlds of ~{r['sites_per_world']} sites / "
+        f"~{r['articles_per_world']} articles, ~{r['farms_per_world']} farm sites): "
+        f"content-farm AUROC {r['auroc']:.3f} (min {r['auroc_min']:.3f}; goal "
+        f"{r['goals']['auroc']}), without the sync term {r['auroc_no_sync']:.3f}; "
+        f"community ARI {r['ari']:.3f} (min {r['ari_min']:.3f}; goal {r['goals']['ari']})"
     )
 
 

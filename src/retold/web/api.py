@@ -5,7 +5,7 @@ are ``{"error": {"status": N, "message": "..."}}`` with a matching HTTP status; 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from retold import __version__
 from retold.web import family_services as families
 from retold.web import services
+from retold.web import site_services as sites
 from retold.web.errors import ApiError
 from retold.web.inputs import http_urls
 from retold.web.jobs import Job
-from retold.web.params import MAX_ID, MAX_LIST, ArticleId, FamilyId, Offset
+from retold.web.params import MAX_ID, MAX_LIST, ArticleId, FamilyId, Offset, SiteName
 from retold.web.schemas import ArticleIn, AuditIn, CompareIn, IngestIn, SourceIn, StyleIn
 from retold.web.state import state_of
 
@@ -185,3 +186,37 @@ def family_source_api(family_id: FamilyId, body: SourceIn, request: Request) -> 
     st = state_of(request)
     families.set_source(st, family_id, body.article)
     return families.family_view(st, family_id, st.settings.judge)
+
+
+# --------------------------------------------------------------------------- sites
+
+SitesJudge = Annotated[
+    str | None, Query(max_length=40, description="Judge whose stored audits are read.")
+]
+
+
+@router.get("/sites")
+def sites_api(
+    request: Request,
+    limit: int = Query(50, ge=1, le=MAX_LIST),
+    offset: Offset = 0,
+    judge: SitesJudge = None,
+) -> dict[str, Any]:
+    """Site profiles, highest content-farm score first: articles, retell share, top sources,
+    lag, fidelity, invented quotes, style, copying, the score, its parts and its evidence,
+    and the community (null: runs with nobody); ``counts`` of the run."""
+    return sites.sites_list(state_of(request), limit, offset, judge or None)
+
+
+@router.get("/sites/network")
+def sites_network_api(request: Request, judge: SitesJudge = None) -> dict[str, Any]:
+    """The copy network: nodes, edges (retelling site -> source site: stories, verbatim
+    copies, fabrications) and the communities of more than one site."""
+    return sites.sites_network(state_of(request), judge or None)
+
+
+@router.get("/sites/{site}")
+def site_api(site: SiteName, request: Request, judge: SitesJudge = None) -> dict[str, Any]:
+    """One site's profile (a site name, a subdomain or a URL of it) with its evidence
+    (families, findings), whom it retells, who retells it and its community."""
+    return sites.site_profile(state_of(request), site, judge or None)

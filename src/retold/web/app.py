@@ -1,9 +1,9 @@
 """``create_app(...)``: the FastAPI application behind ``retold serve``.
 
 It builds the app's ``WebState`` (``web.state``), mounts the routers (``web.api`` under
-``/api``, ``web.family_pages``, ``web.pages``) and the pages' static files, answers errors
-as JSON under ``/api`` and as an error page elsewhere, and wraps everything in the request
-guard (``web.security``).
+``/api``, ``web.family_pages``, ``web.site_pages``, ``web.pages``) and the pages' static
+files, answers errors as JSON under ``/api`` and as an error page elsewhere, and wraps
+everything in the request guard (``web.security``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from retold import __version__
 from retold.errors import InputError, RetoldError
 from retold.report.pages import STATIC
 from retold.settings import Settings
-from retold.web import api, family_pages, pages
+from retold.web import api, family_pages, pages, site_pages
 from retold.web.errors import ApiError
 from retold.web.forms import require_form_token
 from retold.web.render import page
@@ -90,6 +90,7 @@ def create_app(
     app.state.retold = state
     app.include_router(api.router)
     app.include_router(family_pages.router)
+    app.include_router(site_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)

@@ -21,6 +21,10 @@ ArticleId = Annotated[int, Path(ge=0, le=MAX_ID, description="Stored article id.
 FamilyId = Annotated[int, Path(ge=0, le=MAX_ID, description="Story family id.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Rows to skip.")]
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
+# a site name (registrable domain) or a URL of one; longer values are a 422, not a search
+SiteName = Annotated[
+    str, Path(min_length=1, max_length=300, description="Site (registrable domain) or a URL.")
+]
 
 
 def form_id(value: object, field: str) -> int:

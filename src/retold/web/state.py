@@ -1,7 +1,7 @@
 """What the web app holds between requests: settings, the store location, the background
-job registry, the compare worker pool and a cache of recent compare results (their JSON),
-bounded by count and by bytes. One ``WebState`` per app; routers reach it with
-``state_of(request)``."""
+job registry, the compare worker pool, a cache of recent compare results (their JSON),
+bounded by count and by bytes, and the last site profiles (one result, see
+``web.site_services``). One ``WebState`` per app; routers reach it with ``state_of(request)``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class WebState:
     results_bytes: int = 0
     pool: ComparePool = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the last ``retold.sites`` result: (store stamp, judge) -> SitesResult (``site_services``)
+    sites: tuple[Any, Any] | None = None
+    sites_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         st = self.settings
