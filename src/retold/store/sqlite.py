@@ -142,6 +142,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX family_signatures_unscored ON family_signatures(article_id)
         WHERE machine_text IS NULL;
     """,
+    # 9: each family member's audit reduced for site profiles (sites.read), keyed by the
+    # family, its source and the audit it came from; derived data, refilled by `retold sites`
+    """
+    CREATE TABLE site_findings (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        judge TEXT NOT NULL,
+        family_id INTEGER NOT NULL REFERENCES families(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        audit_id INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        findings TEXT NOT NULL,
+        PRIMARY KEY (article_id, judge)
+    );
+    CREATE INDEX site_findings_family ON site_findings(family_id);
+    CREATE INDEX site_findings_audit ON site_findings(audit_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
