@@ -735,6 +735,7 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
     # as a retold of schema 5 left it, with a source picked on older evidence
     conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
     conn.execute("DROP TABLE site_findings")
+    conn.execute("ALTER TABLE family_audits DROP COLUMN revision")
     conn.execute("DROP INDEX family_signatures_unscored")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
@@ -776,6 +777,7 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
     conn = sqlite3.connect(db)
     # as a retold of schema 7 left it, with a source picked on other evidence
     conn.execute("DROP TABLE site_findings")
+    conn.execute("ALTER TABLE family_audits DROP COLUMN revision")
     conn.execute("DROP INDEX family_signatures_unscored")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")

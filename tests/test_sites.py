@@ -310,9 +310,18 @@ def test_kept_findings_follow_source_changes_moves_and_settings(tmp_path: Path) 
         rows = list(store.iter_site_findings("synthetic"))
         assert moved.article_id not in {r.article_id for r in rows}
         assert len(rows) == after_move.counts["audited_retellings"]
+        # a member audited again under the same audit id: only it is reduced again
+        m = next(m for m in fam.members if m.article_id != new_src)
+        data = {"summary": {"quotes": {"unsourced": 7}}, "source": {"text": src.text}}
+        audit = store.save_audit(new_src, m.article_id, "synthetic", data)
+        store.save_family_audit(fam.id, audit, m.article_id, "synthetic", "1", [])
+        reaudit = sites_from_store(store, Settings(), judge="synthetic")
+        assert reaudit.counts["audits_reduced"] == 1
+        site = store.article_meta([m.article_id])[m.article_id].site
+        assert reaudit.profile(site).evidence["invented_quotes"] >= 7
         # the verbatim threshold is applied on reading: no re-reduction
         strict = sites_from_store(store, Settings(sites_verbatim_share=1.01), judge="synthetic")
         assert strict.counts["audits_reduced"] == 0
         assert all(p.verbatim_rate == 0 for p in strict.profiles)
     assert first.counts["audits_reduced"] > 0
-    assert _comparable(after_move) == _from_scratch(path, tmp_path)
+    assert _comparable(reaudit) == _from_scratch(path, tmp_path)

@@ -402,7 +402,8 @@ class FamilyTables(SqlDialect):
                     " schema_version, only_here, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (family_id, retelling_id, judge) DO UPDATE SET"
                     " audit_id = excluded.audit_id, schema_version = excluded.schema_version,"
-                    " only_here = excluded.only_here, created_at = excluded.created_at"
+                    " only_here = excluded.only_here, created_at = excluded.created_at,"
+                    " revision = family_audits.revision + 1"
                 ),
                 (
                     family_id,
@@ -433,7 +434,7 @@ class FamilyTables(SqlDialect):
         ``judge`` of a member of its current family, without reading the audit JSON."""
         rows = self._conn.execute(
             self._q(
-                "SELECT fa.retelling_id, fa.family_id, f.source_id, fa.audit_id"
+                "SELECT fa.retelling_id, fa.family_id, f.source_id, fa.audit_id, fa.revision"
                 " FROM family_audits fa JOIN families f ON f.id = fa.family_id"
                 " JOIN family_members m ON m.article_id = fa.retelling_id"
                 " AND m.family_id = fa.family_id"
@@ -441,7 +442,7 @@ class FamilyTables(SqlDialect):
             ),
             (judge,),
         ).fetchall()
-        return {int(r[0]): AuditKey(int(r[1]), int(r[2]), int(r[3])) for r in rows}
+        return {int(r[0]): AuditKey(*(int(v) for v in r[1:])) for r in rows}
 
     def audit_data(self, audit_ids: list[int]) -> dict[int, dict[str, Any]]:
         """audit id -> the stored audit JSON, for ``audit_ids`` (unknown ids: no entry)."""
@@ -456,7 +457,8 @@ class FamilyTables(SqlDialect):
         while True:
             rows = self._conn.execute(
                 self._q(
-                    "SELECT article_id, family_id, source_id, audit_id, version, findings"
+                    "SELECT article_id, family_id, source_id, audit_id, revision, version,"
+                    " findings"
                     " FROM site_findings WHERE judge = ? AND article_id > ?"
                     " ORDER BY article_id LIMIT ?"
                 ),
@@ -465,8 +467,8 @@ class FamilyTables(SqlDialect):
             if not rows:
                 return
             for r in rows:
-                key = AuditKey(int(r[1]), int(r[2]), int(r[3]))
-                yield SiteFindings(int(r[0]), key, int(r[4]), str(r[5]))
+                key = AuditKey(int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+                yield SiteFindings(int(r[0]), key, int(r[5]), str(r[6]))
             last = rows[-1][0]
 
     def save_site_findings(self, judge: str, rows: list[SiteFindings], drop: list[int]) -> None:
@@ -474,10 +476,11 @@ class FamilyTables(SqlDialect):
         in one transaction."""
         upsert = self._q(
             "INSERT INTO site_findings (article_id, judge, family_id, source_id, audit_id,"
-            " version, findings) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " revision, version, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (article_id, judge) DO UPDATE SET family_id = excluded.family_id,"
             " source_id = excluded.source_id, audit_id = excluded.audit_id,"
-            " version = excluded.version, findings = excluded.findings"
+            " revision = excluded.revision, version = excluded.version,"
+            " findings = excluded.findings"
         )
         delete = self._q("DELETE FROM site_findings WHERE article_id = ? AND judge = ?")
 
@@ -486,7 +489,7 @@ class FamilyTables(SqlDialect):
                 self._conn.execute(delete, (aid, judge))
             for r in rows:
                 k = r.key
-                values = (r.article_id, judge, k.family_id, k.source_id, k.audit_id)
+                values = (r.article_id, judge, k.family_id, k.source_id, k.audit_id, k.revision)
                 self._conn.execute(upsert, (*values, r.version, r.findings))
 
         self._tx(write)

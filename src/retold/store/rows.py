@@ -117,11 +117,14 @@ class FamilyAudit:
 @dataclass(frozen=True)
 class AuditKey:
     """Which stored audit a family member's audit findings come from: its family, the
-    family's current source and the audit's id (read without the audit JSON)."""
+    family's current source, the audit's id and the revision of the member's link to it
+    (``save_family_audit`` counts it up, so a re-audit under the same id shows); read
+    without the audit JSON."""
 
     family_id: int
     source_id: int
     audit_id: int
+    revision: int
 
 
 @dataclass(frozen=True)
