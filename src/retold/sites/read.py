@@ -3,9 +3,11 @@
 into ``Observation`` rows. Nothing else in the package touches the store.
 
 Incremental: each member's audit is reduced to ``Findings`` once and kept in the store
-(``site_findings``), keyed by its family, the family's source and the audit's id. A run
-reads the keys (no audit JSON), reuses every kept row whose key still holds, reduces only
-the audits of new or changed members, and drops rows whose key no longer holds."""
+(``site_findings``), keyed by its family, the family's source, the audit's id and the
+revision of the member's link to it (``AuditKey``). A run reads the keys (no audit JSON),
+reuses every kept row whose key still holds, reduces only the audits of new or changed
+members, and drops rows whose key no longer holds. The settings are applied on reading
+(the verbatim share is kept, not the verdict), so changing them re-reduces nothing."""
 
 from __future__ import annotations
 
