@@ -734,6 +734,8 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
     conn = sqlite3.connect(db)
     # as a retold of schema 5 left it, with a source picked on older evidence
     conn.execute("UPDATE families SET source_id = ? WHERE id = ?", (wrong, fam.id))
+    conn.execute("DROP TABLE site_findings")
+    conn.execute("ALTER TABLE family_audits DROP COLUMN revision")
     conn.execute("DROP INDEX family_signatures_unscored")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")
@@ -742,7 +744,7 @@ def test_opening_a_schema_5_store_drops_signatures_of_the_old_vectors(
     conn.commit()
     conn.close()
     with SqliteStore.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 8
+        assert store.schema_version == SCHEMA_VERSION == 9
         assert list(store.iter_signatures()) == []  # recomputed by the next run
         assert len(load_from_store(store).families) == 1  # the families themselves stay
         stats = update_store(store)
@@ -774,6 +776,8 @@ def test_opening_a_schema_7_store_fills_machine_text_without_resigning(
         wrong = next(m.id for m in fam.members if m.id != right)
     conn = sqlite3.connect(db)
     # as a retold of schema 7 left it, with a source picked on other evidence
+    conn.execute("DROP TABLE site_findings")
+    conn.execute("ALTER TABLE family_audits DROP COLUMN revision")
     conn.execute("DROP INDEX family_signatures_unscored")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text_model")
     conn.execute("ALTER TABLE family_signatures DROP COLUMN machine_text")

@@ -26,6 +26,8 @@ from retold.store.base import SourceArticle
 from retold.store.rows import FamilyMember, FamilyWrite
 from retold.training.synth_sites import FARM, generate, write_world
 
+AUDIT_TABLES = ("sites", "edges", "communities")
+
 SMALL = {"outlets": 8, "stories_per_outlet": 6, "farm_networks": 2, "seed": 1}
 
 
@@ -216,3 +218,110 @@ def test_cli_pictures_and_network_files(world_db, tmp_path: Path) -> None:
 def test_cli_on_an_empty_store_says_what_to_run(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["sites", "--db", str(tmp_path / "e.db")])
     assert res.exit_code == 0 and "run `retold ingest`" in res.output
+
+
+def _comparable(result: object) -> dict[str, object]:
+    data = result.to_dict()  # type: ignore[attr-defined]
+    return {k: data[k] for k in AUDIT_TABLES}
+
+
+def _from_scratch(path: Path, tmp_path: Path) -> dict[str, object]:
+    """The same store's sites with no kept findings (a copy, its site_findings emptied)."""
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "scratch.db"
+    with open_store(path):
+        pass  # checkpoints the WAL into the file
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy)
+    conn.execute("DELETE FROM site_findings")
+    conn.commit()
+    conn.close()
+    with open_store(copy) as store:
+        result = sites_from_store(store, Settings(), judge="synthetic")
+    assert result.counts["audits_reduced"] == result.counts["audited_retellings"]
+    return _comparable(result)
+
+
+def _retell(store, fam, text: str, site: str) -> int:  # noqa: ANN001 - a store and FamilyRow
+    """Add one article retelling ``fam``'s source, with its audit: as ingest, families and
+    audit would. Returns its id."""
+    src = store.get(fam.source_id)
+    url = f"https://{site}/new-retelling"
+    store.add_articles([SourceArticle(text=text, url=url, site=site, published=src.published)])
+    aid = max(a.id for a in store.list(limit=1))
+    members = [*fam.members, FamilyMember(aid, 0.9)]
+    write = FamilyWrite(fam.id, members, fam.source_id, fam.source_status, 1.0, [])
+    store.write_families([write], [])
+    data = {
+        "summary": {"claims": {"supported": 2, "unsupported": 3}, "quotes": {"unsourced": 2}},
+        "source": {"text": src.text},
+        "retelling": {"text": text},
+    }
+    audit = store.save_audit(fam.source_id, aid, "synthetic", data)
+    store.save_family_audit(fam.id, audit, aid, "synthetic", "1", [])
+    return aid
+
+
+def test_a_second_run_reduces_only_new_audits_and_matches_a_fresh_run(tmp_path: Path) -> None:
+    path = tmp_path / "incr.db"
+    with open_store(path) as store:
+        write_world(store, generate(**SMALL))
+        first = sites_from_store(store, Settings(), judge="synthetic")
+        again = sites_from_store(store, Settings(), judge="synthetic")
+        fam = next(f for f in store.families() if f.source_id is not None and len(f.members) > 2)
+        _retell(store, fam, "A wholly new retelling " + "with invented words " * 6, "new.example")
+        third = sites_from_store(store, Settings(), judge="synthetic")
+    assert first.counts["audits_reduced"] == first.counts["audited_retellings"] > 0
+    assert again.counts["audits_reduced"] == 0 and _comparable(again) == _comparable(first)
+    assert third.counts["audits_reduced"] == 1
+    assert third.counts["audited_retellings"] == first.counts["audited_retellings"] + 1
+    new = third.profile("new.example")
+    assert new is not None and new.audited == 1
+    assert _comparable(third) == _from_scratch(path, tmp_path)
+
+
+def test_kept_findings_follow_source_changes_moves_and_settings(tmp_path: Path) -> None:
+    path = tmp_path / "incr.db"
+    with open_store(path) as store:
+        write_world(store, generate(**SMALL))
+        first = sites_from_store(store, Settings(), judge="synthetic")
+        fams = [f for f in store.families() if f.source_id is not None and len(f.members) > 2]
+        fam, other = fams[0], fams[1]
+        # a changed source: the family's audits and kept rows go, re-audits are reduced
+        new_src = next(m.article_id for m in fam.members if m.article_id != fam.source_id)
+        store.set_family_source(fam.id, new_src)
+        src = store.get(new_src)
+        for m in fam.members:
+            if m.article_id != new_src:
+                text = store.get(m.article_id).text
+                data = {"source": {"text": src.text}, "retelling": {"text": text}}
+                audit = store.save_audit(new_src, m.article_id, "synthetic", data)
+                store.save_family_audit(fam.id, audit, m.article_id, "synthetic", "1", [])
+        changed = sites_from_store(store, Settings(), judge="synthetic")
+        assert changed.counts["audits_reduced"] == len(fam.members) - 1
+        # a member moved to another family (no audit there yet): its kept row is dropped
+        moved = next(m for m in other.members if m.article_id != other.source_id)
+        store.write_families([FamilyWrite(fam.id, [moved], new_src, "set by user", 1.0, [])], [])
+        after_move = sites_from_store(store, Settings(), judge="synthetic")
+        assert after_move.counts["audits_reduced"] == 0
+        assert after_move.counts["audited_retellings"] == changed.counts["audited_retellings"] - 1
+        rows = list(store.iter_site_findings("synthetic"))
+        assert moved.article_id not in {r.article_id for r in rows}
+        assert len(rows) == after_move.counts["audited_retellings"]
+        # a member audited again under the same audit id: only it is reduced again
+        m = next(m for m in fam.members if m.article_id != new_src)
+        data = {"summary": {"quotes": {"unsourced": 7}}, "source": {"text": src.text}}
+        audit = store.save_audit(new_src, m.article_id, "synthetic", data)
+        store.save_family_audit(fam.id, audit, m.article_id, "synthetic", "1", [])
+        reaudit = sites_from_store(store, Settings(), judge="synthetic")
+        assert reaudit.counts["audits_reduced"] == 1
+        site = store.article_meta([m.article_id])[m.article_id].site
+        assert reaudit.profile(site).evidence["invented_quotes"] >= 7
+        # the verbatim threshold is applied on reading: no re-reduction
+        strict = sites_from_store(store, Settings(sites_verbatim_share=1.01), judge="synthetic")
+        assert strict.counts["audits_reduced"] == 0
+        assert all(p.verbatim_rate == 0 for p in strict.profiles)
+    assert first.counts["audits_reduced"] > 0
+    assert _comparable(reaudit) == _from_scratch(path, tmp_path)

@@ -15,6 +15,7 @@ import pytest
 from retold.store import (
     ArticleMeta,
     ArticleStore,
+    AuditKey,
     FamilyAudit,
     FamilyMember,
     FamilyPage,
@@ -25,6 +26,7 @@ from retold.store import (
     NotAMember,
     SignatureRow,
     SignatureText,
+    SiteFindings,
     SourceArticle,
     SqliteStore,
     open_store,
@@ -233,6 +235,38 @@ def test_set_source_rule(store: FamilyStore) -> None:
     one = [FamilyMember(ids[3], 1.0)]
     store.write_families([FamilyWrite(single, one, None, "no clear source", 0.0, [])], [])
     assert store.family_audits(single, "heuristic") == {}
+
+
+def test_site_findings_keys_and_invalidation(store: FamilyStore) -> None:
+    """Audit keys come without the JSON; kept rows round-trip, and go when their audit is
+    saved again, their family's source changes, or a run drops them."""
+    ids = _articles(store, 5)
+    fid = _family(store, ids)
+    audits = [
+        store.save_audit(ids[0], r, "heuristic", {"schema_version": "1", "r": r}) for r in ids[1:3]
+    ]
+    for a, r in zip(audits, ids[1:3], strict=True):
+        store.save_family_audit(fid, a, r, "heuristic", "1", [])
+    keys = store.family_audit_keys("heuristic")
+    assert keys == {r: AuditKey(fid, ids[0], a, 0) for a, r in zip(audits, ids[1:3], strict=True)}
+    assert store.family_audit_keys("nli") == {}
+    assert store.audit_data([audits[0], 2**70]) == {audits[0]: {"schema_version": "1", "r": ids[1]}}
+    rows = [SiteFindings(r, keys[r], 1, f'{{"r":{r}}}') for r in ids[1:3]]
+    store.save_site_findings("heuristic", rows, drop=[])
+    assert list(store.iter_site_findings("heuristic", chunk_size=1)) == rows
+    assert list(store.iter_site_findings("nli")) == []
+    store.save_site_findings("heuristic", [], drop=[ids[2]])
+    assert list(store.iter_site_findings("heuristic")) == rows[:1]
+    store.save_site_findings("heuristic", rows, drop=[])
+    again = store.save_audit(ids[0], ids[1], "heuristic", {"schema_version": "1", "r": 0})
+    assert list(store.iter_site_findings("heuristic")) == rows[1:]  # a replaced audit
+    store.save_family_audit(fid, again, ids[1], "heuristic", "1", [])
+    # the same audit id, linked again: a new revision, so a reduction read before is stale
+    assert again == audits[0]
+    assert store.family_audit_keys("heuristic")[ids[1]] == AuditKey(fid, ids[0], again, 1)
+    store.set_family_source(fid, ids[1])  # a changed source: its audits and rows go
+    assert store.family_audit_keys("heuristic") == {}
+    assert list(store.iter_site_findings("heuristic")) == []
 
 
 def test_public_names_of_stores_and_families() -> None:

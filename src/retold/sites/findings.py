@@ -48,7 +48,13 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], k: int = SKETCH) -
     return sum(h in both for h in union) / len(union)
 
 
-def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
+FINDINGS_VERSION = 1  # of ``reduce_audit``'s output: a new one re-reduces kept rows
+
+
+def reduce_audit(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored audit (the JSON contract of ``report.jsonout``) reduced to what site
+    profiles use, as plain JSON values; the verbatim share is kept, not the verdict (its
+    threshold is a setting, applied by ``findings_from_reduced``)."""
     summary = data.get("summary") or {}
     claims = summary.get("claims") or {}
     quotes = summary.get("quotes") or {}
@@ -58,16 +64,30 @@ def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
     rise = delta.get("sensationalism", summary.get("style_delta", 0.0)) or 0.0
     src = _shingles((data.get("source") or {}).get("text", ""))
     ret = _shingles((data.get("retelling") or {}).get("text", ""))
+    return {
+        "claims": sum(int(v) for v in claims.values()),
+        "unsupported": int(claims.get("unsupported", 0)),
+        "contradicted": int(claims.get("contradicted", 0)),
+        "quotes": sum(int(v) for v in quotes.values()),
+        "invented": int(quotes.get("unsourced", 0)) + int(quotes.get("misattributed", 0)),
+        "altered": int(quotes.get("altered", 0)),
+        "sensational_rise": float(rise),
+        "sensationalism": ret_scores.get("sensationalism", style.get("retelling_score")),
+        "machine_rewrite": ret_scores.get("machine_rewrite"),
+        "verbatim_share": _covered(src, ret),
+        "sketch": list(_sketch(ret)),
+    }
+
+
+def findings_from_reduced(reduced: dict[str, Any], settings: Settings) -> Findings:
+    """``reduce_audit``'s output (fresh, or read back from its JSON) as ``Findings``."""
+    fields = {k: v for k, v in reduced.items() if k not in ("verbatim_share", "sketch")}
     return Findings(
-        claims=sum(int(v) for v in claims.values()),
-        unsupported=int(claims.get("unsupported", 0)),
-        contradicted=int(claims.get("contradicted", 0)),
-        quotes=sum(int(v) for v in quotes.values()),
-        invented=int(quotes.get("unsourced", 0)) + int(quotes.get("misattributed", 0)),
-        altered=int(quotes.get("altered", 0)),
-        sensational_rise=float(rise),
-        sensationalism=ret_scores.get("sensationalism", style.get("retelling_score")),
-        machine_rewrite=ret_scores.get("machine_rewrite"),
-        verbatim=_covered(src, ret) >= settings.sites_verbatim_share,
-        sketch=_sketch(ret),
+        **fields,
+        verbatim=reduced["verbatim_share"] >= settings.sites_verbatim_share,
+        sketch=tuple(reduced["sketch"]),
     )
+
+
+def findings_from_audit(data: dict[str, Any], settings: Settings) -> Findings:
+    return findings_from_reduced(reduce_audit(data), settings)

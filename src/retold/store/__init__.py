@@ -18,6 +18,7 @@ from retold.store.base import IngestStats, Skipped, SourceArticle, StoredArticle
 from retold.store.contract import ArticleStore, FamilyStore, NoSuchFamily, NotAMember
 from retold.store.rows import (
     ArticleMeta,
+    AuditKey,
     FamilyAudit,
     FamilyMember,
     FamilyPage,
@@ -25,6 +26,7 @@ from retold.store.rows import (
     FamilyWrite,
     SignatureRow,
     SignatureText,
+    SiteFindings,
 )
 from retold.store.sqlite import SqliteStore, default_db_path
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArticleMeta",
     "ArticleStore",
+    "AuditKey",
     "FamilyAudit",
     "FamilyMember",
     "FamilyPage",
@@ -46,6 +49,7 @@ __all__ = [
     "PostgresStore",
     "SignatureRow",
     "SignatureText",
+    "SiteFindings",
     "Skipped",
     "SourceArticle",
     "SqliteStore",

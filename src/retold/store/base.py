@@ -267,6 +267,11 @@ class AuditWrites(SqlDialect):
                     now_iso(),
                 ),
             ).fetchone()
+            # a replaced audit: its reduction for site profiles is stale
+            self._conn.execute(
+                self._q("DELETE FROM site_findings WHERE article_id = ? AND judge = ?"),
+                (retelling_id, self._param(judge)),
+            )
             return int(row[0])
 
         try:

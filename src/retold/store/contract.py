@@ -24,12 +24,14 @@ from retold.store.base import (
 )
 from retold.store.rows import (
     ArticleMeta,
+    AuditKey,
     FamilyAudit,
     FamilyPage,
     FamilyRow,
     FamilyWrite,
     SignatureRow,
     SignatureText,
+    SiteFindings,
 )
 from retold.types import Article
 
@@ -119,8 +121,9 @@ class ArticleStore(Protocol):
 @runtime_checkable
 class FamilyStore(ArticleStore, Protocol):
     """An article store that also keeps story families: one signature per article, the
-    current grouping (every article in exactly one family, singletons and excluded ones
-    included) and which audit belongs to which family member."""
+        current grouping (every article in exactly one family, singletons and excluded ones
+        included), which audit belongs to which family member, and those audits reduced for
+    site profiles."""
 
     @property
     def path(self) -> Path | None:
@@ -228,4 +231,26 @@ class FamilyStore(ArticleStore, Protocol):
 
     def family_audits(self, family_id: int, judge: str) -> dict[int, FamilyAudit]:
         """Returns: retelling id -> its stored audit against the family's source."""
+        ...
+
+    def family_audit_keys(self, judge: str) -> dict[int, AuditKey]:
+        """Returns: retelling id -> (family, the family's current source, audit id) of every
+        audit by ``judge`` of a member of its current family; the audit JSON is not read."""
+        ...
+
+    def audit_data(self, audit_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Returns: audit id -> the stored audit JSON, for the ids that exist."""
+        ...
+
+    # ---------------------------------------------------------------- site findings
+
+    def iter_site_findings(self, judge: str, chunk_size: int = 5000) -> Iterator[SiteFindings]:
+        """Returns: every kept site-findings row of ``judge`` in article id order, read in
+        chunks. A row is dropped with its article, family or audit, when the family's
+        source changes, and when its member's audit is saved again."""
+        ...
+
+    def save_site_findings(self, judge: str, rows: list[SiteFindings], drop: list[int]) -> None:
+        """Upsert ``rows`` (one per article and judge) and delete the rows of the article
+        ids in ``drop``, in one transaction."""
         ...

@@ -4,7 +4,9 @@
 later run never re-reads text; ``families`` / ``family_members``: the current grouping,
 one family per article (singletons included, so a run knows what it has seen);
 ``family_audits``: which audit of the ``audits`` table belongs to which family, and which
-of its claims no sibling tells (``only_here``).
+of its claims no sibling tells (``only_here``); ``site_findings``: each member's audit
+reduced for site profiles, keyed by the family, its source and the audit (dropped with any
+of them, and when the audit or the family's source changes).
 
 A store supplies ``_q`` (placeholder style, see ``base.SqlDialect``), ``_tx`` (run a
 function in one write transaction) and ``_conn``.
@@ -24,6 +26,7 @@ from retold.store.rows import (
     USER_SOURCE_CONFIDENCE,
     USER_SOURCE_REASONS,
     ArticleMeta,
+    AuditKey,
     FamilyAudit,
     FamilyMember,
     FamilyPage,
@@ -31,6 +34,7 @@ from retold.store.rows import (
     FamilyWrite,
     SignatureRow,
     SignatureText,
+    SiteFindings,
 )
 
 T = TypeVar("T")
@@ -360,6 +364,7 @@ class FamilyTables(SqlDialect):
             return
         if was[0] != source_id:
             c.execute(self._q("DELETE FROM family_audits WHERE family_id = ?"), (family_id,))
+            c.execute(self._q("DELETE FROM site_findings WHERE family_id = ?"), (family_id,))
         c.execute(
             self._q(
                 "UPDATE families SET source_id = ?, source_status = ?, source_confidence = ?,"
@@ -388,12 +393,17 @@ class FamilyTables(SqlDialect):
     ) -> None:
         def write() -> None:
             self._conn.execute(
+                self._q("DELETE FROM site_findings WHERE article_id = ? AND judge = ?"),
+                (retelling_id, judge),
+            )
+            self._conn.execute(
                 self._q(
                     "INSERT INTO family_audits (family_id, retelling_id, judge, audit_id,"
                     " schema_version, only_here, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (family_id, retelling_id, judge) DO UPDATE SET"
                     " audit_id = excluded.audit_id, schema_version = excluded.schema_version,"
-                    " only_here = excluded.only_here, created_at = excluded.created_at"
+                    " only_here = excluded.only_here, created_at = excluded.created_at,"
+                    " revision = family_audits.revision + 1"
                 ),
                 (
                     family_id,
@@ -418,3 +428,68 @@ class FamilyTables(SqlDialect):
             (family_id, judge),
         ).fetchall()
         return {int(r[0]): FamilyAudit(json.loads(r[1]), json.loads(r[2])) for r in rows}
+
+    def family_audit_keys(self, judge: str) -> dict[int, AuditKey]:
+        """retelling id -> (family, the family's source, audit id) of every audit by
+        ``judge`` of a member of its current family, without reading the audit JSON."""
+        rows = self._conn.execute(
+            self._q(
+                "SELECT fa.retelling_id, fa.family_id, f.source_id, fa.audit_id, fa.revision"
+                " FROM family_audits fa JOIN families f ON f.id = fa.family_id"
+                " JOIN family_members m ON m.article_id = fa.retelling_id"
+                " AND m.family_id = fa.family_id"
+                " WHERE fa.judge = ? AND f.source_id IS NOT NULL"
+            ),
+            (judge,),
+        ).fetchall()
+        return {int(r[0]): AuditKey(*(int(v) for v in r[1:])) for r in rows}
+
+    def audit_data(self, audit_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """audit id -> the stored audit JSON, for ``audit_ids`` (unknown ids: no entry)."""
+        rows = self._rows_in("SELECT id, json FROM audits", "id", audit_ids)
+        return {int(r[0]): json.loads(r[1]) for r in rows}
+
+    # ------------------------------------------------------------------ site findings
+
+    def iter_site_findings(self, judge: str, chunk_size: int = 5000) -> Iterator[SiteFindings]:
+        """Every kept site-findings row of ``judge`` in article id order, read in chunks."""
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                self._q(
+                    "SELECT article_id, family_id, source_id, audit_id, revision, version,"
+                    " findings"
+                    " FROM site_findings WHERE judge = ? AND article_id > ?"
+                    " ORDER BY article_id LIMIT ?"
+                ),
+                (judge, last, chunk_size),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                key = AuditKey(int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+                yield SiteFindings(int(r[0]), key, int(r[5]), str(r[6]))
+            last = rows[-1][0]
+
+    def save_site_findings(self, judge: str, rows: list[SiteFindings], drop: list[int]) -> None:
+        """Upsert ``rows`` and delete the rows of the articles in ``drop``, for ``judge``,
+        in one transaction."""
+        upsert = self._q(
+            "INSERT INTO site_findings (article_id, judge, family_id, source_id, audit_id,"
+            " revision, version, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (article_id, judge) DO UPDATE SET family_id = excluded.family_id,"
+            " source_id = excluded.source_id, audit_id = excluded.audit_id,"
+            " revision = excluded.revision, version = excluded.version,"
+            " findings = excluded.findings"
+        )
+        delete = self._q("DELETE FROM site_findings WHERE article_id = ? AND judge = ?")
+
+        def write() -> None:
+            for aid in drop:
+                self._conn.execute(delete, (aid, judge))
+            for r in rows:
+                k = r.key
+                values = (r.article_id, judge, k.family_id, k.source_id, k.audit_id, k.revision)
+                self._conn.execute(upsert, (*values, r.version, r.findings))
+
+        self._tx(write)

@@ -149,6 +149,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX family_signatures_unscored ON family_signatures(article_id)"
         " WHERE machine_text IS NULL",
     ),
+    # 9: each family member's audit reduced for site profiles (sites.read), keyed by the
+    # family, its source, the audit and that link's revision; derived data
+    (
+        "ALTER TABLE family_audits ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+        """
+        CREATE TABLE site_findings (
+            article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            judge TEXT NOT NULL,
+            family_id BIGINT NOT NULL REFERENCES families(id) ON DELETE CASCADE,
+            source_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            audit_id BIGINT NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            findings TEXT NOT NULL,
+            PRIMARY KEY (article_id, judge)
+        )
+        """,
+        "CREATE INDEX site_findings_family ON site_findings(family_id)",
+        "CREATE INDEX site_findings_audit ON site_findings(audit_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -112,3 +112,28 @@ class FamilyAudit:
 
     audit: dict[str, Any]  # the audit JSON (``report.jsonout.audit_to_dict``)
     only_here: list[int]  # indexes of claims no sibling tells
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """Which stored audit a family member's audit findings come from: its family, the
+    family's current source, the audit's id and the revision of the member's link to it
+    (``save_family_audit`` counts it up, so a re-audit under the same id shows); read
+    without the audit JSON."""
+
+    family_id: int
+    source_id: int
+    audit_id: int
+    revision: int
+
+
+@dataclass(frozen=True)
+class SiteFindings:
+    """One family member's audit reduced for site profiles (``retold.sites.read``), kept
+    so a later run reduces only what changed. ``findings`` is JSON the store does not
+    read; ``version`` is the reducer's (a newer one re-reduces)."""
+
+    article_id: int
+    key: AuditKey
+    version: int
+    findings: str

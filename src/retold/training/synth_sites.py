@@ -22,6 +22,7 @@ audits themselves (``retold eval`` measures those on their own sets).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -288,8 +289,10 @@ def write_world(store: Any, world: SitesWorld, seed: int = 0) -> dict[int, int]:
         when = datetime.fromtimestamp(o.when, UTC).isoformat() if o.when else ""
         url = f"https://www.{o.site}/story/{o.article}"
         items.append(SourceArticle(text=body, origin=url, url=url, site=o.site, published=when))
+    before = store.count()  # a store holding an earlier world: its articles come first
     store.add_articles(items)
-    ids = {o.article: a.id for o, a in zip(world.observations, store.iter_articles(), strict=True)}
+    stored = itertools.islice(store.iter_articles(), before, None)
+    ids = {o.article: a.id for o, a in zip(world.observations, stored, strict=True)}
     members: dict[int, list[Observation]] = {}
     for o in world.observations:
         if o.family is not None:

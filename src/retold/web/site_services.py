@@ -5,8 +5,11 @@ Every answer comes from ``retold.sites.run.sites_from_store`` over the server's 
 result is kept in ``WebState.sites``, keyed by the judge and a stamp of the store's files
 (size and modification time of the SQLite database, and of its WAL while that holds
 writes): any write (ingest, grouping, an audit, a source override) changes the stamp, so
-the next request recomputes. A store that is not a local file (PostgreSQL) has no cheap
-stamp: its sites are computed per request (a few tenths of a second for 1-2k articles).
+the next request recomputes (cheaply: only new or changed audits are reduced, the rest come
+from the store's kept findings; a run that kept new findings changes the stamp itself, so
+the request after it recomputes once more, reducing nothing). A store that is not a local
+file (PostgreSQL) has no cheap stamp: its sites are computed per request (a few tenths of
+a second for 1-2k articles).
 """
 
 from __future__ import annotations
