@@ -294,6 +294,10 @@ class SqliteStore(BatchWriter, ArticleReads, AuditWrites, FamilyTables):
             try:
                 return fn()
             except sqlite3.OperationalError as exc:
+                if "readonly" in str(exc):  # a file the user may read but not write
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise RetoldError(f"{self.path}: the database is read-only") from None
                 if not _is_locked(exc):
                     raise
                 if self._conn.in_transaction:
