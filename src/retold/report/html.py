@@ -16,13 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from retold.report.files import write_text_atomic
 from retold.report.fmt import num, pct, signed
-
-TEMPLATES = Path(__file__).parent / "templates"
+from retold.report.pages import TEMPLATES, template_env
 
 CLAIM_ORDER = ("contradicted", "unsupported", "supported", "boilerplate")
 QUOTE_ORDER = ("unsourced", "misattributed", "altered", "indirect", "verbatim")
@@ -384,14 +383,7 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
+    env = template_env(keep_trailing_newline=True)
     env.filters["pct"] = pct
     env.filters["num"] = num
     return env

@@ -44,15 +44,22 @@ def url_link(url: object) -> Markup:
     return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(href, text)
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    env = Environment(
+def template_env(**options: Any) -> Environment:
+    """A Jinja environment over ``TEMPLATES``: autoescaped, strict about undefined names
+    (a typo in a template is an error, not an empty string)."""
+    return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
+        **options,
     )
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = template_env()
     env.filters["url_link"] = url_link
     return env
 
