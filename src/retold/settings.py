@@ -21,6 +21,7 @@ import os
 import tomllib
 import warnings
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +424,7 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
+@cache  # the fields never change: one walk, not one per key looked up
 def _field_sections() -> dict[str, str]:
     starts = {first: name for name, (first, _) in SECTIONS.items()} | _SECTION_OF_FIELD
     out, current = {}, "input"

@@ -9,10 +9,9 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from retold import __version__
-from retold.cli.common import ConfigOpt, console, fail, load_settings
+from retold.cli.common import ConfigOpt, console, err_console, fail, load_settings
 from retold.cli.families import register as register_family_commands
 from retold.cli.sites import register as register_sites_commands
 from retold.cli.store import register as register_store_commands
@@ -26,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = err_console()
 
 
 class Format(StrEnum):
