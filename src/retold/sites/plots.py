@@ -24,10 +24,14 @@ def _pyplot():  # noqa: ANN202
 
 
 def _save(fig, folder: Path, name: str) -> list[str]:  # noqa: ANN001
+    """Write ``fig`` as PNG and SVG, then close it (also when writing fails)."""
     out = []
-    for ext in ("png", "svg"):
-        fig.savefig(folder / f"{name}.{ext}", dpi=110, bbox_inches="tight")
-        out.append(f"{name}.{ext}")
+    try:
+        for ext in ("png", "svg"):
+            fig.savefig(folder / f"{name}.{ext}", dpi=110, bbox_inches="tight")
+            out.append(f"{name}.{ext}")
+    finally:
+        _pyplot().close(fig)
     return out
 
 
@@ -49,9 +53,7 @@ def scatter(result: SitesResult, folder: Path, settings: Settings) -> list[str]:
     ax.set_xlabel("articles (log)")
     ax.set_ylabel("fidelity (1 - unsupported share of retold claims)")
     ax.set_title("sites: volume vs fidelity (size: invented quotes; red: likely farm)")
-    files = _save(fig, folder, "scatter")
-    plt.close(fig)
-    return files
+    return _save(fig, folder, "scatter")
 
 
 def lag_histogram(result: SitesResult, folder: Path) -> list[str]:
@@ -62,9 +64,7 @@ def lag_histogram(result: SitesResult, folder: Path) -> list[str]:
     ax.set_xlabel("median lag behind the source (hours)")
     ax.set_ylabel("sites")
     ax.set_title("how long after the source a site retells it")
-    files = _save(fig, folder, "lag")
-    plt.close(fig)
-    return files
+    return _save(fig, folder, "lag")
 
 
 def network_picture(result: SitesResult, folder: Path) -> list[str]:
@@ -104,9 +104,7 @@ def network_picture(result: SitesResult, folder: Path) -> list[str]:
         f"(edges of >= {MIN_DRAWN_STORIES} stories; colour: community, grey: none)"
     )
     ax.axis("off")
-    files = _save(fig, folder, "network")
-    plt.close(fig)
-    return files
+    return _save(fig, folder, "network")
 
 
 def write_site_pages(result: SitesResult, folder: Path, settings: Settings) -> Path:
