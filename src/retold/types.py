@@ -311,9 +311,14 @@ class AuditSummary:
 
     fidelity: float  # 0-1: supported share of claims, fabricated quotes weighing extra
     relatedness: float  # 0-1: share of retelling sentences well aligned to a source sentence
-    related: bool  # relatedness reaches ``Settings.related_min_share``
+    # relatedness reaches ``Settings.related_min_share``, or the two texts are the same story
+    # by meaning (``same_story`` >= ``Settings.families_same_story``)
+    related: bool
     claims: dict[str, int]  # claims per verdict (every verdict, zeros included)
     quotes: dict[str, int]  # quotes per verdict (every verdict, zeros included)
+    # same-story probability from the family pair model; None when the sentences align well
+    # enough that it was not needed
+    same_story: float | None = None
 
 
 @dataclass

@@ -55,6 +55,11 @@ _STOP_BEFORE = frozenset(
 )
 
 
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 3) : pos].rstrip()
+    return pos == 0 or not before or before[-1] in '.!?\n"“”'
+
+
 def _role_before(text: str, name_start: int) -> Span | None:
     """'Karvenian Transport Minister' before a name; words keep the role noun's casing, so
     'declared Transport Minister' yields 'Transport Minister'."""
@@ -69,7 +74,11 @@ def _role_before(text: str, name_start: int) -> Span | None:
     for k in range(len(toks) - 2, max(-1, len(toks) - 5), -1):
         w = toks[k].group(0)
         gap = text[offset + toks[k].end() : offset + toks[k + 1].start()]
-        if w.lower() in _STOP_BEFORE or w[:1].isupper() != capital or gap.strip():
+        # "Health minister Ana Costa" at a sentence start: capitalised only by position
+        cased = w[:1].isupper() == capital or (
+            not capital and _sentence_start(text, offset + toks[k].start())
+        )
+        if w.lower() in _STOP_BEFORE or not cased or gap.strip():
             break
         first = k
     start, end = offset + toks[first].start(), offset + toks[-1].end()
@@ -81,7 +90,17 @@ def role_words(role: str) -> set[str]:
     return {w for w in content_words(role) if w not in {"the", "its"}}
 
 
+# words that change a role's rank: "Deputy Secretary General" is another job than "Secretary
+# General", although its words contain it
+RANK_WORDS = frozenset(
+    "deputy vice acting former assistant junior interim associate shadow ex under".split()
+)
+
+
 def same_role(a: str, b: str) -> bool:
-    """'Transport Minister' ~ 'Karvenian transport minister'; 'Finance Minister' is not."""
+    """'Transport Minister' ~ 'Karvenian transport minister'; 'Finance Minister' is not, nor
+    is 'Deputy Secretary General' the 'Secretary General'."""
     wa, wb = role_words(a), role_words(b)
+    if wa & RANK_WORDS != wb & RANK_WORDS:
+        return False
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)

@@ -327,6 +327,86 @@ def caveats(text: str) -> set[str]:
     return {m.group(0).lower() for m in CAVEAT_RE.finditer(text)}
 
 
+# past forms whose stem does not meet the present one: 'did not rise' against 'rose'
+IRREGULAR = {
+    "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "grew": "grow",
+    "grown": "grow", "won": "win", "lost": "lose", "went": "go", "gone": "go", "took": "take",
+    "taken": "take", "gave": "give", "given": "give", "made": "make", "said": "say",
+    "told": "tell", "met": "meet", "left": "leave", "sold": "sell", "bought": "buy",
+    "paid": "pay", "held": "hold", "kept": "keep", "began": "begin", "begun": "begin",
+    "ran": "run", "brought": "bring", "found": "find", "saw": "see", "seen": "see",
+    "came": "come", "became": "become", "knew": "know", "known": "know", "spoke": "speak",
+    "spoken": "speak", "chose": "choose", "chosen": "choose", "wrote": "write",
+    "written": "write", "drove": "drive", "driven": "drive", "fought": "fight", "led": "lead",
+    "sent": "send", "spent": "spend", "built": "build", "caught": "catch", "taught": "teach",
+    "struck": "strike", "stood": "stand", "shut": "shut", "sought": "seek", "won't": "will",
+}  # fmt: skip
+
+# opposite pairs whose swap in an otherwise matching sentence reverses its claim (word order
+# pairs such as before/after or more/fewer are left out: paraphrase reorders those freely)
+ANTONYMS = dict(
+    pair
+    for a, b in (
+        ("increase", "decrease"),
+        ("increased", "decreased"),
+        ("increases", "decreases"),
+        ("rose", "fell"),
+        ("rise", "fall"),
+        ("rising", "falling"),
+        ("won", "lost"),
+        ("win", "lose"),
+        ("wins", "loses"),
+        ("support", "oppose"),
+        ("supported", "opposed"),
+        ("supports", "opposes"),
+        ("accepted", "rejected"),
+        ("approved", "rejected"),
+        ("approve", "reject"),
+        ("allowed", "banned"),
+        ("agreed", "refused"),
+        ("praised", "criticized"),
+        ("praised", "criticised"),
+        ("confirmed", "denied"),
+        ("arrested", "released"),
+        ("began", "ended"),
+        ("opened", "closed"),
+        ("gained", "lost"),
+        ("guilty", "innocent"),
+        ("legal", "illegal"),
+        ("acquitted", "convicted"),
+        ("passed", "failed"),
+        ("upheld", "overturned"),
+        ("lifted", "imposed"),
+        ("expanded", "cut"),
+        ("hired", "fired"),
+        ("increasing", "decreasing"),
+        ("higher", "lower"),
+        ("largest", "smallest"),
+        ("profit", "loss"),
+        ("surplus", "deficit"),
+        ("victory", "defeat"),
+    )  # fmt: skip
+    for pair in ((a, b), (b, a))
+)
+
+
+def lemma(word: str) -> str:
+    """``stem`` with irregular past forms mapped to their present: 'rose' -> 'rise'."""
+    w = word.lower().replace("’", "'")
+    return IRREGULAR.get(w) or stem(w)
+
+
+def antonym_swap(source: str, claim: str) -> tuple[str, str] | None:
+    """(claim word, source word) when the claim says the opposite word of the source
+    sentence's and neither text also has the other's word."""
+    sw, cw = set(words(source)), set(words(claim))
+    for w in sorted(cw - sw):
+        opposite = ANTONYMS.get(w)
+        if opposite and opposite in sw and opposite not in cw:
+            return w, opposite
+    return None
+
+
 def negated_stems(text: str) -> set[str]:
     """Stems of the first content word after each negation ('did not approve' -> 'approve').
 
@@ -337,7 +417,7 @@ def negated_stems(text: str) -> set[str]:
         if w in NEGATIONS or w.endswith("n't"):
             for nxt in toks[k + 1 : k + 5]:
                 if nxt not in STOPWORDS and nxt not in NEGATIONS and len(nxt) > 2:
-                    out.add(stem(nxt))
+                    out.add(lemma(nxt))
                     break
     return out
 
@@ -348,7 +428,8 @@ _YET_TO = re.compile(r"\b(?:has|have|had|is|are|was|were)\s+yet\s+to\b", re.IGNO
 def polarity_flip(a: str, b: str) -> str | None:
     """A content word negated in one text and asserted without negation in the other."""
     na, nb = negated_stems(a), negated_stems(b)
-    sa, sb = set(content_words(a)), set(content_words(b))
+    sa = {lemma(w) for w in words(a) if w not in STOPWORDS} | set(content_words(a))
+    sb = {lemma(w) for w in words(b) if w not in STOPWORDS} | set(content_words(b))
     for w in sorted(na - nb):
         if w in sb:
             return w

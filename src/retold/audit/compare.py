@@ -191,6 +191,11 @@ def compare(
     if src.text.strip() == ret.text.strip():
         audit.notes.append("the retelling is identical to the source")
     audit.summary = summarize(audit, st)
+    if audit.summary.related and audit.summary.same_story is not None:
+        audit.notes.append(
+            "few retelling sentences match source sentences, but the two tell the same story "
+            f"(same-story probability {audit.summary.same_story:.2f}): a heavy rewrite"
+        )
     if not audit.summary.related:
         audit.notes.append(
             "few retelling sentences match the source: this does not appear to retell it, "

@@ -1,6 +1,12 @@
 """The audit in figures: fidelity (how much of the retelling the source supports) and
 relatedness (whether it retells the source at all). ``compare`` decides them once, with its
-settings; reports only show what was decided."""
+settings; reports only show what was decided.
+
+Related means the same story, however it is worded: either enough retelling sentences align
+with source sentences, or, for a heavy rewrite whose sentences do not align, the story-family
+pair model (document vectors of the leads, shared names, numbers, rare words and quotes) calls
+the two texts the same story at ``families_same_story``, the threshold families use. Another
+story on the same topic shares words but not its specifics, so it stays unrelated."""
 
 from __future__ import annotations
 
@@ -24,12 +30,22 @@ def relatedness(audit: Audit, settings: Settings) -> float:
     return hits / len(audit.alignment)
 
 
+def same_story_probability(source_text: str, retelling_text: str, settings: Settings) -> float:
+    """The family pair model's probability that the two texts tell the same story."""
+    from retold.family.signature import signatures
+    from retold.family.verify import verify
+
+    a, b = signatures([source_text, retelling_text], settings)
+    return float(verify([(a, b)], settings)[0].probability)
+
+
 def summarize(audit: Audit, settings: Settings) -> AuditSummary:
     """Claims and quotes per verdict, fidelity and relatedness of ``audit``.
 
     Args:
         audit: a finished audit (its ``summary`` is not read).
-        settings: ``related_align_min`` and ``related_min_share`` decide relatedness.
+        settings: ``related_align_min`` and ``related_min_share`` decide relatedness by
+            alignment; below them ``families_same_story`` decides by meaning.
 
     Returns:
         The ``AuditSummary``; fidelity is the supported share of claims less the
@@ -48,10 +64,17 @@ def summarize(audit: Audit, settings: Settings) -> AuditSummary:
     n_claims = len(audit.claims) - claims["boilerplate"]
     fidelity = max(0.0, (claims["supported"] - bad_quotes) / max(1, n_claims))
     share = relatedness(audit, settings)
+    related = share >= settings.related_min_share
+    same_story = None
+    if not related and audit.retelling.text.strip():
+        # only asked when the sentences do not align: it costs a document signature each
+        same_story = same_story_probability(audit.source.text, audit.retelling.text, settings)
+        related = same_story >= settings.families_same_story
     return AuditSummary(
         fidelity=fidelity,
         relatedness=share,
-        related=share >= settings.related_min_share,
+        related=related,
         claims=claims,
         quotes=quotes,
+        same_story=same_story,
     )

@@ -6,15 +6,14 @@ pipeline users run; a summary's score is its least supported sentence.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from retold.eval.data import dev_split, read_jsonl
+from retold.eval.data import dev_split, read_jsonl, sample_rows
 from retold.eval.metrics import auroc, balanced_accuracy, best_threshold
 from retold.settings import Settings
 from retold.types import Article
@@ -22,13 +21,17 @@ from retold.types import Article
 Progress = Callable[[str, int, int], None]
 
 
+FLAGGED = ("unsupported", "contradicted")
+
+
 def sentence_support(
     source_text: str,
     sentences: list[str],
     judge: str,
     settings: Settings,
-) -> list[float]:
-    """Support probability for each given retelling sentence (min over the claims in it)."""
+) -> tuple[list[float], bool]:
+    """Support probability for each given retelling sentence (min over the claims in it), and
+    whether any claim got a flagging verdict (what a user sees as an accusation)."""
     from retold.audit.compare import compare
 
     sentences = [s.strip() or "." for s in sentences]
@@ -47,7 +50,16 @@ def sentence_support(
     for a, b in spans:
         probs = [c.support_score for c in audit.claims if c.start < b and a < c.end]
         out.append(min(probs) if probs else 0.0)
-    return out
+    return out, any(c.verdict in FLAGGED for c in audit.claims)
+
+
+def false_flag_rate(items: list[tuple[int, bool]]) -> dict[str, Any]:
+    """Share of faithful summaries (label 1) with at least one flagged claim."""
+    faithful = [flagged for label, flagged in items if label == 1]
+    return {
+        "false_flag_rate": round(sum(faithful) / len(faithful), 4) if faithful else None,
+        "faithful_n": len(faithful),
+    }
 
 
 AGGREGATES = {"min": min, "mean": lambda v: sum(v) / len(v)}
@@ -89,17 +101,6 @@ def _binary_report(
     return report
 
 
-def _limited(rows: Iterable[dict], limit: int | None, key: str = "id") -> list[dict]:
-    """All rows, or a deterministic sample of ``limit`` mixing every split, in input order."""
-    rows = list(rows)
-    if not limit or limit >= len(rows):
-        return rows
-    keep = {
-        id(r) for r in sorted(rows, key=lambda r: hashlib.sha1(r[key].encode()).digest())[:limit]
-    }
-    return [r for r in rows if id(r) in keep]
-
-
 def eval_frank(
     data: Path,
     judge: str,
@@ -108,7 +109,7 @@ def eval_frank(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Summary level: label 1 = every sentence factual. Threshold on valid, report test."""
-    rows = _limited(
+    rows = sample_rows(
         sorted(
             read_jsonl(data / "frank" / "pairs.jsonl.gz"), key=lambda r: (r["split"], r["doc_hash"])
         ),
@@ -118,14 +119,16 @@ def eval_frank(
     test: list[tuple[int, list[float]]] = []
     datasets: list[str] = []
     baselines: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    flags: list[tuple[int, bool]] = []
     for k, r in enumerate(rows):
-        probs = sentence_support(
+        probs, flagged = sentence_support(
             r["article"], r["summary_sentences"] or [r["summary"]], judge, settings
         )
         item = (int(r["label"]), probs or [0.0])
         (dev if r["split"] == "valid" else test).append(item)
         if r["split"] == "test":
             datasets.append(r["dataset"])
+            flags.append((int(r["label"]), flagged))
         for name, value in (r.get("baseline_metric_scores") or {}).items():
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
                 baselines[name][0 if r["split"] == "valid" else 1].append((int(r["label"]), value))
@@ -138,6 +141,7 @@ def eval_frank(
         part = [x for x, ds in zip(t_scores, datasets, strict=True) if ds == d]
         extra["auroc_" + d] = round(auroc([y for y, _ in part], [s for _, s in part]), 4)
     report = _binary_report(d_scores, t_scores, extra)
+    report.update(false_flag_rate(flags))
     # the shipped metric scores, recomputed with the same code: checks the harness itself
     report["baselines_recomputed"] = {
         name: {k: v for k, v in _binary_report(d, t).items() if k in ("balanced_accuracy", "auroc")}
@@ -156,15 +160,18 @@ def eval_qags(
 ) -> dict[str, Any]:
     """Summary level and sentence level. QAGS ships no split: ~30% of summaries (by id hash)
     are the dev part for the threshold, the rest is reported."""
-    rows = _limited(read_jsonl(data / "qags" / "pairs.jsonl"), limit)
+    rows = sample_rows(read_jsonl(data / "qags" / "pairs.jsonl"), limit)
     dev: list[tuple[int, list[float]]] = []
     test: list[tuple[int, list[float]]] = []
     s_dev: list[tuple[int, float]] = []
     s_test: list[tuple[int, float]] = []
+    flags: list[tuple[int, bool]] = []
     for k, r in enumerate(rows):
         sents = [s["sentence"] for s in r["sentences"]]
-        probs = sentence_support(r["article"], sents, judge, settings)
+        probs, flagged = sentence_support(r["article"], sents, judge, settings)
         is_dev = dev_split(r["id"])
+        if not is_dev:
+            flags.append((int(r["label"]), flagged))
         (dev if is_dev else test).append((int(r["label"]), probs or [0.0]))
         for lab, p in zip(r["sentence_labels"], probs, strict=True):
             (s_dev if is_dev else s_test).append((int(lab), p))
@@ -172,6 +179,7 @@ def eval_qags(
             progress("qags", k + 1, len(rows))
     agg = choose_aggregate(dev)
     report = _binary_report(_aggregate(dev, agg), _aggregate(test, agg), {"aggregate": agg})
+    report.update(false_flag_rate(flags))
     sent = _binary_report(s_dev, s_test)
     report["sentence_balanced_accuracy"] = sent["balanced_accuracy"]
     report["sentence_auroc"] = sent["auroc"]
@@ -198,7 +206,7 @@ def eval_llmfake(
         if r["generation_type"] in MEANING_PRESERVING
         or r["generation_type"] == "information_manipulation"
     ]
-    rows = _limited(sorted(rows, key=lambda r: r["source_id"]), limit)
+    rows = sample_rows(sorted(rows, key=lambda r: r["source_id"]), limit)
     from retold.audit.compare import compare
 
     dev, test = [], []

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from retold.errors import RetoldError
@@ -43,3 +43,14 @@ def read_jsonl(path: Path) -> Iterator[dict]:
 def dev_split(key: str, share: int = 3) -> bool:
     """Deterministic dev/test split for sets that ship without one: ~30% dev by key hash."""
     return int(hashlib.sha1(key.encode()).hexdigest(), 16) % 10 < share
+
+
+def sample_rows(rows: Iterable[dict], limit: int | None, key: str = "id") -> list[dict]:
+    """All rows, or a deterministic sample of ``limit`` mixing every split, in input order."""
+    rows = list(rows)
+    if not limit or limit >= len(rows):
+        return rows
+    keep = {
+        id(r) for r in sorted(rows, key=lambda r: hashlib.sha1(r[key].encode()).digest())[:limit]
+    }
+    return [r for r in rows if id(r) in keep]

@@ -208,6 +208,8 @@ def summarise(per: list[dict[str, Any]]) -> dict[str, Any]:
         else 0.0,
         "changes_gold": gold_c,
         "changes_found": found_c,
+        # every labelled retelling retells its original: "unrelated" is always wrong here
+        "called_unrelated": sorted(r["retelling"] for r in per if r.get("related") is False),
     }
 
 
@@ -236,6 +238,8 @@ def eval_realworld(
         )
         scored = score_retelling(audit, item)
         scored["retelling"] = f"{item['story']}/{item['retelling']}"
+        scored["related"] = audit.summary.related
+        scored["relatedness"] = round(audit.summary.relatedness, 3)
         per.append(scored)
         if progress:
             progress("realworld", n + 1, len(items))

@@ -28,6 +28,8 @@ SETS = (
     "sheepdog",
     "clickbait",
     "sites",
+    "anli",
+    "wice",
 )
 
 # Published / shipped baselines, as given in each set's README (../shared/data/<set>/README.md).
@@ -44,6 +46,8 @@ BASELINES: dict[str, list[tuple[str, dict[str, float]]]] = {
     "llmfake": [],  # the README's numbers are source-free detection rates: not comparable
     "demo": [],
     "realworld": [],
+    "anli": [],  # chance is 0.5 2-way; the README's table gives the published 3-way figures
+    "wice": [],
     # ptc/README.md (task overview paper, recalled there, not verified from the repo)
     "ptc": [("best SemEval-2020 T11 system (official test)", {"si_test_f1": 0.51, "tc": 0.62})],
     # sheepdog/README.md ships veracity-detection numbers only (a different task)
@@ -121,7 +125,11 @@ def run_eval(
                 )
                 continue
             # the families set is built from other sets' folders
-            needed = ("llmfake", "sheepdog") if name == "families" else (name,)
+            needed = {
+                "families": ("llmfake", "sheepdog"),
+                "anli": ("nli",),
+                "wice": ("claims",),
+            }.get(name, (name,))
             missing = [n for n in needed if not (data / n).is_dir()]
             if missing:
                 con.print(f"[yellow]skipping {name}: {data / missing[0]} not found[/]")
@@ -139,6 +147,12 @@ def run_eval(
                 results[name] = timed(
                     eval_families, data, judge, settings, limit=limit, progress=progress
                 )
+                continue
+            if name in ("anli", "wice"):
+                from retold.eval.entailment import eval_anli, eval_wice
+
+                fn_ent = eval_anli if name == "anli" else eval_wice
+                results[name] = timed(fn_ent, data, judge, settings, limit=limit, progress=progress)
                 continue
             fn = {
                 "frank": eval_frank,
@@ -160,6 +174,8 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     _print_style_table(results, console)
     if results.get("realworld"):
         print_realworld(results["realworld"], console)
+    if results.get("anli") or results.get("wice"):
+        print_entailment(results, console)
     if results.get("families"):
         print_families(results["families"], console)
     if results.get("sites"):
@@ -191,6 +207,11 @@ def _print_claim_table(results: dict[str, Any], console: Console, judge: str) ->
             note += (
                 f"; sentence level: bal.acc {r['sentence_balanced_accuracy']}, "
                 f"AUROC {r['sentence_auroc']}"
+            )
+        if r.get("false_flag_rate") is not None:
+            note += (
+                f"; faithful summaries with a flagged claim {100 * r['false_flag_rate']:.1f}%"
+                f" of {r['faithful_n']}"
             )
         if name == "llmfake":
             note += "; " + ", ".join(f"{k} {v:.2f}" for k, v in r["recall_per_type"].items())
@@ -288,6 +309,26 @@ def _print_style_table(results: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
+def print_entailment(results: dict[str, Any], console: Console) -> None:
+    table = Table(title="entailment sets (measuring only; the judge's own verdicts)")
+    for col in ("set", "accuracy", "balanced acc.", "AUROC", "3-way acc.", "majority", "n"):
+        table.add_column(col, justify="left" if col == "set" else "right")
+    rows = [(f"ANLI {k} test", v) for k, v in (results.get("anli") or {}).items() if k != "seconds"]
+    if results.get("wice"):
+        rows.append(("WiCE test (claim vs cited page)", results["wice"]))
+    for name, r in rows:
+        table.add_row(
+            name,
+            f"{r['accuracy']:.3f}",
+            f"{r['balanced_accuracy']:.3f}",
+            f"{r['auroc']:.3f}",
+            f"{r['accuracy_3way']:.3f}" if "accuracy_3way" in r else "",
+            f"{r['majority']:.3f}",
+            str(r["n"]),
+        )
+    console.print(table)
+
+
 def print_realworld(r: dict[str, Any], console: Console) -> None:
     table = Table(
         title=f"real retellings ({r['n_retellings']} retellings, {r['n_sentences']} sentences)"
@@ -306,7 +347,9 @@ def print_realworld(r: dict[str, Any], console: Console) -> None:
         f"carried quotes (quote accuracy {r['quote_accuracy']:.2f}, "
         f"{r['quotes_not_found']} not found); changes P {r['change_precision']:.2f} "
         f"R {r['change_recall']:.2f} ({r['changes_found']} found, {r['changes_gold']} gold); "
-        f"beyond-excerpt sentences called {r['beyond_excerpt_predicted']}"
+        f"beyond-excerpt sentences called {r['beyond_excerpt_predicted']}; "
+        f"genuine retellings called unrelated: {len(r.get('called_unrelated', []))}"
+        + (f" ({', '.join(r['called_unrelated'])})" if r.get("called_unrelated") else "")
     )
 
 

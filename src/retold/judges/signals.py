@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retold.analysis.embed import token_vectors
-from retold.analysis.words import ESCALATION_RE, content_words, dropped_hedges, polarity_flip, stem
+from retold.analysis.words import (
+    ESCALATION_RE,
+    antonym_swap,
+    content_words,
+    dropped_hedges,
+    polarity_flip,
+    stem,
+)
 from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff, is_addition
 from retold.settings import Settings
@@ -177,8 +184,14 @@ def claim_signals(
         s_text = source.sentences[best_j].text
         # polarity, only against a sentence that states the same thing
         flipped = polarity_flip(s_text, r_text)
-        if flipped and len(words & al.source_words[best_j]) / max(1, len(words)) >= 0.5:
+        same_thing = len(words & al.source_words[best_j]) / max(1, len(words)) >= 0.5
+        if flipped and same_thing:
             sig.contradictions.append(f"polarity flipped: '{flipped}' is negated in one text only")
+        swapped = antonym_swap(s_text, r_text) if same_thing else None
+        if swapped:
+            sig.contradictions.append(
+                f"polarity reversed: the source says '{swapped[1]}', the retelling '{swapped[0]}'"
+            )
     # a hedge dropped turns a possibility into a fact; a retelling sentence may merge several
     # source sentences, so every well-aligned one is checked
     for j, score in cands:

@@ -37,6 +37,7 @@ def summary(audit: Audit) -> dict[str, Any]:
         "fidelity": round(s.fidelity, 3),
         "related": s.related,
         "relatedness": round(s.relatedness, 3),
+        "same_story": None if s.same_story is None else round(s.same_story, 3),
         "claims": dict(s.claims),
         "quotes": dict(s.quotes),
         "changes": len(audit.changes),

@@ -90,6 +90,8 @@ def _header(data: dict[str, Any]) -> Panel:
     lines.append("\n\nFidelity   ")
     lines.append(pct(fidelity), style=f"bold {fid_style}")
     lines.append(f"   relatedness {pct(summary.get('relatedness', 0))}", style="dim")
+    if summary.get("same_story") is not None:
+        lines.append(f", same story {pct(summary['same_story'])}", style="dim")
 
     lines.append("\nClaims     ")
     _counts(lines, summary.get("claims") or {}, CLAIM_ORDER, CLAIM_STYLES)

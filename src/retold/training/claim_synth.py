@@ -26,46 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from retold.analysis.words import ANTONYMS
 from retold.eval.data import read_jsonl
 from retold.settings import Settings
 from retold.training.perturb import SWAP_LABELS, perturb
 from retold.types import AnalyzedArticle, Article, Entity
 
 _AUX = re.compile(r"\b(is|are|was|were|will|has|have|had|can|could|would|should|does|did)\b")
-_ANTONYMS = dict(
-    pair
-    for a, b in (
-        ("increase", "decrease"),
-        ("increased", "decreased"),
-        ("rose", "fell"),
-        ("won", "lost"),
-        ("support", "oppose"),
-        ("supported", "opposed"),
-        ("accepted", "rejected"),
-        ("approved", "rejected"),
-        ("before", "after"),
-        ("more", "fewer"),
-        ("higher", "lower"),
-        ("allowed", "banned"),
-        ("agreed", "refused"),
-        ("praised", "criticized"),
-        ("confirmed", "denied"),
-        ("arrested", "released"),
-        ("killed", "injured"),
-        ("first", "last"),
-        ("largest", "smallest"),
-        ("began", "ended"),
-        ("opened", "closed"),
-        ("joined", "left"),
-        ("gained", "lost"),
-        ("attacked", "defended"),
-        ("helped", "hurt"),
-        ("guilty", "innocent"),
-        ("legal", "illegal"),
-        ("increasing", "decreasing"),
-    )  # fmt: skip
-    for pair in ((a, b), (b, a))
-)
 _ATTRIBUTION = re.compile(
     r",?\s*(?:he|she|they|it|[A-Z][\w.]*(?: [A-Z][\w.]*)*) "
     r"(?:said|says|told \w+|added|noted|wrote)\.?$"
@@ -132,11 +99,11 @@ def _negate(t: str, rng: random.Random) -> str | None:
 
 
 def _antonym(t: str, rng: random.Random) -> str | None:
-    found = [w for w in _ANTONYMS if re.search(rf"\b{w}\b", t)]
+    found = [w for w in ANTONYMS if re.search(rf"\b{w}\b", t)]
     if not found:
         return None
     w = rng.choice(found)
-    return re.sub(rf"\b{w}\b", _ANTONYMS[w], t, count=1)
+    return re.sub(rf"\b{w}\b", ANTONYMS[w], t, count=1)
 
 
 def _number(t: str, rng: random.Random) -> str | None:

