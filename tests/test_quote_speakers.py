@@ -80,3 +80,20 @@ def test_invented_quote_stays_unsourced() -> None:
         '"This is the proudest moment of my career," said Ada Lind.',
     )
     assert v == ["unsourced"]
+
+
+def test_a_quotation_running_over_paragraphs_takes_its_closing_attribution(quotes) -> None:  # type: ignore[no-untyped-def]
+    # news style: every paragraph of a long quotation opens with a mark, only the last closes
+    found = quotes(
+        "Mayor Alma Reyes spoke after the vote on Monday.\n\n"
+        "“We have waited eleven years for this library. The old building is unsafe.\n\n"
+        "“The money is there and the council agrees.\n\n"
+        "“We will open the new library in 2027,” Reyes said.\n\n"
+        "“It will be free,” said Joel Park, a council member."
+    )
+    assert [q.speaker for q in found] == ["Alma Reyes", "Alma Reyes", "Alma Reyes", "Joel Park"]
+    # a closed quotation does not borrow the next paragraph's speaker
+    closed = quotes(
+        "“The vote was fair.”\n\n“We will appeal the decision,” said lawyer Ines Varga."
+    )
+    assert closed[0].speaker != "Ines Varga"

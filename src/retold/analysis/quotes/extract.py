@@ -124,6 +124,20 @@ def extract_quotes(text: str, sentences: list[Sentence], entities: list[Entity])
     attrs = {id(a): a for a in [*own, *(x[2] for x in indirect), *sent_attr.values()] if a}
     resolve_all(ctx, sorted(attrs.values(), key=lambda a: a.who.start), entities, canon, sents)
 
+    # a quotation running over paragraphs: each paragraph opens with a quote mark and only the
+    # last one closes and names the speaker; the earlier ones take its attribution (backwards,
+    # so a chain of several paragraphs resolves)
+    for k in range(len(regions) - 2, -1, -1):
+        r, nxt_r = regions[k], regions[k + 1]
+        runs_on = (
+            not r.closed
+            and r.end >= paras[r.para][1] - 1
+            and nxt_r.para == r.para + 1
+            and nxt_r.open == paras[nxt_r.para][0]
+        )
+        if own[k] is None and runs_on and own[k + 1] is not None:
+            own[k] = own[k + 1]
+
     # fallbacks for unattributed direct quotes, in order so chains of quote paragraphs work
     for k, r in enumerate(regions):
         si = sent_of(r.open)

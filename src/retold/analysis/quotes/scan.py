@@ -30,6 +30,7 @@ class _Region:
     para: int
     terminal: bool  # content ends with . ! ? (a sentence may end after the region)
     full_stop: bool  # ... with a full stop: no "she said" can follow
+    closed: bool = True  # False: no closing mark in its paragraph (it may run on in the next)
 
 
 class SpanIndex:
@@ -123,7 +124,7 @@ def scan_regions(text: str, paras: list[tuple[int, int]]) -> list[_Region]:
                 if j is None:  # an apostrophe after all
                     i += 1
                     continue
-                close, stop = j, j + 1
+                close, stop, closed = j, j + 1, True
             else:
                 closers = DOUBLE_CLOSE[c]
                 close = -1
@@ -138,7 +139,8 @@ def scan_regions(text: str, paras: list[tuple[int, int]]) -> list[_Region]:
                     if c == '"' and ch == '"':
                         break  # '"' in opening position: previous one unterminated
                     j += 1
-                if close >= 0:
+                closed = close >= 0
+                if closed:
                     stop = close + 1
                 else:
                     close = stop = j  # unterminated: up to the next opener or paragraph end
@@ -152,7 +154,7 @@ def scan_regions(text: str, paras: list[tuple[int, int]]) -> list[_Region]:
                 terminal = full_stop or text[ce - 1] in "!?"
                 if text[ce - 1] == "." and text[ce - 2 : ce] != "..":
                     ce -= 1  # the closing full stop is punctuation, not words (kept: … ! ?)
-                regions.append(_Region(i, stop, cs, ce, pi, terminal, full_stop))
+                regions.append(_Region(i, stop, cs, ce, pi, terminal, full_stop, closed))
             i = stop
     return regions
 
