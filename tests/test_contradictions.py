@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from retold.analysis.roles import same_role
-from retold.analysis.words import antonym_swap, polarity_flip
+from retold.analysis.words import actor_swap, antonym_swap, polarity_flip
 from retold.audit.compare import compare
 
 # written for these tests
@@ -15,7 +15,8 @@ SOURCE = (
     "Alliance Secretary General Mara Voss said on Tuesday that the alliance would send 300 more "
     "troops to the border. The city council approved the new budget on Monday by seven votes "
     "to two. The company said its profits rose sharply in the third quarter. Health minister "
-    "Ana Costa will visit the flooded hospital next week."
+    "Ana Costa will visit the flooded hospital next week. Police arrested three protesters near "
+    "the parliament."
 )
 
 
@@ -31,6 +32,7 @@ SOURCE = (
         ("The company said its profits fell sharply in the third quarter.", "reversed"),
         ("The company said its profits did not rise in the third quarter.", "polarity flipped"),
         ("Finance minister Ana Costa will visit the flooded hospital next week.", "role changed"),
+        ("Three protesters arrested police officers near the parliament.", "actors swapped"),
     ],
 )
 def test_meaning_changes_that_keep_the_words_are_contradicted(retelling: str, reason: str) -> None:
@@ -49,6 +51,7 @@ def test_meaning_changes_that_keep_the_words_are_contradicted(retelling: str, re
         "would be deployed to the border.",
         "On Monday the city council voted seven to two to approve the new budget.",
         "Profits at the company rose sharply in the third quarter, it said.",
+        "Three protesters were arrested by police near the parliament.",
     ],
 )
 def test_faithful_paraphrase_is_not_contradicted(retelling: str) -> None:
@@ -62,6 +65,17 @@ def test_rank_words_make_another_role() -> None:
     assert not same_role("President", "Vice President")
     assert not same_role("Prime Minister", "former Prime Minister")
     assert same_role("Transport Minister", "Karvenian transport minister")
+
+
+def test_actor_swap_needs_the_active_voice_on_both_sides() -> None:
+    src = "Germany defeated France in the final on Sunday."
+    assert actor_swap(src, "France defeated Germany in the final on Sunday.") == (
+        "defeated",
+        "germany",
+        "france",
+    )
+    assert actor_swap(src, "France were defeated by Germany in the final on Sunday.") is None
+    assert actor_swap(src, "In Sunday's final, Germany defeated France.") is None
 
 
 def test_polarity_helpers() -> None:

@@ -407,6 +407,44 @@ def antonym_swap(source: str, claim: str) -> tuple[str, str] | None:
     return None
 
 
+_BE = frozenset("is are was were be been being has have had got gets".split())
+
+
+def _verb_like(w: str) -> bool:
+    return len(w) > 3 and (w.endswith("ed") or w in IRREGULAR)
+
+
+def actor_swap(source: str, claim: str, reach: int = 4) -> tuple[str, str, str] | None:
+    """(verb, doer, receiver) when the claim swaps who did what to whom around a verb both
+    sentences share in the active voice: 'police arrested protesters' -> 'protesters
+    arrested police'. A passive on either side ('were arrested by') is a paraphrase."""
+    ts, tc = words(source), words(claim)
+
+    def sides(toks: list[str], i: int) -> tuple[set[str], set[str]]:
+        def lemmas(part: list[str]) -> set[str]:
+            return {lemma(w) for w in part if w not in STOPWORDS and len(w) > 2}
+
+        return lemmas(toks[max(0, i - reach) : i]), lemmas(toks[i + 1 : i + 1 + reach])
+
+    verbs_c: dict[str, list[int]] = {}
+    for k, w in enumerate(tc):
+        if _verb_like(w):
+            verbs_c.setdefault(lemma(w), []).append(k)
+    for i, w in enumerate(ts):
+        if not _verb_like(w) or lemma(w) not in verbs_c or _BE & set(ts[max(0, i - 2) : i]):
+            continue
+        left_s, right_s = sides(ts, i)
+        for k in verbs_c[lemma(w)]:
+            if _BE & set(tc[max(0, k - 2) : k]):
+                continue
+            left_c, right_c = sides(tc, k)
+            doers = (left_s & right_c) - right_s - left_c
+            receivers = (right_s & left_c) - left_s - right_c
+            if doers and receivers:
+                return w, sorted(doers)[0], sorted(receivers)[0]
+    return None
+
+
 def negated_stems(text: str) -> set[str]:
     """Stems of the first content word after each negation ('did not approve' -> 'approve').
 

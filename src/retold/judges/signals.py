@@ -13,6 +13,7 @@ import numpy as np
 from retold.analysis.embed import token_vectors
 from retold.analysis.words import (
     ESCALATION_RE,
+    actor_swap,
     antonym_swap,
     content_words,
     dropped_hedges,
@@ -191,6 +192,13 @@ def claim_signals(
         if swapped:
             sig.contradictions.append(
                 f"polarity reversed: the source says '{swapped[1]}', the retelling '{swapped[0]}'"
+            )
+        actors = actor_swap(s_text, r_text) if same_thing else None
+        if actors:
+            verb, doer, receiver = actors
+            sig.contradictions.append(
+                f"actors swapped: in the source '{doer}' {verb} '{receiver}', "
+                "the retelling has it the other way round"
             )
     # a hedge dropped turns a possibility into a fact; a retelling sentence may merge several
     # source sentences, so every well-aligned one is checked
