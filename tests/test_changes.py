@@ -121,3 +121,26 @@ def test_time_of_day_kept_or_added_elsewhere_is_no_change() -> None:
         "The museum reopened later that evening.",
     )
     assert not [c for c in a.changes if "time of day" in c.note]
+
+
+def test_a_title_standing_for_the_speaker_is_compared_with_their_role() -> None:
+    src = (
+        "Acting Fire Chief Lena Moritz said the blaze started in a kitchen. "
+        "Moritz said no one was seriously hurt."
+    )
+    a = audit(src, "The acting mayor said no one was seriously hurt.")
+    roles = [c for c in a.changes if c.kind == "role"]
+    assert roles and "acting mayor" in roles[0].retelling_text
+    assert "Acting Fire Chief" in roles[0].source_text
+    # the same title in other words is no change
+    same = audit(src, "The acting fire chief said no one was seriously hurt.")
+    assert not [c for c in same.changes if c.kind == "role"]
+
+
+def test_interim_is_acting_and_a_sentence_matching_nothing_pairs_no_date() -> None:
+    a = audit(
+        "Interim Police Chief Omar Reed said the suspect had been on bail since December.",
+        "Acting Police Chief Omar Reed said the suspect had been on bail since December. "
+        "The painter Ivo Tamm was born on January 27, 1842.",
+    )
+    assert not a.changes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from retold.analysis.words import content_words
+from retold.analysis.words import content_words, stem
 from retold.types import Entity, Span
 
 ROLE_NOUNS = frozenset(
@@ -38,6 +38,23 @@ def roles_of(text: str, entities: list[Entity]) -> list[tuple[Entity, Span]]:
         if m and m.group(2).lower() in ROLE_NOUNS:
             a = e.end + m.start(1)
             out.append((e, Span(a, a + len(m.group(1)), m.group(1))))
+    return out
+
+
+_CUE = r"(?:said|says|told|added|stated|announced|explained|noted|warned|confirmed|insisted)"
+_ROLE_PHRASE = r"((?:[\w'’-]+\s+){0,3}?(?:" + "|".join(sorted(ROLE_NOUNS)) + r"))"
+_ROLE_SPEAKER = re.compile(
+    rf"\b[Tt]he\s+{_ROLE_PHRASE}\s+{_CUE}\b|\b{_CUE}\s+the\s+{_ROLE_PHRASE}\b"
+)
+
+
+def role_speakers(text: str) -> list[Span]:
+    """Job titles standing for an unnamed speaker: 'The acting president said ...',
+    '... said the police chief'."""
+    out = []
+    for m in _ROLE_SPEAKER.finditer(text):
+        k = 1 if m.group(1) else 2
+        out.append(Span(m.start(k), m.end(k), m.group(k)))
     return out
 
 
@@ -92,15 +109,26 @@ def role_words(role: str) -> set[str]:
 
 # words that change a role's rank: "Deputy Secretary General" is another job than "Secretary
 # General", although its words contain it
+# (stemmed, as role_words gives them)
 RANK_WORDS = frozenset(
-    "deputy vice acting former assistant junior interim associate shadow ex under".split()
+    stem(w)
+    for w in "deputy vice acting former assistant junior interim associate shadow ex under".split()
 )
+# rank words that name the same standing: an interim chief is an acting chief
+_SAME_RANK = {
+    stem(a): stem(b) for a, b in (("interim", "acting"), ("ex", "former"), ("vice", "deputy"))
+}
+
+
+def _ranked(words: set[str]) -> set[str]:
+    return {_SAME_RANK.get(w, w) for w in words}
 
 
 def same_role(a: str, b: str) -> bool:
     """'Transport Minister' ~ 'Karvenian transport minister'; 'Finance Minister' is not, nor
-    is 'Deputy Secretary General' the 'Secretary General'."""
-    wa, wb = role_words(a), role_words(b)
+    is 'Deputy Secretary General' the 'Secretary General'; 'Interim Police Chief' is the
+    'Acting Police Chief'."""
+    wa, wb = _ranked(role_words(a)), _ranked(role_words(b))
     if wa & RANK_WORDS != wb & RANK_WORDS:
         return False
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from retold.analysis.numbers import describe, same_value
-from retold.analysis.roles import person_key, person_roles, roles_of, same_role
+from retold.analysis.roles import person_key, person_roles, role_speakers, roles_of, same_role
 from retold.analysis.words import content_words, stem
 from retold.audit.align import Alignment
 from retold.audit.headings import is_heading
@@ -120,6 +120,48 @@ def _role_changes(i: int, idx: _Index) -> list[Change]:
                     Evidence(role.text, role.start, role.end, "retelling"),
                 ],
                 note=f"{e.text}: {src.text} -> {role.text}",
+            )
+        )
+    return out
+
+
+def _unnamed_role_changes(
+    i: int, source: AnalyzedArticle, retelling: AnalyzedArticle, close: list[int], idx: _Index
+) -> list[Change]:
+    """'The acting president said ...' where the aligned source sentence has the one person
+    it stands for, known by another title ('Acting Police Chief Simmons')."""
+    sent = retelling.sentences[i]
+    if any(e.label == "PERSON" for _, e in idx.retelling_ents.get(i, ())):
+        return []
+    # people with a known title named in the aligned sentences, by the word the key is (the
+    # entity model may tag a lone surname as an organisation)
+    people: dict[str, str] = {}
+    for j in close:
+        text = source.sentences[j].text
+        for key in idx.source_roles:
+            m = re.search(rf"\b{re.escape(key)}\w*", text, re.IGNORECASE)  # keys are stems
+            if m:
+                people[key] = m.group(0)
+    if len(people) != 1:
+        return []
+    (key, name), out = next(iter(people.items())), []
+    known = idx.source_roles[key]
+    for span in role_speakers(sent.text):
+        if any(same_role(span.text, k.text) for k in known):
+            continue
+        src = known[0]
+        start = sent.start + span.start
+        out.append(
+            Change(
+                kind="role",
+                source_text=f"{src.text} ({name})",
+                retelling_text=f"{span.text} ({name})",
+                confidence=0.6,
+                evidence=[
+                    Evidence(src.text, src.start, src.end, "source"),
+                    Evidence(span.text, start, start + len(span.text), "retelling"),
+                ],
+                note=f"{name}: {src.text} -> {span.text} (unnamed in the retelling)",
             )
         )
     return out
@@ -293,7 +335,12 @@ def diff_sentence(
                 or context_match(source.text, s, retelling.text, q, w, not _dated(q)) >= 2
             )
         ]
-        if not rivals and q.kind in ("date", "money", "percent") and q.unit != "weekday":
+        if (
+            not rivals
+            and q.kind in ("date", "money", "percent")
+            and q.unit != "weekday"
+            and al.top[i]  # a sentence that matches nothing in the source is new, not changed
+        ):
             # the source's only date (or amount) of this kind is the one that changed
             only = [s for s in source.quantities if _units_compatible(q, s)]
             if len(only) == 1 and not any(same_value(only[0], r) for r in r_quants):
@@ -331,6 +378,7 @@ def diff_sentence(
             out.novel_numbers.append(q)
 
     out.changes.extend(_role_changes(i, idx))
+    out.changes.extend(_unnamed_role_changes(i, source, retelling, close, idx))
     out.changes.extend(_time_of_day_changes(i, source, retelling, close, idx))
     r_ents = _in_sentences(idx.retelling_ents, [i])
     c_ents = _in_sentences(idx.source_ents, close)
