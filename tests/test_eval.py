@@ -143,7 +143,7 @@ def test_eval_cli_writes_json_and_skips_missing_sets(tiny_data, tmp_path):
     data = json.loads(out.read_text())
     assert "frank" in data and "qags" not in data
     assert "skipping qags" in proc.stderr.decode()
-    assert "retold (heuristic)" in proc.stdout.decode()
+    assert "retold (cascade)" in proc.stdout.decode()  # the default judge
 
 
 def test_eval_rejects_unknown_set(tiny_data):

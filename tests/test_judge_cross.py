@@ -141,4 +141,31 @@ def test_cli_needs_out_and_data(tmp_path: Path) -> None:
     res = run_cli("train", "--what", "cross-encoder", "--data", str(tmp_path))
     err = res.stderr.decode()
     assert res.returncode != 0
-    assert "ptc,polnear,sheepdog" in err and "Traceback" not in err
+    assert "ptc,polnear,sheepdog,nli" in err and "Traceback" not in err
+
+
+def test_entailment_pairs_come_only_from_training_parts() -> None:
+    """The real pairs the claim model trains on: every set the README names, none of the
+    measuring-only sets, and FRANK / QAGS only from their dev parts."""
+    from retold.eval.data import find_data_dir, read_jsonl
+    from retold.training import entailment_data as ed
+
+    data = find_data_dir(None)
+    if data is None or not (data / "nli").is_dir():
+        pytest.skip("../shared/data with nli/ is not here")
+    rng = random.Random(3)
+    pairs = ed.curriculum(data, 40, rng) + ed.rte(data) + ed.fever(data, 200, rng)
+    pairs += ed.climate_fever(data, 200, rng) + ed.summedits(data)
+    kinds = {p.kind.split(":")[0] for p in pairs}
+    assert kinds == {"curriculum", "rte", "fever", "climate_fever", "summedits"}
+    assert {p.label for p in pairs} == {0, 1}
+    assert all(p.premise.strip() and p.claim.strip() for p in pairs)
+    # premises from long documents are the passages nearest the claim, not the whole text
+    assert max(len(p.premise) for p in pairs if p.kind == "summedits") < 4000
+    # no ANLI / SICK / WiCE text, no FRANK test summary
+    anli = {r["hypothesis"] for r in read_jsonl(data / "nli/anli_v1.0/R1/test.jsonl")}
+    assert not anli & {p.claim for p in pairs}
+    test_ids = {
+        r["summary"] for r in read_jsonl(data / "frank/pairs.jsonl.gz") if r["split"] == "test"
+    }
+    assert not test_ids & {p.claim for p in pairs}

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from retold.style.analyze import analyze_style
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 # the library's whole public surface; everything else is internal and may move
 __all__ = [

@@ -107,7 +107,7 @@ class Settings:
     style_chunk_chars: int = 100_000
 
     # --- judges (see retold.judges); "heuristic" until the learned judge ships
-    judge: str = "heuristic"
+    judge: str = "cascade"
     learned_model: str = ""  # "" = the model shipped in the package (retold train writes it)
     # nli: a local sequence-classification model directory (transformers or ONNX)
     nli_model: str = ""
@@ -124,9 +124,22 @@ class Settings:
     llm_cache_dir: str = ""  # "" = ~/.cache/retold/llm
     # cascade: cheap judge first, expensive judge only where the cheap one is unsure
     cascade_cheap: str = "heuristic"
-    cascade_expensive: str = "nli"
-    cascade_low: float = 0.25  # escalate claims whose support probability is in [low, high]
-    cascade_high: float = 0.75
+    cascade_expensive: str = "claim"
+    # escalate claims whose support probability is in [low, high] (and are not contradicted):
+    # with the packaged model, the claims the heuristic does not support
+    cascade_low: float = 0.0
+    cascade_high: float = 0.4999
+    # "max": the more supportive of the two judgements wins (a second reader that can only
+    # clear a claim: the packaged model catches paraphrase the heuristic misses, while the
+    # heuristic is the better judge of inventions); "replace": the expensive judge decides
+    cascade_combine: str = "max"
+    # claim: the packaged claim-support model (models/claim-ce; see retold.judges.claim)
+    claim_model: str = ""  # "" = packaged; or a folder from `retold train --what cross-encoder`
+    claim_support_threshold: float = 0.5  # calibrated support probability for "supported"
+    claim_max_length: int = 128  # tokens per (chunk, claim) pair: what the model was trained on
+    claim_batch_size: int = 32
+    claim_passages: int = 3  # best-aligned source sentences read with the claim
+    claim_window: int = 1  # neighbours each side of the best sentence in its own chunk
 
     # --- models
     embedding_model: str = ""  # path to a model2vec/sentence-transformers dir; "" = packaged

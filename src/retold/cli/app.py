@@ -149,8 +149,9 @@ def train(
 ) -> None:
     """Train a model on training splits only (CPU): the learned claim-support judge or the
     style models (propaganda spans, sensationalism, machine rewrite, clickbait), a few minutes
-    each; or a claim-support cross-encoder fine-tuned from the packaged MiniLM (about an hour;
-    --out DIR, then use it with --judge nli and nli_model = DIR)."""
+    each; or a claim-support cross-encoder fine-tuned from the packaged MiniLM on real
+    entailment data and synthetic retellings (about an hour; --out DIR, then use it with
+    claim_model = DIR; `make train-claim-model` rebuilds the packaged one)."""
     from importlib import resources
 
     from retold.eval.data import find_data_dir
@@ -159,7 +160,9 @@ def train(
     if what is TrainWhat.cross_encoder:
         from retold.training.cross_encoder import train as train_cross
 
-        folder = _training_data(folder, "ptc", "polnear", "sheepdog")
+        folder = _training_data(
+            folder, "ptc", "polnear", "sheepdog", "nli", "claims", "summedits", "frank", "qags"
+        )
         if out is None:
             raise RetoldError("train --what cross-encoder: give --out DIR for the model folder")
         stats = train_cross(folder, out, load_settings(config), seed=seed, log=err.print)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from retold.types import AnalyzedArticle
 
 
-JUDGES = ("heuristic", "learned", "nli", "llm", "cascade")
+JUDGES = ("heuristic", "learned", "claim", "nli", "llm", "cascade")
 
 
 @dataclass
@@ -30,6 +30,10 @@ class Judgement:
     confidence: float  # confidence in ``verdict``, in [0, 1]
     evidence: list[int] = field(default_factory=list)  # source sentence indices, best first
     reasons: list[str] = field(default_factory=list)
+    # the verdict rests on a specific finding (a dropped hedge, an added clause, an
+    # escalation, a number the source lacks, a contradiction), not on weak wording overlap
+    # alone: a cascade keeps it rather than asking a second judge
+    specific: bool = False
 
 
 @dataclass(frozen=True)

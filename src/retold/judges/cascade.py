@@ -1,8 +1,12 @@
 """Cascade: the cheap judge first, the expensive judge only for claims it is unsure of.
 
 A claim escalates when the cheap judge's support probability falls in
-[``cascade_low``, ``cascade_high``] and it found no hard contradiction (a changed number or
-name is decided already). ``stats`` reports the share escalated.
+[``cascade_low``, ``cascade_high``] and its verdict does not rest on a specific finding (a
+changed number or name, a dropped hedge, an added clause or number: ``Judgement.specific``);
+a doubt from wording alone is what a second reader can settle. ``cascade_combine`` says what
+the second answer does: ``replace`` the first, or ``max``: the more supportive judgement
+wins, so the second judge can clear a claim the first doubted but never accuse one it
+cleared. ``stats`` reports the share escalated.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ class CascadeJudge(Judge):
             raise RetoldError("cascade_cheap and cascade_expensive cannot be 'cascade'")
         if not 0.0 <= settings.cascade_low <= settings.cascade_high <= 1.0:
             raise RetoldError("cascade_low and cascade_high must satisfy 0 <= low <= high <= 1")
+        if settings.cascade_combine not in ("max", "replace"):
+            raise RetoldError(
+                f"cascade_combine must be 'max' or 'replace', not {settings.cascade_combine!r}"
+            )
         self.cheap = make_judge(settings.cascade_cheap, settings)
         self.expensive = make_judge(settings.cascade_expensive, settings)
         self.name = f"cascade({self.cheap.name}->{self.expensive.name})"
@@ -46,7 +54,9 @@ class CascadeJudge(Judge):
         unsure = [
             k
             for k, j in enumerate(first)
-            if j.verdict != "contradicted" and st.cascade_low <= j.probability <= st.cascade_high
+            if j.verdict != "contradicted"
+            and not j.specific
+            and st.cascade_low <= j.probability <= st.cascade_high
         ]
         self.stats["claims"] += len(claims)
         self.stats["escalated"] += len(unsure)
@@ -55,12 +65,19 @@ class CascadeJudge(Judge):
                 source, retelling, alignment, [claims[k] for k in unsure], diffs
             )
             for k, j in zip(unsure, second, strict=True):
-                if j.verdict != "judge_failed":
-                    j.reasons = [
-                        *j.reasons,
-                        f"escalated from {self.cheap.name} (p={first[k].probability:.2f})",
+                if j.verdict == "judge_failed":
+                    continue
+                if st.cascade_combine == "max" and j.probability <= first[k].probability:
+                    first[k].reasons = [
+                        *first[k].reasons,
+                        f"{self.expensive.name} agrees it is not supported (p={j.probability:.2f})",
                     ]
-                    first[k] = j
+                    continue
+                j.reasons = [
+                    *j.reasons,
+                    f"escalated from {self.cheap.name} (p={first[k].probability:.2f})",
+                ]
+                first[k] = j
         return first
 
     @property

@@ -73,13 +73,13 @@ def verdict_from(
     if sig.contradictions:
         conf = min(0.97, 0.55 + 0.5 * sig.best)
         return Judgement(
-            "contradicted", min(p, 1 - conf), conf, evidence, sig.contradictions + reasons
+            "contradicted", min(p, 1 - conf), conf, evidence, sig.contradictions + reasons, True
         )
     if p >= st.support_threshold:
-        return Judgement("supported", p, p, evidence, reasons)
+        return Judgement("supported", p, p, evidence, reasons, sig.specific)
     if sig.best < 0.42:
         reasons = [f"best source match is weak ({sig.best:.2f})", *reasons]
-    return Judgement("unsupported", p, 1.0 - p, evidence, reasons)
+    return Judgement("unsupported", p, 1.0 - p, evidence, reasons, sig.specific)
 
 
 def scored_claims(

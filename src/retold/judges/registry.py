@@ -21,6 +21,10 @@ def get_judge(name: str, settings: Settings) -> Judge:
         from retold.judges.learned import LearnedJudge
 
         return LearnedJudge(settings)
+    if name == "claim":
+        from retold.judges.claim import ClaimJudge
+
+        return ClaimJudge(settings)
     if name == "nli":
         from retold.judges.nli import NLIJudge
 

@@ -57,6 +57,19 @@ class ClaimSignals:
     token_soft: float = 0.0  # the same with nearest-neighbour (static embedding) matching
 
     @property
+    def specific(self) -> bool:
+        """A finding beyond wording that a paraphrase does not explain away. A name the
+        source lacks is left out: on real retellings it is mostly a name written out in full
+        or a place added to a dateline, which a reader of meaning settles better."""
+        return bool(
+            self.contradictions
+            or self.lost_hedges
+            or self.added
+            or self.escalations
+            or self.novel_numbers
+        )
+
+    @property
     def novel_ratio(self) -> float:
         return len(self.novel) / max(1, self.n_words)
 

@@ -50,6 +50,25 @@ class LabelledPair(Protocol):
     label: int
 
 
+def _length_batches(
+    items: Sequence[LabelledPair], order: list[int], batch_size: int, rng: random.Random
+) -> list[list[LabelledPair]]:
+    """Shuffled batches of similar length: padding to the longest pair in a batch is most of
+    the compute when short NLI pairs and long summary premises are mixed."""
+    rng.shuffle(order)
+    pool = batch_size * 50
+    batches = []
+    for lo in range(0, len(order), pool):
+        part = sorted(
+            order[lo : lo + pool], key=lambda k: len(items[k].premise) + len(items[k].claim)
+        )
+        batches += [
+            [items[k] for k in part[b : b + batch_size]] for b in range(0, len(part), batch_size)
+        ]
+    rng.shuffle(batches)
+    return batches
+
+
 def fine_tune(
     train: Sequence[LabelledPair],
     out_dir: Path,
@@ -93,15 +112,15 @@ def fine_tune(
     t0 = time.perf_counter()
     done, seen = 0, 0.0
     while done < steps:
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
+        for batch in _length_batches(train, order, batch_size, rng):
             if done >= steps:
                 break
-            batch = [train[k] for k in order[start : start + batch_size]]
             enc = tok(
                 [e.premise for e in batch],
                 [e.claim for e in batch],
-                truncation="only_first",
+                # the premise is the longer text and goes first; a claim too long on its own
+                # is cut too rather than failing the run
+                truncation="longest_first",
                 max_length=MAX_LENGTH,
                 padding=True,
                 return_tensors="pt",
@@ -209,6 +228,15 @@ def support_logits(model_dir: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def calibration(labels: list[int], logits: np.ndarray) -> dict[str, float]:
+    """Platt scaling of the support logit, fitted on held-out pairs: the judge reports
+    ``sigmoid(scale * logit + shift)`` as its probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4).fit(np.asarray(logits).reshape(-1, 1), np.asarray(labels))
+    return {"scale": round(float(lr.coef_[0, 0]), 5), "shift": round(float(lr.intercept_[0]), 5)}
+
+
 def write_card(out_dir: Path, stats: dict[str, Any]) -> None:
     (out_dir / "training.json").write_text(json.dumps(stats, indent=1) + "\n", "utf-8")
 
@@ -261,6 +289,7 @@ def train(
         {
             "held_out_examples": len(held),
             "held_out_auroc": round(auroc([e.label for e in held], z.tolist()), 4),
+            "calibration": calibration([e.label for e in held], z),
             "held_out_auroc_by_set": {
                 k: round(auroc([y for y, _ in v], [s for _, s in v]), 4)
                 for k, v in sorted(per_kind.items())
