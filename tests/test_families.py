@@ -230,7 +230,7 @@ def test_cli_audit_family_stores_audits(tmp_path: Path, corpus: Path) -> None:
     members = json.loads(res.stdout)["families"][0]["members"]
     assert all("audit" in m for m in members if m["id"] != 1)
     with SqliteStore.open(db) as store:
-        assert store.get_audit(1, 3, "heuristic") is not None
+        assert store.get_audit(1, 3, Settings().judge) is not None
     report = tmp_path / "family-1"
     res = run_cli("families", "--db", db, "--family", "1", "--html", str(report), "--no-update")
     assert res.returncode == 0, res.stderr

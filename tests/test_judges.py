@@ -85,9 +85,18 @@ def test_cascade_escalates_only_unsure_claims(pair):
             cascade_high=1.0,
         ),
     )
-    judge.judge(src, ret, al, list(range(len(ret.sentences))))
-    # everything but the hard contradiction escalates with the widest band
-    assert judge.stats["escalated"] == len(ret.sentences) - 1
+    first = get_judge("heuristic", st).judge(src, ret, al, list(range(len(ret.sentences))))
+    final = judge.judge(src, ret, al, list(range(len(ret.sentences))))
+    # with the widest band, everything escalates but verdicts resting on a specific finding
+    # (the contradiction, the invented number): a wording-only doubt is the second's to settle
+    specific = [j.specific for j in first]
+    assert any(specific) and not all(specific)
+    assert judge.stats["escalated"] == specific.count(False)
+    # "max": the second reader can clear a claim, never lower its support
+    assert all(b.probability >= a.probability for a, b in zip(first, final, strict=True))
+    assert [j.verdict for j, s in zip(final, specific, strict=True) if s] == [
+        j.verdict for j, s in zip(first, specific, strict=True) if s
+    ]
     narrow = get_judge(
         "cascade",
         st.with_overrides(
@@ -100,6 +109,21 @@ def test_cascade_escalates_only_unsure_claims(pair):
     narrow.judge(src, ret, al, list(range(len(ret.sentences))))
     assert narrow.stats["escalated"] == 0
     assert 0.0 <= judge.escalated_share <= 1.0
+
+
+def test_cascade_replace_lets_the_second_judge_decide(pair):
+    st, src, ret, al = pair
+    over = dict(cascade_cheap="heuristic", cascade_expensive="learned", cascade_low=0.0)
+    replace_all = get_judge(
+        "cascade", st.with_overrides(**over, cascade_high=1.0, cascade_combine="replace")
+    )
+    learned = get_judge("learned", st).judge(src, ret, al, list(range(len(ret.sentences))))
+    out = replace_all.judge(src, ret, al, list(range(len(ret.sentences))))
+    first = get_judge("heuristic", st).judge(src, ret, al, list(range(len(ret.sentences))))
+    for a, b, c in zip(first, learned, out, strict=True):
+        assert c.probability == (a.probability if a.specific else b.probability)
+    with pytest.raises(RetoldError, match="cascade_combine"):
+        get_judge("cascade", st.with_overrides(cascade_combine="vote"))
 
 
 def test_cascade_rejects_bad_bands():
