@@ -334,6 +334,10 @@ class Settings:
     run_audit: bool = True  # audit every family member against its source
     # Ray: blocks the articles are split into after reading (0 = one per input file)
     run_partitions: int = 0
+    # partitions of each keyed shuffle (group by id, key, article, family): 0 = the
+    # cluster's CPUs. Each partition is one aggregating actor; too many on a small
+    # cluster spend their time starting
+    run_shuffle_partitions: int = 0
     # articles per batch and resources of each stage's workers (actor pools load their
     # models once per worker); workers 0 = as many as the cluster's CPUs allow
     run_read_cpus: float = 1.0

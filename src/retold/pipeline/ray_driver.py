@@ -1,0 +1,452 @@
+"""The Ray driver of ``retold run``: the local driver's stages as Ray Data operators.
+
+- reading: one task per input file (``records.read_file``), retried when a worker dies;
+- exact copies: ``groupby("id")`` (a shuffle), ``records.one_copy``;
+- signing: ``map_batches`` over an actor pool (``Signer``: the document and machine-text
+  models load once per actor), restarted and retried when an actor dies;
+- candidates: key rows (``keys.key_rows``) shuffled by ``groupby(kind, key)``
+  (``keys.pairs_of_key``); ANN per shard (an actor pool holding one shard's index answers
+  every query, ``keys.ann_rows``); ``groupby("a")`` merges them (``keys.trim``);
+- verification: ``groupby("key")`` (``links.verify_group``); clustering on the driver
+  over the links alone (``links.clusters``);
+- families: ``groupby("family")`` over an actor pool (``Auditor``: spaCy, the sentence
+  model and the judge load once per actor): ``stories.family_rows``;
+- tables: written by the workers (``write_parquet``) into the run's staging folder, which
+  on a cluster must be on storage every node reaches.
+
+Ray is imported here only, when ``--engine ray`` is asked for.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retold.errors import RetoldError
+from retold.inputs.sources import ColumnMapping
+from retold.pipeline import keys, links, output, records, stories
+from retold.pipeline.sitetables import site_tables
+from retold.settings import Settings
+
+Row = dict[str, Any]
+_MB = 1 << 20
+
+
+def _schemas() -> dict[str, Any]:
+    import pyarrow as pa
+
+    s, i, f, b, y = pa.string(), pa.int64(), pa.float64(), pa.bool_(), pa.binary()
+    article = [(c, i if c == "id" else s) for c in records.ARTICLE_FIELDS]
+    member_types = {
+        "family": i,
+        "family_size": i,
+        "article": i,
+        "is_source": b,
+        "confidence": f,
+        "source": i,
+        "source_confidence": f,
+        "fidelity": f,
+    }
+    member_cols = stories.MEMBER_FIELDS + tuple(
+        c for c in stories.AUDIT_FIELDS if c not in stories.MEMBER_FIELDS
+    )
+    return {
+        "article": pa.schema(article),
+        "unique": pa.schema([*article, ("copies", i)]),
+        "signed": pa.schema([*article, ("copies", i), ("sig", y), ("excluded", s)]),
+        "key": pa.schema(
+            [("id", i), ("published", s), ("query", b), ("kind", i), ("key", i), ("minhash", y)]
+        ),
+        "cand": pa.schema(
+            [
+                ("a", i),
+                ("b", i),
+                ("kind", i),
+                ("score", f),
+                ("b_published", s),
+                ("b_ok", b),
+                ("sig", y),
+                ("excluded", s),
+            ]
+        ),
+        "verify": pa.schema([("key", i), ("other", i), ("sig", y), ("cands", y), ("excluded", s)]),
+        "link": pa.schema([("lo", i), ("hi", i), ("strength", f), ("prob", f), ("excluded", s)]),
+        "member": pa.schema([(c, member_types.get(c, s)) for c in member_cols]),
+        "vector": pa.schema([("id", i), ("vector", y)]),
+        "df": pa.schema([("keys", y), ("counts", y), ("docs", i)]),
+    }
+
+
+def _table(rows: list[Row], kind: str) -> Any:
+    import pyarrow as pa
+
+    schema = _schemas()[kind]
+    return pa.Table.from_pylist([{c: r[c] for c in schema.names} for r in rows], schema=schema)
+
+
+def _rows(batch: Any) -> list[Row]:
+    return batch.to_pylist()
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def read_batch(batch: Any, settings: Settings, mapping: ColumnMapping) -> Any:
+    return _table(
+        [
+            r
+            for p in batch.column("path").to_pylist()
+            for r in records.read_file(p, settings, mapping)
+        ],
+        "article",
+    )
+
+
+def one_copy_group(batch: Any) -> Any:
+    return _table([records.one_copy(_rows(batch))], "unique")
+
+
+class Signer:
+    """An actor of the signing pool: the models load on its first batch, once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, batch: Any) -> Any:
+        return _table(records.sign_rows(_rows(batch), self.settings), "signed")
+
+
+def counts_batch(batch: Any) -> Any:
+    import pyarrow as pa
+
+    ok = query = 0
+    for r in _rows(batch):
+        sig = records.sig_from_bytes(r["sig"])
+        ok += sig.ok
+        query += sig.ok and not r["excluded"]
+    return pa.table({"ok": [ok], "query": [query]})
+
+
+def hash_counts_batch(batch: Any, step: int) -> Any:
+    k, c, docs = links.hash_counts(_rows(batch), step)
+    row = {"keys": k.astype(np.uint32).tobytes(), "counts": c.astype(np.int64).tobytes()}
+    return _table([row | {"docs": docs}], "df")
+
+
+def key_batch(batch: Any, settings: Settings) -> Any:
+    return _table(keys.key_rows(_rows(batch), settings), "key")
+
+
+def pairs_group(batch: Any, settings: Settings) -> Any:
+    return _table(keys.pairs_of_key(_rows(batch), settings), "cand")
+
+
+def self_batch(batch: Any) -> Any:
+    return _table([keys.self_row(r) for r in _rows(batch)], "cand")
+
+
+def vector_batch(batch: Any) -> Any:
+    rows = [
+        {"id": r["id"], "vector": records.sig_from_bytes(r["sig"]).embedding.tobytes()}
+        for r in _rows(batch)
+        if not r["excluded"]
+    ]
+    return _table(rows, "vector")
+
+
+class AnnShard:
+    """An actor holding one ANN shard's vectors; answers every query batch against it."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        self.ids, self.vectors, self.k = ids, vectors, k
+
+    def __call__(self, batch: Any) -> Any:
+        rows = _rows(batch)
+        if not rows:
+            return _table([], "cand")
+        q_ids = np.array([r["id"] for r in rows], dtype=np.int64)
+        q_vecs = np.stack([np.frombuffer(r["vector"], dtype=np.float16) for r in rows])
+        return _table(keys.ann_rows(self.ids, self.vectors, q_ids, q_vecs, self.k), "cand")
+
+
+def trim_group(batch: Any, n_indexed: int, settings: Settings) -> Any:
+    return _table(keys.trim(_rows(batch), n_indexed, settings), "verify")
+
+
+def verify_group(batch: Any, settings: Settings, df: Any) -> Any:
+    return _table(links.verify_group(_rows(batch), settings, df), "link")
+
+
+def tag_batch(batch: Any, family_of: dict[int, int], excluded: dict[int, str]) -> Any:
+    rows = [
+        r | {"family": family_of.get(r["id"], 0), "excluded": excluded.get(r["id"], "")}
+        for r in _rows(batch)
+    ]
+    import pyarrow as pa
+
+    cols = {c: [r[c] for r in rows] for c in (*_schemas()["signed"].names, "family")}
+    schema = _schemas()["signed"].append(pa.field("family", pa.int64()))
+    return pa.table(cols, schema=schema)
+
+
+class Auditor:
+    """An actor of the family pool: picks each family's source and audits its members
+    (spaCy, the sentence model and the judge load on its first family, once)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        now: datetime,
+        judge: str,
+        family_links: dict[int, tuple[list[Any], list[Any]]],
+    ) -> None:
+        self.settings, self.now, self.judge = settings, now, judge
+        self.family_links = family_links
+
+    def __call__(self, batch: Any) -> Any:
+        rows = _rows(batch)
+        fid = rows[0]["family"]
+        fl, fw = self.family_links[fid]
+        st = self.settings
+        out = stories.family_rows(fid, rows, fl, fw, st, self.now, self.judge, st.run_audit)
+        return _table(out, "member")
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise RetoldError(
+            "--engine ray needs Ray: pip install 'retold[ray]' (or use --engine local)"
+        ) from None
+    return ray
+
+
+def connect(address: str | None, settings: Settings) -> bool:
+    """Join the Ray cluster at ``address`` ("" starts a local one); True when this call
+    started Ray (and so shuts it down)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    address = settings.run_address if address is None else address
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = address or "a local Ray"
+        raise RetoldError(
+            f"cannot start or reach {where}: {' '.join(str(exc).split())[:300]}"
+        ) from None
+    return True
+
+
+def _pool(workers: int, cpus: float) -> int | tuple[int, int]:
+    """Actor pool size: ``workers``, or 1 up to as many as the cluster's CPUs allow."""
+    if workers > 0:
+        return workers
+    import ray
+
+    total = float(ray.cluster_resources().get("CPU", 1.0))
+    return (1, max(1, int(total // max(cpus, 0.01))))
+
+
+def run_ray(
+    paths: list[str],
+    tmp: Path,
+    settings: Settings,
+    mapping: ColumnMapping,
+    now: datetime,
+    judge: str,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """Every stage on Ray over ``paths``, tables written into ``tmp``; returns counts and
+    seconds per stage (as ``local.run_local``)."""
+    ray = import_ray()
+    started = connect(address, settings)
+    try:
+        import ray.data as rd
+
+        ctx = rd.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        ctx.print_on_execution_start = False
+        return _run(rd, ray, paths, tmp, settings, mapping, now, judge)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _run(
+    rd: Any,
+    ray: Any,
+    paths: list[str],
+    tmp: Path,
+    st: Settings,
+    mapping: ColumnMapping,
+    now: datetime,
+    judge: str,
+) -> dict[str, Any]:
+    retry = {"max_retries": st.run_task_retries}
+    actor = {"max_restarts": st.run_max_restarts, "max_task_retries": st.run_task_retries}
+    arrow = {"batch_format": "pyarrow"}
+    timings: dict[str, float] = {}
+    shuffle = st.run_shuffle_partitions or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    t = time.perf_counter()
+    read = (
+        rd.from_items([{"path": p} for p in paths], override_num_blocks=len(paths))
+        .map_batches(
+            read_batch,
+            batch_size=1,
+            fn_kwargs={"settings": st, "mapping": mapping},
+            num_cpus=st.run_read_cpus,
+            **arrow,
+            **retry,
+        )
+        .materialize()
+    )
+    skipped = read.filter(lambda r: r["skipped"] != "")
+    articles = read.filter(lambda r: r["skipped"] == "")
+    if st.run_partitions > 0:
+        articles = articles.repartition(st.run_partitions)
+    unique = articles.groupby("id", num_partitions=shuffle).map_groups(
+        one_copy_group, **arrow, **retry
+    )
+    timings["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    signed = unique.map_batches(
+        Signer,
+        batch_size=st.run_sign_batch,
+        fn_constructor_kwargs={"settings": st},
+        concurrency=_pool(st.run_sign_workers, st.run_sign_cpus),
+        num_cpus=st.run_sign_cpus,
+        memory=st.run_sign_memory_mb * _MB,
+        **arrow,
+        **actor,
+    ).materialize()
+    timings["signature"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tallies = signed.map_batches(counts_batch, **arrow, **retry).take_all()
+    n_ok = sum(r["ok"] for r in tallies)
+    n_query = sum(r["query"] for r in tallies)
+    step = links.idf_step(n_ok, st)
+    parts = [
+        (
+            np.frombuffer(r["keys"], dtype=np.uint32),
+            np.frombuffer(r["counts"], dtype=np.int64),
+            r["docs"],
+        )
+        for r in signed.map_batches(hash_counts_batch, fn_kwargs={"step": step}, **arrow).take_all()
+    ]
+    df = links.doc_freq(parts, st)
+    cands = (
+        signed.map_batches(key_batch, fn_kwargs={"settings": st}, **arrow, **retry)
+        .groupby(["kind", "key"], num_partitions=shuffle)
+        .map_groups(pairs_group, fn_kwargs={"settings": st}, **arrow, **retry)
+    )
+    vectors = signed.map_batches(vector_batch, **arrow, **retry).materialize()
+    shards = keys.ann_shards(n_query, st)
+    k = keys.ann_k(n_query, st)
+    for s in range(shards):
+        part = vectors.filter(lambda r, s=s: r["id"] % shards == s).take_all()
+        ids = np.array([r["id"] for r in part], dtype=np.int64)
+        vecs = (
+            np.stack([np.frombuffer(r["vector"], dtype=np.float16) for r in part])
+            if part
+            else np.zeros((0, 1), np.float16)
+        )
+        cands = cands.union(
+            vectors.map_batches(
+                AnnShard,
+                fn_constructor_kwargs={"ids": ids, "vectors": vecs, "k": k},
+                concurrency=1,
+                num_cpus=st.run_verify_cpus,
+                **arrow,
+                **actor,
+            )
+        )
+    cands = cands.union(signed.map_batches(self_batch, **arrow, **retry))
+    verify_in = cands.groupby("a", num_partitions=shuffle).map_groups(
+        trim_group, fn_kwargs={"n_indexed": n_query, "settings": st}, **arrow, **retry
+    )
+    timings["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    link_rows = (
+        verify_in.groupby("key", num_partitions=shuffle)
+        .map_groups(
+            verify_group,
+            fn_kwargs={"settings": st, "df": df},
+            num_cpus=st.run_verify_cpus,
+            **arrow,
+            **retry,
+        )
+        .take_all()
+    )
+    timings["verify"] = time.perf_counter() - t
+    t = time.perf_counter()
+    meta = signed.select_columns(list(records.META_FIELDS)).take_all()
+    order = [m["id"] for m in sorted(meta, key=records.order_key)]
+    grouped = links.clusters(order, link_rows, st)
+    family_of = {m: n for n, fam in enumerate(grouped.families, 1) for m in fam}
+    timings["cluster"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tagged = signed.map_batches(
+        tag_batch,
+        fn_kwargs={"family_of": family_of, "excluded": grouped.excluded},
+        **arrow,
+        **retry,
+    ).materialize()
+    family_links = {n: grouped.family_links(fam) for n, fam in enumerate(grouped.families, 1)}
+    members = (
+        tagged.filter(lambda r: r["family"] > 0)
+        .groupby("family", num_partitions=shuffle)
+        .map_groups(
+            Auditor,
+            fn_constructor_kwargs={
+                "settings": st,
+                "now": now,
+                "judge": judge,
+                "family_links": family_links,
+            },
+            concurrency=_pool(st.run_audit_workers, st.run_audit_cpus),
+            num_cpus=st.run_audit_cpus,
+            memory=st.run_audit_memory_mb * _MB,
+            **arrow,
+            **actor,
+        )
+        .materialize()
+    )
+    timings["families"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tagged.select_columns(list(output.ARTICLE_COLUMNS)).write_parquet(str(tmp / "articles"))
+    members.select_columns(list(stories.MEMBER_FIELDS)).write_parquet(str(tmp / "families"))
+    audits = members.filter(lambda r: r["audit"] != "")
+    n_audits = audits.count()
+    if n_audits:
+        audits.select_columns(list(stories.AUDIT_FIELDS)).write_parquet(str(tmp / "audits"))
+    n_skipped = skipped.count()
+    if n_skipped:
+        skipped.select_columns(list(output.SKIPPED_COLUMNS)).write_parquet(str(tmp / "skipped"))
+    site_cols = ["family", "article", "is_source", "source", "site", "url", "published"]
+    member_rows = members.select_columns([*site_cols, "findings"]).take_all()
+    output.write_sites(site_tables(member_rows, meta, st), tmp / "sites")
+    timings["write"] = time.perf_counter() - t
+    return {
+        "counts": {
+            "read": articles.count(),
+            "skipped": n_skipped,
+            "articles": len(meta),
+            "families": len(grouped.families),
+            "excluded": len(grouped.excluded),
+            "audits": n_audits,
+            "links": len(grouped.links),
+        },
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
