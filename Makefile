@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NLI_STAMP := $(VENV)/.installed-nli
+RAY_STAMP := $(VENV)/.installed-ray
 
 .PHONY: install system-deps demo test test-fast lint bench eval train train-style train-cross-encoder model clean serve
 
@@ -26,6 +27,11 @@ $(NLI_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,nli]'
 	touch $(NLI_STAMP)
 
+# retold run --engine ray and its tests (tests/test_run_ray.py start a local Ray)
+$(RAY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,ray]'
+	touch $(RAY_STAMP)
+
 demo: install
 	$(BIN)/retold demo --out retold-demo
 
@@ -36,11 +42,11 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null \
 	  || echo 'could not install postgresql/chromium: their tests will skip'; fi
 
-test: install $(NLI_STAMP) system-deps
+test: install $(NLI_STAMP) $(RAY_STAMP) system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q
 
-test-fast: install
+test-fast: install $(RAY_STAMP)
 	$(BIN)/pytest -q -m "not slow"
 
 lint: install

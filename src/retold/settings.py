@@ -11,7 +11,8 @@ Override with a TOML file (``--config PATH``, ``$RETOLD_CONFIG``, or
 Sections (``SECTIONS``): input, analysis, judges, style, store, fetch, web, families, sites,
 run. In a section a key is the field name without the section's prefix when it has one
 (``families_``, ``fetch_``, ``web_``, ``style_``, ``sites_``, ``run_``), else the field
-name. Old flat keys (top level or under ``[retold]``) are still read for one release, with a ``FutureWarning``.
+name. Old flat keys (top level or under ``[retold]``) are still read for one release, with a
+``FutureWarning``.
 """
 
 from __future__ import annotations
