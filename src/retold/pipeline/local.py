@@ -94,7 +94,7 @@ def run_local(
     output.write_rows(audits, tmp / "audits", stories.AUDIT_FIELDS)
     output.write_rows(skipped, tmp / "skipped", output.SKIPPED_COLUMNS)
     meta = [{k: r[k] for k in records.META_FIELDS} for r in signed]
-    output.write_sites(site_tables(members, meta, st), tmp / "sites")
+    output.write_sites(site_tables(members, meta, st), tmp)
     timings["write"] = time.perf_counter() - t
     return {
         "counts": {

@@ -2,9 +2,9 @@
 when every table is written, so a run that dies leaves the previous output as it was and
 a re-run over the same input gives the same tables (articles are keyed by content hash).
 
-Layout: ``articles/``, ``families/``, ``audits/``, ``skipped/`` (partitioned Parquet, one
-or more files each), ``sites/sites.parquet`` and ``sites/edges.parquet``, ``run.json``
-(counts, timings, engine). ``load_into_store`` copies a finished run into a store.
+Layout: ``articles/``, ``families/``, ``audits/``, ``skipped/``, ``sites/`` (profiles),
+``site_edges/`` (the copy graph): folders of Parquet parts; ``run.json`` (counts, timings,
+engine). ``load_into_store`` copies a finished run into a store.
 """
 
 from __future__ import annotations
@@ -79,19 +79,14 @@ def write_rows(rows: list[dict[str, Any]], folder: Path, columns: tuple[str, ...
         pq.write_table(table, folder / "part-00000.parquet")
 
 
-def write_sites(result: SitesResult, folder: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    folder.mkdir(parents=True, exist_ok=True)
+def write_sites(result: SitesResult, tmp: Path) -> None:
+    """The site profiles (``sites/``) and the copy graph's edges (``site_edges/``)."""
     sites = [flat_row(p) for p in result.profiles]
     for p in sites:
         p["community"] = -1 if p["community"] is None else p["community"]
-    if sites:
-        pq.write_table(pa.Table.from_pylist(sites), folder / "sites.parquet")
+    write_rows(sites, tmp / "sites", tuple(sites[0]) if sites else ())
     edges = edge_rows(result.graph)
-    if edges:
-        pq.write_table(pa.Table.from_pylist(edges), folder / "edges.parquet")
+    write_rows(edges, tmp / "site_edges", tuple(edges[0]) if edges else ())
 
 
 def read_table(out: Path, name: str) -> list[dict[str, Any]]:

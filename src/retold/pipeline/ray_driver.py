@@ -436,7 +436,7 @@ def _run(
         skipped.select_columns(list(output.SKIPPED_COLUMNS)).write_parquet(str(tmp / "skipped"))
     site_cols = ["family", "article", "is_source", "source", "site", "url", "published"]
     member_rows = members.select_columns([*site_cols, "findings"]).take_all()
-    output.write_sites(site_tables(member_rows, meta, st), tmp / "sites")
+    output.write_sites(site_tables(member_rows, meta, st), tmp)
     timings["write"] = time.perf_counter() - t
     return {
         "counts": {
