@@ -120,6 +120,11 @@ class Signer:
         return _table(records.sign_rows(_rows(batch), self.settings), "signed")
 
 
+def signer_pool(settings: Settings) -> tuple[type, dict[str, Any]]:
+    """The signing pool's actor class and its constructor arguments."""
+    return Signer, {"settings": settings}
+
+
 def counts_batch(batch: Any) -> Any:
     import pyarrow as pa
 
@@ -321,10 +326,11 @@ def _run(
     )
     timings["read"] = time.perf_counter() - t
     t = time.perf_counter()
+    signer, signer_kwargs = signer_pool(st)
     signed = unique.map_batches(
-        Signer,
+        signer,
         batch_size=st.run_sign_batch,
-        fn_constructor_kwargs={"settings": st},
+        fn_constructor_kwargs=signer_kwargs,
         concurrency=_pool(st.run_sign_workers, st.run_sign_cpus),
         num_cpus=st.run_sign_cpus,
         memory=st.run_sign_memory_mb * _MB,
