@@ -254,14 +254,15 @@ def connect(address: str | None, settings: Settings) -> bool:
     return True
 
 
-def _pool(workers: int, cpus: float) -> int | tuple[int, int]:
-    """Actor pool size: ``workers``, or 1 up to as many as the cluster's CPUs allow."""
-    if workers > 0:
-        return workers
+def _pool(workers: int, cpus: float) -> Any:
+    """An actor pool of ``workers``, or of 1 up to as many as the cluster's CPUs allow."""
     import ray
+    from ray.data import ActorPoolStrategy
 
+    if workers > 0:
+        return ActorPoolStrategy(size=workers)
     total = float(ray.cluster_resources().get("CPU", 1.0))
-    return (1, max(1, int(total // max(cpus, 0.01))))
+    return ActorPoolStrategy(min_size=1, max_size=max(1, int(total // max(cpus, 0.01))))
 
 
 def run_ray(
@@ -331,7 +332,7 @@ def _run(
         signer,
         batch_size=st.run_sign_batch,
         fn_constructor_kwargs=signer_kwargs,
-        concurrency=_pool(st.run_sign_workers, st.run_sign_cpus),
+        compute=_pool(st.run_sign_workers, st.run_sign_cpus),
         num_cpus=st.run_sign_cpus,
         memory=st.run_sign_memory_mb * _MB,
         **arrow,
@@ -372,7 +373,7 @@ def _run(
             vectors.map_batches(
                 AnnShard,
                 fn_constructor_kwargs={"ids": ids, "vectors": vecs, "k": k},
-                concurrency=1,
+                compute=_pool(1, st.run_verify_cpus),
                 num_cpus=st.run_verify_cpus,
                 **arrow,
                 **actor,
@@ -421,7 +422,7 @@ def _run(
                 "judge": judge,
                 "family_links": family_links,
             },
-            concurrency=_pool(st.run_audit_workers, st.run_audit_cpus),
+            compute=_pool(st.run_audit_workers, st.run_audit_cpus),
             num_cpus=st.run_audit_cpus,
             memory=st.run_audit_memory_mb * _MB,
             **arrow,

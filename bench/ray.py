@@ -1,0 +1,160 @@
+"""Benchmark `retold run --engine ray`: articles/s with 1 and 2 local Ray workers on the
+synthetic families corpus, peak memory per worker, and a projection for a 100M-article day.
+Prints one JSON object.
+
+The corpus is ``retold.training.synth_families`` (invented stories, rewrites, same-topic
+noise, boilerplate) as JSONL. Each worker count runs in its own subprocess with its own
+local Ray (``ray.init(num_cpus=W)``; signing and audit pools of W actors), the whole
+pipeline end to end: read, sign, candidates, verify, cluster, source pick, audit every
+member, write the tables. Peak memory per worker is the largest resident set any Ray
+worker process reached (sampled every 0.2 s). Goal from issue 21: >= 1.8x with 2 workers.
+
+Projection: the 1-worker run's seconds per stage are CPU-seconds per article on one core
+(one worker, one CPU, stages run one after another); a 100M-article day needs
+100M x that many core-seconds, divided by the 2-worker run's parallel efficiency; the price
+is core-hours x ``--core-hour-usd`` (a compute-optimised cloud core, on demand).
+
+    .venv/bin/python bench/ray.py                   # 600 articles
+    .venv/bin/python bench/ray.py --articles 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+DAY = 100_000_000
+# this file is named ray.py: its folder must not shadow the ray package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+
+def sample_workers(peaks: dict[str, int], stop: threading.Event) -> None:
+    """Largest RSS per Ray worker kind (process title ``ray::...``) until ``stop``."""
+    import psutil
+
+    while not stop.is_set():
+        for p in psutil.process_iter(["cmdline", "memory_info"]):
+            try:
+                cmd = " ".join(p.info["cmdline"] or [])
+                rss = p.info["memory_info"].rss if p.info["memory_info"] else 0
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if cmd.startswith("ray::"):
+                kind = cmd.split()[0].removeprefix("ray::")
+                peaks[kind] = max(peaks.get(kind, 0), rss)
+        stop.wait(0.2)
+
+
+def run_one(corpus: Path, workers: int) -> dict:
+    import ray
+
+    from retold.pipeline.api import run_pipeline
+    from retold.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="rtb-") as tmp:
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            _temp_dir=str(Path(tmp) / "ray"),
+            _node_ip_address="127.0.0.1",
+            log_to_driver=False,
+        )
+        peaks: dict[str, int] = {}
+        stop = threading.Event()
+        sampler = threading.Thread(target=sample_workers, args=(peaks, stop), daemon=True)
+        sampler.start()
+        st = Settings().with_overrides(
+            run_sign_workers=workers,
+            run_audit_workers=workers,
+            run_shuffle_partitions=workers,
+            run_partitions=4 * workers,
+        )
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        result = run_pipeline([corpus], Path(tmp) / "out", engine="ray", settings=st)
+        wall = time.perf_counter() - t
+        stop.set()
+        sampler.join()
+        ray.shutdown()
+    n = result.counts["articles"]
+    return {
+        "workers": workers,
+        "articles": n,
+        "audits": result.counts["audits"],
+        "families": result.counts["families"],
+        "wall_s": round(wall, 2),
+        "articles_per_s": round(n / wall, 3),
+        "stage_s": result.timings,
+        "peak_worker_mb": {k: round(v / 2**20) for k, v in sorted(peaks.items())},
+        "load_before": round(load, 2),
+    }
+
+
+def projection(one: dict, two: dict, core_hour_usd: float) -> dict:
+    n = one["articles"]
+    per_article = {k: v / n for k, v in one["stage_s"].items() if k != "total"}
+    core_s = sum(per_article.values())
+    efficiency = min(1.0, (two["articles_per_s"] / one["articles_per_s"]) / 2)
+    core_hours = DAY * core_s / 3600 / max(efficiency, 0.1)
+    return {
+        "method": (
+            "1-worker seconds per stage / articles = core-seconds per article; x 100M; / the "
+            "2-worker parallel efficiency; x core-hour price"
+        ),
+        "core_s_per_article": round(core_s, 4),
+        "core_s_per_article_by_stage": {k: round(v, 5) for k, v in per_article.items()},
+        "parallel_efficiency_2_workers": round(efficiency, 3),
+        "core_hours_100M": round(core_hours),
+        "cores_for_24h": round(core_hours / 24),
+        "usd_100M_at": core_hour_usd,
+        "usd_100M": round(core_hours * core_hour_usd),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--core-hour-usd", type=float, default=0.04)
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # corpus workers (subprocess)
+    args = ap.parse_args()
+    if args.one:
+        sys.stdout.write(json.dumps(run_one(Path(args.one[0]), int(args.one[1]))) + "\n")
+        return
+    from retold.training.synth_families import main as write_corpus
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="rtb-corpus-") as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        write_corpus(
+            ["--articles", str(args.articles), "--seed", str(args.seed), "--out", str(corpus)]
+        )
+        for workers in (1, 2):
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(corpus), str(workers)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            sys.stderr.write(json.dumps(runs[-1]) + "\n")
+    one, two = runs
+    out = {
+        "articles": args.articles,
+        "cpus": os.cpu_count(),
+        "runs": runs,
+        "speedup_2_workers": round(two["articles_per_s"] / one["articles_per_s"], 3),
+        "projection_100M": projection(one, two, args.core_hour_usd),
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
