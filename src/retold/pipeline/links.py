@@ -60,12 +60,12 @@ def link_row(lo: int, hi: int, strength: float, prob: float, excluded: str) -> d
 def verify_group(
     rows: list[dict[str, Any]], settings: Settings, df: DocFreq
 ) -> list[dict[str, Any]]:
-    """Links of one verify group; its first row says whether the article is placed
-    (``hi`` -1, ``excluded`` the reason when not)."""
+    """Links of one verify group, and a row saying why the article is not placed (``hi``
+    -1, ``excluded`` the reason) when it is not."""
     st = settings
     own = next(r for r in rows if r["other"] < 0)
     k = own["key"]
-    out = [link_row(k, -1, 0.0, 0.0, own["excluded"])]
+    out = [link_row(k, -1, 0.0, 0.0, own["excluded"])] if own["excluded"] else []
     mine = set(np.frombuffer(own["cands"], dtype=np.int64).tolist())
     me = sig_from_bytes(own["sig"])
     ids: list[tuple[int, int]] = []
