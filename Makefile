@@ -53,12 +53,13 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-bench: install
+bench: install $(RAY_STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/judge.py
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/ray.py
 
 # the local web app and REST API on http://127.0.0.1:8000/
 serve: install

@@ -213,12 +213,31 @@ class Auditor:
         self.family_links = family_links
 
     def __call__(self, batch: Any) -> Any:
-        rows = _rows(batch)
-        fid = rows[0]["family"]
-        fl, fw = self.family_links[fid]
         st = self.settings
-        out = stories.family_rows(fid, rows, fl, fw, st, self.now, self.judge, st.run_audit)
+        out: list[Row] = []
+        for packed in batch.column("rows").to_pylist():
+            rows = _unpack(packed)
+            fid = rows[0]["family"]
+            fl, fw = self.family_links[fid]
+            out += stories.family_rows(fid, rows, fl, fw, st, self.now, self.judge, st.run_audit)
         return _table(out, "member")
+
+
+def pack_family(batch: Any) -> Any:
+    """One family's member rows as one row (Arrow IPC bytes), so the audit pool's batches
+    are whole families and the shuffle is done before the pool starts."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_table(batch)
+    return pa.table({"rows": pa.array([sink.getvalue().to_pybytes()], pa.binary())})
+
+
+def _unpack(data: bytes) -> list[Row]:
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(data).read_all().to_pylist()
 
 
 # --------------------------------------------------------------------------- the driver
@@ -322,8 +341,12 @@ def _run(
     articles = read.filter(lambda r: r["skipped"] == "")
     if st.run_partitions > 0:
         articles = articles.repartition(st.run_partitions)
-    unique = articles.groupby("id", num_partitions=shuffle).map_groups(
-        one_copy_group, **arrow, **retry
+    # each shuffle is finished before an actor pool starts: a pool holding every CPU of
+    # a small cluster would starve the shuffle's tasks feeding it
+    unique = (
+        articles.groupby("id", num_partitions=shuffle)
+        .map_groups(one_copy_group, **arrow, **retry)
+        .materialize()
     )
     timings["read"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -357,6 +380,7 @@ def _run(
         signed.map_batches(key_batch, fn_kwargs={"settings": st}, **arrow, **retry)
         .groupby(["kind", "key"], num_partitions=shuffle)
         .map_groups(pairs_group, fn_kwargs={"settings": st}, **arrow, **retry)
+        .materialize()
     )
     vectors = signed.map_batches(vector_batch, **arrow, **retry).materialize()
     shards = keys.ann_shards(n_query, st)
@@ -377,7 +401,7 @@ def _run(
                 num_cpus=st.run_verify_cpus,
                 **arrow,
                 **actor,
-            )
+            ).materialize()
         )
     cands = cands.union(signed.map_batches(self_batch, **arrow, **retry))
     verify_in = cands.groupby("a", num_partitions=shuffle).map_groups(
@@ -411,25 +435,27 @@ def _run(
         **retry,
     ).materialize()
     family_links = {n: grouped.family_links(fam) for n, fam in enumerate(grouped.families, 1)}
-    members = (
+    packed = (
         tagged.filter(lambda r: r["family"] > 0)
         .groupby("family", num_partitions=shuffle)
-        .map_groups(
-            Auditor,
-            fn_constructor_kwargs={
-                "settings": st,
-                "now": now,
-                "judge": judge,
-                "family_links": family_links,
-            },
-            compute=_pool(st.run_audit_workers, st.run_audit_cpus),
-            num_cpus=st.run_audit_cpus,
-            memory=st.run_audit_memory_mb * _MB,
-            **arrow,
-            **actor,
-        )
+        .map_groups(pack_family, **arrow, **retry)
         .materialize()
     )
+    members = packed.map_batches(
+        Auditor,
+        batch_size=1,
+        fn_constructor_kwargs={
+            "settings": st,
+            "now": now,
+            "judge": judge,
+            "family_links": family_links,
+        },
+        compute=_pool(st.run_audit_workers, st.run_audit_cpus),
+        num_cpus=st.run_audit_cpus,
+        memory=st.run_audit_memory_mb * _MB,
+        **arrow,
+        **actor,
+    ).materialize()
     timings["families"] = time.perf_counter() - t
     t = time.perf_counter()
     tagged.select_columns(list(output.ARTICLE_COLUMNS)).write_parquet(str(tmp / "articles"))
