@@ -207,3 +207,34 @@ def test_run_settings_are_a_config_section(tmp_path: Path) -> None:
     st = Settings.load(cfg)
     assert (st.run_engine, st.run_sign_batch, st.run_shuffle_partitions) == ("ray", 64, 4)
     assert "[run]" in st.to_toml()
+
+
+def test_keyed_candidates_are_those_of_retold_families() -> None:
+    """The shuffle form of the candidate step (key groups, ANN shards, per-article merge)
+    proposes exactly what ``family.candidates.propose`` proposes, in the same order."""
+    import numpy as np
+
+    from retold.family.candidates import CandidateIndex, propose
+    from retold.pipeline import keys, records
+    from retold.pipeline.local import ann_candidates, group_by
+
+    st = Settings().with_overrides(run_ann_shard_rows=15)  # three ANN shards
+    rows = sorted((records.article_row(a) for a, _, _ in generate(45, 11)), key=records.order_key)
+    signed = records.sign_rows(rows, st)
+    sigs = {r["id"]: records.sig_from_bytes(r["sig"]) for r in signed}
+    ok = [r["id"] for r in signed if not r["excluded"]]
+    index = CandidateIndex(st, len(sigs[ok[0]].embedding))
+    index.add(
+        np.asarray(ok, dtype=np.uint64),
+        np.stack([sigs[i].minhash for i in ok]),
+        np.stack([sigs[i].embedding for i in ok]),
+    )
+    want: dict[int, list[int]] = {}
+    for _, found in propose(ok, sigs, index, st):
+        want.update(found)
+    key_groups = group_by(keys.key_rows(signed, st), lambda r: (r["kind"], r["key"]))
+    cands = [c for g in key_groups for c in keys.pairs_of_key(g, st)]
+    cands += ann_candidates([r for r in signed if not r["excluded"]], st)
+    got = {g[0]["a"]: keys.candidates(g, len(ok), st)[0] for g in group_by(cands, lambda r: r["a"])}
+    assert sum(len(v) for v in want.values()) > 3 * len(ok)
+    assert {i: got.get(i, []) for i in ok} == {i: want.get(i, []) for i in ok}

@@ -42,6 +42,7 @@ def key_rows(rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, A
     sigs = [sig_from_bytes(r["sig"]) for r in rows]
     bands = BandIndex(st.families_lsh_threshold, st.families_num_perm)
     ok = [n for n, s in enumerate(sigs) if s.ok and not rows[n]["excluded"]]
+    at = {n: k for k, n in enumerate(ok)}
     hashed = bands.band_hashes(np.stack([sigs[n].minhash for n in ok])) if ok else None
     out: list[dict[str, Any]] = []
     for n, (row, sig) in enumerate(zip(rows, sigs, strict=True)):
@@ -50,7 +51,7 @@ def key_rows(rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, A
         base = {"id": row["id"], "published": row["published"], "query": not row["excluded"]}
         if base["query"] and hashed is not None:
             mh = sig.minhash.astype(np.uint32).tobytes()
-            for h in hashed[ok.index(n)].view(np.int64).tolist():
+            for h in hashed[at[n]].view(np.int64).tolist():
                 out.append(base | {"kind": BAND, "key": h, "minhash": mh})
         for kind, hashes in ((ANCHOR, sig.anchors), (WORD, sig.words)):
             for h in hashes.tolist():
@@ -146,12 +147,15 @@ def self_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rare(rows: list[dict[str, Any]], k: int) -> list[tuple[int, bool]]:
+    """The ``k`` articles sharing most rare keys, ties in grouping order."""
     count: dict[int, int] = defaultdict(int)
     ok: dict[int, bool] = {}
+    when: dict[int, str] = {}
     for r in rows:
         count[r["b"]] += 1
         ok[r["b"]] = r["b_ok"]
-    best = sorted(count, key=lambda b: (-count[b], b))[:k]
+        when[r["b"]] = r["b_published"] or "~"
+    best = sorted(count, key=lambda b: (-count[b], when[b], b))[:k]
     return [(b, ok[b]) for b in best]
 
 
