@@ -351,6 +351,9 @@ class Settings:
     run_audit_workers: int = 0
     run_audit_cpus: float = 1.0
     run_audit_memory_mb: int = 1500  # spaCy, the sentence model and the judge
+    # batches queued per actor: 1 spreads a stage of few batches over every actor (one
+    # that started first would otherwise take them all); more hides batching overhead
+    run_actor_queue: int = 1
     # ANN over shards: articles go to shard (id mod shards), shards = ceil(articles / this);
     # each shard's HNSW index answers every article's query and the answers are merged
     run_ann_shard_rows: int = 2_000_000

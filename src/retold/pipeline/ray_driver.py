@@ -273,15 +273,17 @@ def connect(address: str | None, settings: Settings) -> bool:
     return True
 
 
-def _pool(workers: int, cpus: float) -> Any:
-    """An actor pool of ``workers``, or of 1 up to as many as the cluster's CPUs allow."""
+def _pool(workers: int, cpus: float, queue: int) -> Any:
+    """An actor pool of ``workers``, or of 1 up to as many as the cluster's CPUs allow;
+    ``queue`` batches in flight per actor."""
     import ray
     from ray.data import ActorPoolStrategy
 
     if workers > 0:
-        return ActorPoolStrategy(size=workers)
+        return ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=queue)
     total = float(ray.cluster_resources().get("CPU", 1.0))
-    return ActorPoolStrategy(min_size=1, max_size=max(1, int(total // max(cpus, 0.01))))
+    most = max(1, int(total // max(cpus, 0.01)))
+    return ActorPoolStrategy(min_size=1, max_size=most, max_tasks_in_flight_per_actor=queue)
 
 
 def run_ray(
@@ -355,7 +357,7 @@ def _run(
         signer,
         batch_size=st.run_sign_batch,
         fn_constructor_kwargs=signer_kwargs,
-        compute=_pool(st.run_sign_workers, st.run_sign_cpus),
+        compute=_pool(st.run_sign_workers, st.run_sign_cpus, st.run_actor_queue),
         num_cpus=st.run_sign_cpus,
         memory=st.run_sign_memory_mb * _MB,
         **arrow,
@@ -397,7 +399,7 @@ def _run(
             vectors.map_batches(
                 AnnShard,
                 fn_constructor_kwargs={"ids": ids, "vectors": vecs, "k": k},
-                compute=_pool(1, st.run_verify_cpus),
+                compute=_pool(1, st.run_verify_cpus, st.run_actor_queue),
                 num_cpus=st.run_verify_cpus,
                 **arrow,
                 **actor,
@@ -450,7 +452,7 @@ def _run(
             "judge": judge,
             "family_links": family_links,
         },
-        compute=_pool(st.run_audit_workers, st.run_audit_cpus),
+        compute=_pool(st.run_audit_workers, st.run_audit_cpus, st.run_actor_queue),
         num_cpus=st.run_audit_cpus,
         memory=st.run_audit_memory_mb * _MB,
         **arrow,
