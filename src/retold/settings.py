@@ -346,7 +346,6 @@ class Settings:
     run_sign_workers: int = 0
     run_sign_cpus: float = 1.0
     run_sign_memory_mb: int = 1200  # the document and machine-text models, one batch
-    run_verify_batch: int = 20_000  # candidate pairs verified per task
     run_verify_cpus: float = 1.0
     run_audit_workers: int = 0
     run_audit_cpus: float = 1.0

@@ -29,6 +29,7 @@ import numpy as np
 
 from retold.family.ann import AnnIndex
 from retold.family.lsh import BandIndex
+from retold.family.signature import Signature
 from retold.pipeline.records import sig_from_bytes
 from retold.settings import Settings
 
@@ -44,6 +45,10 @@ def key_rows(rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, A
     ok = [n for n, s in enumerate(sigs) if s.ok and not rows[n]["excluded"]]
     at = {n: k for k, n in enumerate(ok)}
     hashed = bands.band_hashes(np.stack([sigs[n].minhash for n in ok])) if ok else None
+    # rare names/numbers and words propose only when their settings turn them on
+    rare = [(ANCHOR, _anchors)] if st.families_rare_anchor_k > 0 else []
+    if st.families_rare_word_df > 0 and st.families_rare_word_k > 0:
+        rare.append((WORD, _words))
     out: list[dict[str, Any]] = []
     for n, (row, sig) in enumerate(zip(rows, sigs, strict=True)):
         if not sig.ok:
@@ -53,10 +58,18 @@ def key_rows(rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, A
             mh = sig.minhash.astype(np.uint32).tobytes()
             for h in hashed[at[n]].view(np.int64).tolist():
                 out.append(base | {"kind": BAND, "key": h, "minhash": mh})
-        for kind, hashes in ((ANCHOR, sig.anchors), (WORD, sig.words)):
-            for h in hashes.tolist():
+        for kind, hashes in rare:
+            for h in hashes(sig).tolist():
                 out.append(base | {"kind": kind, "key": int(h), "minhash": b""})
     return out
+
+
+def _anchors(sig: Signature) -> np.ndarray:
+    return sig.anchors
+
+
+def _words(sig: Signature) -> np.ndarray:
+    return sig.words
 
 
 def _cand(a: int, b: int, kind: int, score: float, published: str, ok: bool) -> dict[str, Any]:

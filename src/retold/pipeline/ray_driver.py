@@ -20,6 +20,7 @@ Ray is imported here only, when ``--engine ray`` is asked for.
 from __future__ import annotations
 
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -305,7 +306,10 @@ def run_ray(
         ctx = rd.DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.print_on_execution_start = False
-        return _run(rd, ray, paths, tmp, settings, mapping, now, judge)
+        with warnings.catch_warnings():
+            # retries and restarts go in ray_remote_args until Ray 2.64 (the extra pins <2.64)
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
+            return _run(rd, ray, paths, tmp, settings, mapping, now, judge)
     finally:
         if started:
             ray.shutdown()
