@@ -126,3 +126,26 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost_or_doubled(
     assert result.counts["articles"] == len(expected)
     want = [(m, src) for m, src, _ in families_of(local_out)]
     assert [(m, src) for m, src, _ in families_of(out)] == want
+
+
+def test_ray_run_of_unreadable_records_and_lone_stories(
+    local_ray: None, corpus: Path, tmp_path: Path
+) -> None:
+    """Skipped records and a corpus without any family: the same (empty) families as the
+    local run, every readable article written once, the unreadable ones listed."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "too short"}\n{"body": "no text column"}\n')
+    alone = tmp_path / "alone.jsonl"
+    first = (corpus / "one" / "part0.jsonl").read_text().splitlines()[:1]
+    alone.write_text("\n".join(first) + "\n")
+    outs = {}
+    for engine in ("local", "ray"):
+        outs[engine] = tmp_path / engine
+        result = run_pipeline([bad, alone], outs[engine], engine=engine, now=NOW)
+        assert (result.counts["skipped"], result.counts["articles"]) == (2, 1)
+        assert result.counts["families"] == 0
+    for table in ("articles", "skipped", "families", "audits"):
+        rows = [read_table(outs[e], table) for e in ("local", "ray")]
+        key = "origin"
+        assert sorted(r[key] for r in rows[0]) == sorted(r[key] for r in rows[1])
+    assert len(read_table(outs["ray"], "skipped")) == 2

@@ -96,6 +96,19 @@ def _rows(batch: Any) -> list[Row]:
 # --------------------------------------------------------------------------- operators
 
 
+def rows_where(batch: Any, column: str, test: str) -> Any:
+    """The rows of ``batch`` whose ``column`` is "" (``empty``), is not (``set``), or is a
+    family id (``member``). Empty results keep the batch's schema: a schema-less empty
+    block breaks the shuffles after it."""
+    import pyarrow.compute as pc
+
+    values = batch.column(column)
+    if test == "member":
+        return batch.filter(pc.greater(values, 0))
+    same = pc.equal(values, "")
+    return batch.filter(same if test == "empty" else pc.invert(same))
+
+
 def read_batch(batch: Any, settings: Settings, mapping: ColumnMapping) -> Any:
     return _table(
         [
@@ -287,6 +300,46 @@ def _pool(workers: int, cpus: float, queue: int) -> Any:
     return ActorPoolStrategy(min_size=1, max_size=most, max_tasks_in_flight_per_actor=queue)
 
 
+def empty_counts(skipped: int) -> dict[str, int]:
+    keys_ = ("read", "articles", "families", "excluded", "audits", "links")
+    return dict.fromkeys(keys_, 0) | {"skipped": skipped}
+
+
+def audit_families(
+    tagged: Any,
+    family_links: dict[int, tuple[list[Any], list[Any]]],
+    shuffle: int,
+    st: Settings,
+    now: datetime,
+    judge: str,
+) -> Any:
+    """Member rows of every family: the members grouped by family (a shuffle, finished
+    first), then the audit pool over whole families."""
+    arrow = {"batch_format": "pyarrow"}
+    packed = (
+        tagged.map_batches(rows_where, fn_kwargs={"column": "family", "test": "member"}, **arrow)
+        .groupby("family", num_partitions=shuffle)
+        .map_groups(pack_family, **arrow, max_retries=st.run_task_retries)
+        .materialize()
+    )
+    return packed.map_batches(
+        Auditor,
+        batch_size=1,
+        fn_constructor_kwargs={
+            "settings": st,
+            "now": now,
+            "judge": judge,
+            "family_links": family_links,
+        },
+        compute=_pool(st.run_audit_workers, st.run_audit_cpus, st.run_actor_queue),
+        num_cpus=st.run_audit_cpus,
+        memory=st.run_audit_memory_mb * _MB,
+        max_restarts=st.run_max_restarts,
+        max_task_retries=st.run_task_retries,
+        **arrow,
+    ).materialize()
+
+
 def run_ray(
     paths: list[str],
     tmp: Path,
@@ -343,8 +396,18 @@ def _run(
         )
         .materialize()
     )
-    skipped = read.filter(lambda r: r["skipped"] != "")
-    articles = read.filter(lambda r: r["skipped"] == "")
+    skipped = read.map_batches(
+        rows_where, fn_kwargs={"column": "skipped", "test": "set"}, **arrow, **retry
+    )
+    articles = read.map_batches(
+        rows_where, fn_kwargs={"column": "skipped", "test": "empty"}, **arrow, **retry
+    )
+    n_read, n_skipped = articles.count(), skipped.count()
+    if n_skipped:
+        skipped.select_columns(list(output.SKIPPED_COLUMNS)).write_parquet(str(tmp / "skipped"))
+    if not n_read:
+        output.write_sites(site_tables([], [], st), tmp)
+        return {"counts": empty_counts(n_skipped), "timings": {}}
     if st.run_partitions > 0:
         articles = articles.repartition(st.run_partitions)
     # each shuffle is finished before an actor pool starts: a pool holding every CPU of
@@ -441,45 +504,29 @@ def _run(
         **retry,
     ).materialize()
     family_links = {n: grouped.family_links(fam) for n, fam in enumerate(grouped.families, 1)}
-    packed = (
-        tagged.filter(lambda r: r["family"] > 0)
-        .groupby("family", num_partitions=shuffle)
-        .map_groups(pack_family, **arrow, **retry)
-        .materialize()
+    members = (
+        audit_families(tagged, family_links, shuffle, st, now, judge) if family_links else None
     )
-    members = packed.map_batches(
-        Auditor,
-        batch_size=1,
-        fn_constructor_kwargs={
-            "settings": st,
-            "now": now,
-            "judge": judge,
-            "family_links": family_links,
-        },
-        compute=_pool(st.run_audit_workers, st.run_audit_cpus, st.run_actor_queue),
-        num_cpus=st.run_audit_cpus,
-        memory=st.run_audit_memory_mb * _MB,
-        **arrow,
-        **actor,
-    ).materialize()
     timings["families"] = time.perf_counter() - t
     t = time.perf_counter()
     tagged.select_columns(list(output.ARTICLE_COLUMNS)).write_parquet(str(tmp / "articles"))
-    members.select_columns(list(stories.MEMBER_FIELDS)).write_parquet(str(tmp / "families"))
-    audits = members.filter(lambda r: r["audit"] != "")
-    n_audits = audits.count()
-    if n_audits:
-        audits.select_columns(list(stories.AUDIT_FIELDS)).write_parquet(str(tmp / "audits"))
-    n_skipped = skipped.count()
-    if n_skipped:
-        skipped.select_columns(list(output.SKIPPED_COLUMNS)).write_parquet(str(tmp / "skipped"))
-    site_cols = ["family", "article", "is_source", "source", "site", "url", "published"]
-    member_rows = members.select_columns([*site_cols, "findings"]).take_all()
+    member_rows: list[Row] = []
+    n_audits = 0
+    if members is not None:
+        members.select_columns(list(stories.MEMBER_FIELDS)).write_parquet(str(tmp / "families"))
+        audits = members.map_batches(
+            rows_where, fn_kwargs={"column": "audit", "test": "set"}, batch_format="pyarrow"
+        )
+        n_audits = audits.count()
+        if n_audits:
+            audits.select_columns(list(stories.AUDIT_FIELDS)).write_parquet(str(tmp / "audits"))
+        site_cols = ["family", "article", "is_source", "source", "site", "url", "published"]
+        member_rows = members.select_columns([*site_cols, "findings"]).take_all()
     output.write_sites(site_tables(member_rows, meta, st), tmp)
     timings["write"] = time.perf_counter() - t
     return {
         "counts": {
-            "read": articles.count(),
+            "read": n_read,
             "skipped": n_skipped,
             "articles": len(meta),
             "families": len(grouped.families),
