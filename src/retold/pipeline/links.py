@@ -94,13 +94,23 @@ class Grouped:
     links: dict[tuple[int, int], float] = field(default_factory=dict)
     weak: dict[tuple[int, int], float] = field(default_factory=dict)
 
-    def family_links(self, members: list[int]) -> tuple[list[Any], list[Any]]:
-        """The links and weak links among ``members``, as [lo, hi, p] lists."""
-        inside = set(members)
-        return (
-            [[a, b, p] for (a, b), p in self.links.items() if a in inside and b in inside],
-            [[a, b, p] for (a, b), p in self.weak.items() if a in inside and b in inside],
-        )
+    def family_of(self) -> dict[int, int]:
+        """Article id -> its family's number (1, 2, ... in ``families``' order)."""
+        return {m: n for n, fam in enumerate(self.families, 1) for m in fam}
+
+    def links_by_family(self) -> dict[int, tuple[list[list[Any]], list[list[Any]]]]:
+        """Each family's links and weak links among its members, as [lo, hi, p] lists (one
+        pass over the links)."""
+        family_of = self.family_of()
+        out: dict[int, tuple[list[list[Any]], list[list[Any]]]] = {
+            n: ([], []) for n in range(1, len(self.families) + 1)
+        }
+        for kind, pairs in enumerate((self.links, self.weak)):
+            for (a, b), p in pairs.items():
+                fam = family_of.get(a)
+                if fam is not None and fam == family_of.get(b):
+                    out[fam][kind].append([a, b, p])
+        return out
 
 
 def clusters(order: list[int], link_rows: list[dict[str, Any]], settings: Settings) -> Grouped:

@@ -75,11 +75,12 @@ def run_local(
     grouped = links.clusters([r["id"] for r in signed], link_rows, st)
     timings["cluster"] = time.perf_counter() - t
     t = time.perf_counter()
-    family_of = {m: n for n, fam in enumerate(grouped.families, 1) for m in fam}
+    family_of = grouped.family_of()
+    family_links = grouped.links_by_family()
     by_id = {r["id"]: r for r in signed}
     members = []
     for fid, fam in enumerate(grouped.families, 1):
-        fl, fw = grouped.family_links(fam)
+        fl, fw = family_links[fid]
         rows = [by_id[m] for m in fam]
         members += stories.family_rows(fid, rows, fl, fw, st, now, judge, st.run_audit)
     timings["families"] = time.perf_counter() - t

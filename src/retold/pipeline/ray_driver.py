@@ -200,31 +200,49 @@ def verify_group(batch: Any, settings: Settings, df: Any) -> Any:
     return _table(links.verify_group(_rows(batch), settings, df), "link")
 
 
-def tag_batch(batch: Any, family_of: dict[int, int], excluded: dict[int, str]) -> Any:
-    rows = [
-        r | {"family": family_of.get(r["id"], 0), "excluded": excluded.get(r["id"], "")}
-        for r in _rows(batch)
-    ]
+def tag_batch(batch: Any, assigned: Any, excluded: Any) -> Any:
+    """The batch with each article's family number (0: none) and why it is excluded;
+    ``assigned``: the object-store ref of (sorted ids, their families); ``excluded``: of
+    {id: reason}. Read from the object store once per node, not shipped with each task."""
     import pyarrow as pa
+    import ray
 
-    cols = {c: [r[c] for r in rows] for c in (*_schemas()["signed"].names, "family")}
-    schema = _schemas()["signed"].append(pa.field("family", pa.int64()))
-    return pa.table(cols, schema=schema)
+    ids, fams = ray.get(assigned)
+    why = ray.get(excluded)
+    own = np.asarray(batch.column("id").to_numpy(), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(ids, own), max(len(ids) - 1, 0))
+    hit = (ids[pos] == own) if len(ids) else np.zeros(len(own), dtype=bool)
+    family = np.where(hit, fams[pos] if len(ids) else 0, 0).astype(np.int64)
+    reasons = pa.array([why.get(i, "") for i in own.tolist()], pa.string())
+    batch = batch.set_column(batch.schema.get_field_index("excluded"), "excluded", reasons)
+    return batch.append_column(pa.field("family", pa.int64()), pa.array(family))
 
 
 class Auditor:
     """An actor of the family pool: picks each family's source and audits its members
     (spaCy, the sentence model and the judge load on its first family, once)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        now: datetime,
-        judge: str,
-        family_links: dict[int, tuple[list[Any], list[Any]]],
-    ) -> None:
+    def __init__(self, settings: Settings, now: datetime, judge: str, links: Any) -> None:
+        import ray
+
         self.settings, self.now, self.judge = settings, now, judge
-        self.family_links = family_links
+        # every family's links as arrays sorted by family (``link_arrays``)
+        self.fam, self.lo, self.hi, self.p, self.weak = ray.get(links)
+
+    def links_of(self, fid: int) -> tuple[list[list[Any]], list[list[Any]]]:
+        a, b = np.searchsorted(self.fam, [fid, fid + 1])
+        rows = zip(
+            self.lo[a:b].tolist(),
+            self.hi[a:b].tolist(),
+            self.p[a:b].tolist(),
+            self.weak[a:b].tolist(),
+            strict=True,
+        )
+        strong: list[list[Any]] = []
+        weak: list[list[Any]] = []
+        for lo, hi, p, is_weak in rows:
+            (weak if is_weak else strong).append([lo, hi, p])
+        return strong, weak
 
     def __call__(self, batch: Any) -> Any:
         st = self.settings
@@ -232,9 +250,29 @@ class Auditor:
         for packed in batch.column("rows").to_pylist():
             rows = _unpack(packed)
             fid = rows[0]["family"]
-            fl, fw = self.family_links[fid]
+            fl, fw = self.links_of(fid)
             out += stories.family_rows(fid, rows, fl, fw, st, self.now, self.judge, st.run_audit)
         return _table(out, "member")
+
+
+def link_arrays(
+    by_family: dict[int, tuple[list[list[Any]], list[list[Any]]]],
+) -> tuple[np.ndarray, ...]:
+    """Every family's links as (family, lo, hi, probability, weak) arrays, by family."""
+    rows = [
+        (fid, lo, hi, p, kind)
+        for fid, pairs in sorted(by_family.items())
+        for kind, part in enumerate(pairs)
+        for lo, hi, p in part
+    ]
+    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    return (
+        np.asarray(cols[0], dtype=np.int64),
+        np.asarray(cols[1], dtype=np.int64),
+        np.asarray(cols[2], dtype=np.int64),
+        np.asarray(cols[3], dtype=np.float64),
+        np.asarray(cols[4], dtype=bool),
+    )
 
 
 def pack_family(batch: Any) -> Any:
@@ -307,7 +345,7 @@ def empty_counts(skipped: int) -> dict[str, int]:
 
 def audit_families(
     tagged: Any,
-    family_links: dict[int, tuple[list[Any], list[Any]]],
+    links: Any,
     shuffle: int,
     st: Settings,
     now: datetime,
@@ -329,7 +367,7 @@ def audit_families(
             "settings": st,
             "now": now,
             "judge": judge,
-            "family_links": family_links,
+            "links": links,
         },
         compute=_pool(st.run_audit_workers, st.run_audit_cpus, st.run_actor_queue),
         num_cpus=st.run_audit_cpus,
@@ -494,19 +532,21 @@ def _run(
     meta = signed.select_columns(list(records.META_FIELDS)).take_all()
     order = [m["id"] for m in sorted(meta, key=records.order_key)]
     grouped = links.clusters(order, link_rows, st)
-    family_of = {m: n for n, fam in enumerate(grouped.families, 1) for m in fam}
+    family_of = grouped.family_of()
     timings["cluster"] = time.perf_counter() - t
     t = time.perf_counter()
+    ids = np.array(sorted(family_of), dtype=np.int64)
+    fams = np.array([family_of[i] for i in ids.tolist()], dtype=np.int64)
     tagged = signed.map_batches(
         tag_batch,
-        fn_kwargs={"family_of": family_of, "excluded": grouped.excluded},
+        fn_kwargs={"assigned": ray.put((ids, fams)), "excluded": ray.put(grouped.excluded)},
         **arrow,
         **retry,
     ).materialize()
-    family_links = {n: grouped.family_links(fam) for n, fam in enumerate(grouped.families, 1)}
-    members = (
-        audit_families(tagged, family_links, shuffle, st, now, judge) if family_links else None
-    )
+    members = None
+    if grouped.families:
+        link_ref = ray.put(link_arrays(grouped.links_by_family()))
+        members = audit_families(tagged, link_ref, shuffle, st, now, judge)
     timings["families"] = time.perf_counter() - t
     t = time.perf_counter()
     tagged.select_columns(list(output.ARTICLE_COLUMNS)).write_parquet(str(tmp / "articles"))
