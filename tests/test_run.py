@@ -238,3 +238,19 @@ def test_keyed_candidates_are_those_of_retold_families() -> None:
     got = {g[0]["a"]: keys.candidates(g, len(ok), st)[0] for g in group_by(cands, lambda r: r["a"])}
     assert sum(len(v) for v in want.values()) > 3 * len(ok)
     assert {i: got.get(i, []) for i in ok} == {i: want.get(i, []) for i in ok}
+
+
+def test_an_unreachable_ray_cluster_is_one_line(
+    tmp_path: Path, corpus_rows: tuple[Path, list[dict]]
+) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed: pip install 'retold[ray]'")
+    where, _ = corpus_rows
+    out = tmp_path / "o"
+    res = run_cli(
+        "run", str(where / "one"), "--out", str(out), "--engine", "ray", "--address", "auto"
+    )
+    assert res.returncode == 2
+    err = res.stderr.decode().strip()
+    assert err.startswith("retold: error: cannot reach the Ray cluster at 'auto': ")
+    assert "\n" not in err
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))  # nothing left behind

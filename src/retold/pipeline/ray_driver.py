@@ -318,10 +318,9 @@ def connect(address: str | None, settings: Settings) -> bool:
         else:
             ray.init(include_dashboard=False, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = address or "a local Ray"
-        raise RetoldError(
-            f"cannot start or reach {where}: {' '.join(str(exc).split())[:300]}"
-        ) from None
+        where = f"the Ray cluster at {address!r}" if address else "a local Ray"
+        detail = " ".join(str(exc).split())[:300]
+        raise RetoldError(f"cannot reach {where}: {detail}") from None
     return True
 
 
