@@ -38,6 +38,14 @@ def write_corpus(path: Path, n: int, seed: int = 3, files: int = 1) -> list[dict
     return rows
 
 
+def write_parquet(rows: list[dict], path: Path, row_group_size: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=row_group_size)
+
+
 def families_of(out: Path) -> list[tuple]:
     """Each family as (sorted (article, confidence) pairs, source, source status)."""
     by: dict[int, list[dict]] = {}
@@ -254,3 +262,25 @@ def test_an_unreachable_ray_cluster_is_one_line(
     assert err.startswith("retold: error: cannot reach the Ray cluster at 'auto': ")
     assert "\n" not in err
     assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))  # nothing left behind
+
+
+def test_a_parquet_file_is_read_in_row_group_tasks_with_file_wide_origins(tmp_path: Path) -> None:
+    from retold.pipeline.records import read_tasks
+
+    rows = write_corpus(tmp_path / "jsonl", 23, seed=4)
+    day = tmp_path / "day.parquet"
+    write_parquet(rows, day, row_group_size=5)
+    split = Settings().with_overrides(run_read_rows=8, run_audit=False)
+    tasks = read_tasks([str(day)], split)
+    # row groups of 5 (5 5 5 5 3): tasks close at 8+ records
+    assert [(t["first"], t["last"]) for t in tasks] == [(0, 1), (2, 3), (4, 4)]
+    whole = Settings().with_overrides(run_audit=False)
+    assert len(read_tasks([str(day)], whole)) == 1
+    run_pipeline([day], tmp_path / "a", settings=split, now=NOW)
+    run_pipeline([day], tmp_path / "b", settings=whole, now=NOW)
+    origins = [
+        sorted((r["id"], r["origin"]) for r in read_table(tmp_path / o, "articles")) for o in "ab"
+    ]
+    assert origins[0] == origins[1]
+    assert {o for _, o in origins[0]} == {f"{day}#{n}" for n in range(1, 24)}
+    assert families_of(tmp_path / "a") == families_of(tmp_path / "b")

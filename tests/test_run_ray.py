@@ -17,7 +17,7 @@ from retold.pipeline import ray_driver
 from retold.pipeline.api import run_pipeline
 from retold.pipeline.output import read_table
 from retold.settings import Settings
-from tests.test_run import NOW, families_of, verdicts_of, write_corpus
+from tests.test_run import NOW, families_of, verdicts_of, write_corpus, write_parquet
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'retold[ray]'")
 
@@ -44,8 +44,9 @@ def local_ray() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("raycorpus")
-    write_corpus(where / "one", 36, seed=11)
+    rows = write_corpus(where / "one", 36, seed=11)
     write_corpus(where / "three", 36, seed=11, files=3)
+    write_parquet(rows, where / "parquet" / "day.parquet", row_group_size=7)
     return where
 
 
@@ -59,10 +60,19 @@ def local_out(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
 @pytest.mark.parametrize(
     ("inputs", "overrides"),
     [
-        ("one", {"run_partitions": 3, "run_sign_batch": 8, "run_shuffle_partitions": 2}),
+        # one Parquet file read by 3 tasks (row groups of 7, tasks of ~14 records), 3 blocks
+        (
+            "parquet",
+            {
+                "run_read_rows": 14,
+                "run_partitions": 3,
+                "run_sign_batch": 8,
+                "run_shuffle_partitions": 2,
+            },
+        ),
         ("three", {"run_partitions": 0, "run_sign_batch": 5, "run_shuffle_partitions": 1}),
     ],
-    ids=["one-file-3-blocks", "three-files"],
+    ids=["parquet-row-groups-3-blocks", "three-jsonl-files"],
 )
 def test_ray_run_matches_the_local_run(
     local_ray: None,

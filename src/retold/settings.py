@@ -342,6 +342,9 @@ class Settings:
     # articles per batch and resources of each stage's workers (actor pools load their
     # models once per worker); workers 0 = as many as the cluster's CPUs allow
     run_read_cpus: float = 1.0
+    # a Parquet input of several row groups is read by tasks of about this many records
+    # (other files: one task per file; split large JSONL/WARC inputs into several files)
+    run_read_rows: int = 50_000
     run_sign_batch: int = 256
     run_sign_workers: int = 0
     run_sign_cpus: float = 1.0

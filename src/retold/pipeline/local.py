@@ -47,7 +47,11 @@ def run_local(
     st = settings
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    read = [r for p in paths for r in records.read_file(p, st, mapping)]
+    read = [
+        r
+        for task in records.read_tasks(paths, st)
+        for r in records.read_file(task["path"], st, mapping, task["first"], task["last"])
+    ]
     skipped = [r for r in read if r["skipped"]]
     unique = [records.one_copy(g) for g in group_by((r for r in read if not r["skipped"]), _id)]
     unique.sort(key=records.order_key)

@@ -1,6 +1,7 @@
 """The Ray driver of ``retold run``: the local driver's stages as Ray Data operators.
 
-- reading: one task per input file (``records.read_file``), retried when a worker dies;
+- reading: one task per input file or part of a large Parquet file (``records.read_file``),
+  retried when a worker dies;
 - exact copies: ``groupby("id")`` (a shuffle), ``records.one_copy``;
 - signing: ``map_batches`` over an actor pool (``Signer``: the document and machine-text
   models load once per actor), restarted and retried when an actor dies;
@@ -110,14 +111,12 @@ def rows_where(batch: Any, column: str, test: str) -> Any:
 
 
 def read_batch(batch: Any, settings: Settings, mapping: ColumnMapping) -> Any:
-    return _table(
-        [
-            r
-            for p in batch.column("path").to_pylist()
-            for r in records.read_file(p, settings, mapping)
-        ],
-        "article",
-    )
+    rows = [
+        r
+        for t in batch.to_pylist()
+        for r in records.read_file(t["path"], settings, mapping, t["first"], t["last"])
+    ]
+    return _table(rows, "article")
 
 
 def one_copy_group(batch: Any) -> Any:
@@ -421,8 +420,9 @@ def _run(
     timings: dict[str, float] = {}
     shuffle = st.run_shuffle_partitions or max(1, int(ray.cluster_resources().get("CPU", 1)))
     t = time.perf_counter()
+    tasks = records.read_tasks(paths, st)
     read = (
-        rd.from_items([{"path": p} for p in paths], override_num_blocks=len(paths))
+        rd.from_items(tasks, override_num_blocks=len(tasks))
         .map_batches(
             read_batch,
             batch_size=1,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from retold.family.signature import Signature
-from retold.inputs.sources import ColumnMapping, iter_sources
+from retold.inputs.sources import PARQUET_SUFFIXES, ColumnMapping, iter_parquet, iter_sources
 from retold.settings import Settings
 from retold.store.base import Skipped, SourceArticle, content_hash
 from retold.types import Article
@@ -66,13 +67,51 @@ def skipped_row(item: Skipped) -> dict[str, Any]:
     return row
 
 
-def read_file(path: str, settings: Settings, mapping: ColumnMapping) -> list[dict[str, Any]]:
-    """Every article (and skipped input) of one input file or folder, through the same
-    readers as ``retold ingest`` (JSONL, CSV, Parquet, WARC, article files)."""
-    return [
-        skipped_row(item) if isinstance(item, Skipped) else article_row(item)
-        for item in iter_sources([os.fspath(path)], settings, mapping)
-    ]
+def read_tasks(paths: list[str], settings: Settings) -> list[dict[str, Any]]:
+    """One read task per input file; a Parquet file of several row groups is split into
+    tasks of about ``run_read_rows`` records (whole row groups). ``first``/``last``: the
+    row groups (-1: the whole file)."""
+    tasks = []
+    for path in paths:
+        groups = _row_groups(path)
+        if len(groups) < 2:
+            tasks.append({"path": path, "first": -1, "last": -1})
+            continue
+        first, rows = 0, 0
+        for g, n in enumerate(groups):
+            rows += n
+            if rows >= settings.run_read_rows or g == len(groups) - 1:
+                tasks.append({"path": path, "first": first, "last": g})
+                first, rows = g + 1, 0
+    return tasks
+
+
+def _row_groups(path: str) -> list[int]:
+    """Records per row group of a Parquet file; [] for other files and unreadable ones
+    (read whole, where the reader reports the problem)."""
+    if Path(path).suffix.lower() not in PARQUET_SUFFIXES:
+        return []
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError, ValueError):
+        return []
+    return [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+
+
+def read_file(
+    path: str, settings: Settings, mapping: ColumnMapping, first: int = -1, last: int = -1
+) -> list[dict[str, Any]]:
+    """Every article (and skipped input) of one input file (or of its row groups
+    ``first``..``last``), through the same readers as ``retold ingest`` (JSONL, CSV,
+    Parquet, WARC, article files)."""
+    if first >= 0:
+        items = iter_parquet(path, settings, mapping, path, range(first, last + 1))
+    else:
+        items = iter_sources([os.fspath(path)], settings, mapping)
+    return [skipped_row(item) if isinstance(item, Skipped) else article_row(item) for item in items]
 
 
 def one_copy(rows: list[dict[str, Any]]) -> dict[str, Any]:
