@@ -170,6 +170,16 @@ def test_cli_run_loads_the_store(
         assert sum(len(store.family_audits(f.id, "heuristic")) for f in stored.families) == len(
             read_table(local_out, "audits")
         )
+    # loading the same run again adds nothing
+    again = run_cli(
+        "run", str(where / "one"), "--out", str(tmp_path / "o"), "--db", str(db), "--json"
+    )
+    assert again.returncode == 0, again.stderr.decode()
+    assert json.loads(again.stdout)["loaded"] == {
+        "articles_added": 0,
+        "families_added": 0,
+        "audits_added": 0,
+    }
 
 
 def test_errors_are_one_line(tmp_path: Path, corpus_rows: tuple[Path, list[dict]]) -> None:
