@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from retold.pipeline import ray_driver
+from retold.pipeline import ray_driver, ray_ops
 from retold.pipeline.api import run_pipeline
 from retold.pipeline.output import read_table
 from retold.settings import Settings
@@ -96,7 +96,7 @@ def test_ray_run_matches_the_local_run(
     )
 
 
-class CrashOnce(ray_driver.Signer):
+class CrashOnce(ray_ops.Signer):
     """A signing actor that dies (no exception: the process exits) on the first batch any
     actor of the run takes; the marker file makes it once per run."""
 
