@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NLI_STAMP := $(VENV)/.installed-nli
+RAY_STAMP := $(VENV)/.installed-ray
 
 .PHONY: install system-deps demo test test-fast lint bench eval train train-style train-claim-model model clean serve
 
@@ -26,6 +27,11 @@ $(NLI_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,nli]'
 	touch $(NLI_STAMP)
 
+# retold run --engine ray and its tests (tests/test_run_ray.py start a local Ray)
+$(RAY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,ray]'
+	touch $(RAY_STAMP)
+
 demo: install
 	$(BIN)/retold demo --out retold-demo
 
@@ -36,23 +42,24 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null \
 	  || echo 'could not install postgresql/chromium: their tests will skip'; fi
 
-test: install $(NLI_STAMP) system-deps
+test: install $(NLI_STAMP) $(RAY_STAMP) system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q
 
-test-fast: install
+test-fast: install $(RAY_STAMP)
 	$(BIN)/pytest -q -m "not slow"
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-bench: install
+bench: install $(RAY_STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/judge.py
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/ray.py
 
 # the local web app and REST API on http://127.0.0.1:8000/
 serve: install

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from retold.family.upkeep import update_store as update_families
     from retold.inputs.reading import read_article
     from retold.inputs.run import ingest
+    from retold.pipeline.api import RunResult, run_pipeline
     from retold.sites.run import sites_from_store as site_profiles
     from retold.store import ArticleStore, FamilyStore, open_store
     from retold.store.base import IngestStats, StoredArticle
@@ -59,6 +60,7 @@ __all__ = [
     "InputError",
     "Member",
     "RetoldError",
+    "RunResult",
     "Settings",
     "StoredArticle",
     "StyleAnalysis",
@@ -72,6 +74,7 @@ __all__ = [
     "load_families",
     "open_store",
     "read_article",
+    "run_pipeline",
     "site_profiles",
     "update_families",
 ]
@@ -97,6 +100,8 @@ _LAZY = {
     "IngestStats": ("retold.store.base", "IngestStats"),
     "StoredArticle": ("retold.store.base", "StoredArticle"),
     "analyze_style": ("retold.style.analyze", "analyze_style"),
+    "run_pipeline": ("retold.pipeline.api", "run_pipeline"),
+    "RunResult": ("retold.pipeline.api", "RunResult"),
 }
 
 

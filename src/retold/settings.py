@@ -8,10 +8,11 @@ Override with a TOML file (``--config PATH``, ``$RETOLD_CONFIG``, or
     [families]
     same_story = 0.8        # the field families_same_story
 
-Sections (``SECTIONS``): input, analysis, judges, style, store, fetch, web, families. In a
-section a key is the field name without the section's prefix when it has one
-(``families_``, ``fetch_``, ``web_``, ``style_``), else the field name. Old flat keys
-(top level or under ``[retold]``) are still read for one release, with a ``FutureWarning``.
+Sections (``SECTIONS``): input, analysis, judges, style, store, fetch, web, families, sites,
+run. In a section a key is the field name without the section's prefix when it has one
+(``families_``, ``fetch_``, ``web_``, ``style_``, ``sites_``, ``run_``), else the field
+name. Old flat keys (top level or under ``[retold]``) are still read for one release, with a
+``FutureWarning``.
 """
 
 from __future__ import annotations
@@ -339,6 +340,42 @@ class Settings:
     sites_top_sources: int = 5  # sources listed per site
     sites_evidence_families: int = 5  # families listed as evidence per site
 
+    # --- the batch pipeline (retold run / retold.pipeline): the same stages on this machine
+    # or on a Ray cluster (engine "ray", pip install 'retold[ray]')
+    run_engine: str = "local"  # "local" or "ray"
+    run_address: str = ""  # Ray cluster: "auto", "ray://HOST:PORT"; "" starts a local Ray
+    run_judge: str = ""  # judge of the member audits ("" = the judge setting)
+    run_audit: bool = True  # audit every family member against its source
+    # Ray: blocks the articles are split into after reading (0 = one per input file)
+    run_partitions: int = 0
+    # partitions of each keyed shuffle (group by id, key, article, family): 0 = the
+    # cluster's CPUs. Each partition is one aggregating actor; too many on a small
+    # cluster spend their time starting
+    run_shuffle_partitions: int = 0
+    # articles per batch and resources of each stage's workers (actor pools load their
+    # models once per worker); workers 0 = as many as the cluster's CPUs allow
+    run_read_cpus: float = 1.0
+    # a Parquet input of several row groups is read by tasks of about this many records
+    # (other files: one task per file; split large JSONL/WARC inputs into several files)
+    run_read_rows: int = 50_000
+    run_sign_batch: int = 256
+    run_sign_workers: int = 0
+    run_sign_cpus: float = 1.0
+    run_sign_memory_mb: int = 1200  # the document and machine-text models, one batch
+    run_verify_cpus: float = 1.0
+    run_audit_workers: int = 0
+    run_audit_cpus: float = 1.0
+    run_audit_memory_mb: int = 1500  # spaCy, the sentence model and the judge
+    # batches queued per actor: 1 spreads a stage of few batches over every actor (one
+    # that started first would otherwise take them all); more hides batching overhead
+    run_actor_queue: int = 1
+    # ANN over shards: articles go to shard (id mod shards), shards = ceil(articles / this);
+    # each shard's HNSW index answers every article's query and the answers are merged
+    run_ann_shard_rows: int = 2_000_000
+    # fault tolerance: a worker that dies is restarted, its batch retried
+    run_max_restarts: int = 3
+    run_task_retries: int = 3
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -418,6 +455,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "web": ("web_max_body_bytes", "web_"),
     "families": ("families_min_words", "families_"),
     "sites": ("sites_aliases", "sites_"),
+    "run": ("run_engine", "run_"),
 }
 # fields declared away from the rest of their section (the file groups them by topic)
 _SECTION_OF_FIELD = {

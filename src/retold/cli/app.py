@@ -13,6 +13,7 @@ import typer
 from retold import __version__
 from retold.cli.common import ConfigOpt, console, err_console, fail, load_settings
 from retold.cli.families import register as register_family_commands
+from retold.cli.run import register as register_run_command
 from retold.cli.sites import register as register_sites_commands
 from retold.cli.store import register as register_store_commands
 from retold.cli.web import register as register_web_commands
@@ -269,6 +270,7 @@ register_store_commands(app)
 register_web_commands(app)
 register_family_commands(app)
 register_sites_commands(app)
+register_run_command(app)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from retold.analysis.words import content_words
 from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.store.contract import FamilyStore
+from retold.types import Article
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+")
 NOT_SUPPORTED = ("unsupported", "contradicted")
@@ -44,6 +45,19 @@ def only_here(claims: list[dict[str, Any]], siblings: list[str], settings: Setti
     ]
 
 
+def audit_member(
+    source: Article, retelling: Article, siblings: list[str], settings: Settings, judge: str
+) -> tuple[dict[str, Any], list[int]]:
+    """One member's audit against its family's source (the JSON of ``compare``), and the
+    indexes of its not-supported claims that none of ``siblings`` (the other retellings'
+    texts) tells. The stage both ``audit_families`` and ``retold run`` call."""
+    from retold.audit.compare import compare
+    from retold.report.jsonout import audit_to_dict
+
+    data = audit_to_dict(compare(source, retelling, settings=settings, judge=judge))
+    return data, only_here(data["claims"], siblings, settings)
+
+
 def audit_families(
     store: FamilyStore,
     settings: Settings,
@@ -58,9 +72,6 @@ def audit_families(
     Returns: one summary row per audited member (``member_summary``).
     Raises: RetoldError when ``family_id`` names no family (or the store fails).
     """
-    from retold.audit.compare import compare
-    from retold.report.jsonout import audit_to_dict
-
     fams = [f for f in store.families(family_id) if not f.excluded]
     if family_id is not None and not fams:
         raise RetoldError(f"no family with id {family_id} (run `retold families` first)")
@@ -75,16 +86,15 @@ def audit_families(
         retelling = store.get(member)
         if source is None or retelling is None:
             continue
-        data = audit_to_dict(
-            compare(source.to_article(), retelling.to_article(), settings=settings, judge=judge)
-        )
         siblings = [
             a.text
             for m in fam.members
             if m.article_id not in (member, source_id)
             and (a := store.get(m.article_id)) is not None
         ]
-        marks = only_here(data["claims"], siblings, settings)
+        data, marks = audit_member(
+            source.to_article(), retelling.to_article(), siblings, settings, judge
+        )
         audit_id = store.save_audit(source_id, member, judge, data)
         store.save_family_audit(fam.id, audit_id, member, judge, data["schema_version"], marks)
         rows.append(member_summary(fam.id, member, data, marks))

@@ -319,8 +319,14 @@ def iter_csv(
 
 
 def iter_parquet(
-    path: str, settings: Settings, mapping: ColumnMapping, name: str | None = None
+    path: str,
+    settings: Settings,
+    mapping: ColumnMapping,
+    name: str | None = None,
+    row_groups: range | None = None,
 ) -> Iterator[Item]:
+    """One article per record; ``row_groups``: those row groups only (a part of a large
+    file read by one task of ``retold run``), records still numbered from the file's start."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -339,9 +345,12 @@ def iter_parquet(
         )
     wanted = {c for f in mapping.__dataclass_fields__ for c in getattr(mapping, f)}
     columns = [n for n in names if n in wanted]
-    index = 0
+    groups = list(row_groups) if row_groups is not None else None
+    index = sum(pf.metadata.row_group(g).num_rows for g in range(groups[0])) if groups else 0
     try:
-        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=columns):
+        for batch in pf.iter_batches(
+            batch_size=_PARQUET_BATCH_ROWS, columns=columns, row_groups=groups
+        ):
             for row in batch.to_pylist():
                 index += 1
                 yield record_article(row, f"{name}#{index}", mapping, settings)
