@@ -167,7 +167,8 @@ def test_cli_run_loads_the_store(
     with open_store(str(db)) as store:
         stored = load_from_store(store)
         assert len(stored.families) == len(families_of(local_out))
-        assert sum(len(store.family_audits(f.id, "heuristic")) for f in stored.families) == len(
+        judge = Settings().judge  # the run audits with the default judge
+        assert sum(len(store.family_audits(f.id, judge)) for f in stored.families) == len(
             read_table(local_out, "audits")
         )
     # loading the same run again adds nothing
