@@ -135,3 +135,14 @@ def test_claim_judge_by_name_and_card_calibration(tmp_path: Path) -> None:
     (folder / "training.json").write_text(json.dumps(card), "utf-8")
     flat = ClaimJudge(Settings(claim_model=str(folder)))
     assert flat.probabilities([(SOURCE, INVENTION)]).tolist() == [0.5]
+
+
+def test_onnx_thread_cap_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retold.analysis.embed import ONNX_THREADS_VAR, session_options
+
+    monkeypatch.setenv(ONNX_THREADS_VAR, "1")
+    assert session_options().intra_op_num_threads == 1
+    monkeypatch.setenv(ONNX_THREADS_VAR, "not a number")
+    assert session_options().intra_op_num_threads == 0  # onnxruntime's default: every core
+    monkeypatch.delenv(ONNX_THREADS_VAR)
+    assert session_options().intra_op_num_threads == 0

@@ -9,6 +9,7 @@ either a model2vec model or a sentence-transformers model (the latter needs
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +23,23 @@ from retold.errors import RetoldError
 _LOCK = threading.Lock()
 # a Hugging Face tokenizer may not be used by two threads at once ("Already borrowed")
 _TOKENIZE_LOCK = threading.Lock()
+
+
+ONNX_THREADS_VAR = "RETOLD_ONNX_THREADS"
+
+
+def session_options() -> Any:
+    """onnxruntime session options for retold's ONNX models. ``$RETOLD_ONNX_THREADS`` caps a
+    session's threads: onnxruntime otherwise uses every core, which is right for one process
+    but oversubscribes a machine running several workers (a Ray actor sets it to its CPUs)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    n = os.environ.get(ONNX_THREADS_VAR, "").strip()
+    if n.isdigit() and int(n) > 0:
+        opts.intra_op_num_threads = int(n)
+        opts.inter_op_num_threads = 1
+    return opts
 
 
 class Encoder(Protocol):
@@ -101,7 +119,7 @@ class _OnnxEncoder:
         self._tok.enable_padding()
         try:
             self._session = ort.InferenceSession(
-                str(model_file), providers=["CPUExecutionProvider"]
+                str(model_file), sess_options=session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:
             raise RetoldError(f"{model_file}: cannot load ONNX model ({exc})") from None

@@ -46,6 +46,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from retold.analysis.embed import session_options
 from retold.errors import RetoldError
 from retold.judges.base import ClaimInput, Judgement, TextJudge
 from retold.settings import Settings
@@ -287,7 +288,7 @@ class _OnnxBackend:
                 f"{path}: no tokenizer next to {onnx_file.name} "
                 "(expected tokenizer.json or tokenizer_config.json)"
             )
-        opts = ort.SessionOptions()
+        opts = session_options()
         self.session = ort.InferenceSession(
             str(onnx_file), sess_options=opts, providers=["CPUExecutionProvider"]
         )

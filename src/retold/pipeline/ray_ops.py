@@ -6,11 +6,13 @@ keyed group into the next stage's rows by calling the stage functions (``records
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from retold.analysis.embed import ONNX_THREADS_VAR
 from retold.inputs.sources import ColumnMapping
 from retold.pipeline import keys, links, records, stories
 from retold.settings import Settings
@@ -103,11 +105,18 @@ def one_copy_group(batch: Any) -> Any:
     return _table([records.one_copy(_rows(batch))], "unique")
 
 
+def _cap_onnx_threads(cpus: float) -> None:
+    """An actor's ONNX models use the CPUs Ray gave it, not every core of the node (the
+    models load after this, on the first batch)."""
+    os.environ[ONNX_THREADS_VAR] = str(max(1, int(cpus)))
+
+
 class Signer:
     """An actor of the signing pool: the models load on its first batch, once."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        _cap_onnx_threads(settings.run_sign_cpus)
 
     def __call__(self, batch: Any) -> Any:
         return _table(records.sign_rows(_rows(batch), self.settings), "signed")
@@ -205,6 +214,7 @@ class Auditor:
         import ray
 
         self.settings, self.now, self.judge = settings, now, judge
+        _cap_onnx_threads(settings.run_audit_cpus)
         # every family's links as arrays sorted by family (``link_arrays``)
         self.fam, self.lo, self.hi, self.p, self.weak = ray.get(links)
 
