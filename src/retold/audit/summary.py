@@ -17,6 +17,8 @@ from retold.types import Audit, AuditSummary, ClaimVerdict, QuoteVerdict
 
 CLAIM_VERDICTS: tuple[str, ...] = get_args(ClaimVerdict)
 QUOTE_VERDICTS: tuple[str, ...] = get_args(QuoteVerdict)
+# the claim verdicts that accuse the retelling (what a user reads as a flag)
+FLAGGED_VERDICTS = ("unsupported", "contradicted")
 # an altered quote is half as bad as a fabricated or misattributed one
 ALTERED_QUOTE_WEIGHT = 0.5
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-FLAGGED = ("unsupported", "contradicted")
+from retold.audit.summary import FLAGGED_VERDICTS
 
 
 def corpus_dir() -> Any:
@@ -78,7 +78,7 @@ def score(audits: dict[str, dict[str, Any]], gold: dict[str, Any] | None = None)
         _score_omissions(name, g, a, src_text, t["omissions"])
         if g.get("kind") == "faithful":
             checks[f"{name}: no unsupported/contradicted claim"] = not any(
-                c["verdict"] in FLAGGED for c in a["claims"]
+                c["verdict"] in FLAGGED_VERDICTS for c in a["claims"]
             )
             checks[f"{name}: no fabricated quote"] = not any(
                 q["verdict"] in ("unsourced", "misattributed") for q in a["quotes"]
@@ -114,7 +114,7 @@ def _score_claims(name: str, g: dict, a: dict, text: str, tally: Tally) -> None:
         for q in g.get("quotes", [])
         if q["verdict"] in ("unsourced", "misattributed")
     ]
-    flagged = [c for c in a["claims"] if c["verdict"] in FLAGGED]
+    flagged = [c for c in a["claims"] if c["verdict"] in FLAGGED_VERDICTS]
     for c, spans in gold_items:
         if any(_overlaps(spans, p["start"], p["end"]) for p in flagged):
             tally.tp += 1

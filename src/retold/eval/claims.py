@@ -13,15 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from retold.audit.summary import FLAGGED_VERDICTS
 from retold.eval.data import dev_split, read_jsonl, sample_rows
 from retold.eval.metrics import auroc, balanced_accuracy, best_threshold
 from retold.settings import Settings
 from retold.types import Article
 
 Progress = Callable[[str, int, int], None]
-
-
-FLAGGED = ("unsupported", "contradicted")
 
 
 def sentence_support(
@@ -50,7 +48,7 @@ def sentence_support(
     for a, b in spans:
         probs = [c.support_score for c in audit.claims if c.start < b and a < c.end]
         out.append(min(probs) if probs else 0.0)
-    return out, any(c.verdict in FLAGGED for c in audit.claims)
+    return out, any(c.verdict in FLAGGED_VERDICTS for c in audit.claims)
 
 
 def false_flag_rate(items: list[tuple[int, bool]]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from retold.audit.summary import FLAGGED_VERDICTS
 from retold.eval.data import read_jsonl
 from retold.settings import Settings
 from retold.types import Article, Audit, Change
@@ -174,7 +175,7 @@ def summarise(per: list[dict[str, Any]]) -> dict[str, Any]:
     judged = [(s["gold"], s["pred"]) for s in sents if s["gold"] != "beyond_excerpt"]
     beyond = Counter(str(s["pred"]) for s in sents if s["gold"] == "beyond_excerpt")
     supported = [p for g, p in judged if g == "supported"]
-    accused = sum(1 for p in supported if p in ("unsupported", "contradicted"))
+    accused = sum(1 for p in supported if p in FLAGGED_VERDICTS)
     quotes = [q for r in per for q in r["quotes"]]
     carried = [q for q in quotes if q["gold"] in CARRIED_QUOTES]
     quote_fa = sum(1 for q in carried if q["pred"] in ACCUSING_QUOTES)

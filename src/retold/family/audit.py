@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from retold.analysis.words import content_words
+from retold.audit.summary import FLAGGED_VERDICTS
 from retold.errors import RetoldError
 from retold.settings import Settings
 from retold.store.contract import FamilyStore
 from retold.types import Article
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+")
-NOT_SUPPORTED = ("unsupported", "contradicted")
 
 
 def _sentence_words(text: str) -> list[set[str]]:
@@ -40,7 +40,7 @@ def only_here(claims: list[dict[str, Any]], siblings: list[str], settings: Setti
     return [
         i
         for i, c in enumerate(claims)
-        if c["verdict"] in NOT_SUPPORTED
+        if c["verdict"] in FLAGGED_VERDICTS
         and not told_by(c["text"], sentences, settings.families_sibling_overlap)
     ]
 

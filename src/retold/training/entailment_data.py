@@ -167,17 +167,6 @@ def summedits(data: Path) -> list[Pair]:
     return out
 
 
-def _sentences(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(s) for s in value]
-    try:
-        import ast
-
-        return [str(s) for s in ast.literal_eval(value)]
-    except (ValueError, SyntaxError):
-        return [value] if isinstance(value, str) else []
-
-
 def summary_dev(data: Path, settings: Any) -> list[Pair]:
     """FRANK valid and QAGS dev summaries as (best source passages, summary sentence) pairs:
     every sentence of a faithful summary is supported; a one-sentence unfaithful summary (and a
@@ -192,7 +181,7 @@ def summary_dev(data: Path, settings: Any) -> list[Pair]:
     for r in read_jsonl(data / "frank" / "pairs.jsonl.gz"):
         if r["split"] != "valid":
             continue
-        sents = _sentences(r.get("summary_sentences")) or [r["summary"]]
+        sents = r["summary_sentences"] or [r["summary"]]
         if int(r["label"]) == 1:
             todo.append((r["article"], sents, [1] * len(sents), "frank_dev"))
         elif len(sents) == 1:
@@ -200,7 +189,7 @@ def summary_dev(data: Path, settings: Any) -> list[Pair]:
     for r in read_jsonl(data / "qags" / "pairs.jsonl"):
         if not dev_split(r["id"]):
             continue
-        sents = [s["sentence"] for s in _sentences_qags(r)]
+        sents = [s["sentence"] for s in r["sentences"]]
         labels = [int(v) for v in r.get("sentence_labels", [])]
         if sents and len(sents) == len(labels):
             todo.append((r["article"], sents, labels, "qags_dev"))
@@ -221,18 +210,6 @@ def summary_dev(data: Path, settings: Any) -> list[Pair]:
             if y is not None:
                 out.append(Pair(ci.premise, ci.claim, y, kind, group))
     return out
-
-
-def _sentences_qags(row: dict[str, Any]) -> list[dict[str, Any]]:
-    value = row.get("sentences")
-    if isinstance(value, list):
-        return value
-    import ast
-
-    try:
-        return list(ast.literal_eval(value))
-    except (ValueError, SyntaxError):
-        return []
 
 
 def _label_of(claim: str, sents: list[str], labels: list[int]) -> int | None:
