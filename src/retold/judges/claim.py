@@ -25,7 +25,7 @@ from retold.audit.align import Alignment
 from retold.audit.changes import SentenceDiff
 from retold.errors import RetoldError
 from retold.judges.base import Judge, Judgement
-from retold.judges.nli import CLASSES, NLIJudge
+from retold.judges.nli import CLASSES, DEFAULT_LABELS, NLIJudge
 from retold.types import AnalyzedArticle
 
 PACKAGED = "models/claim-ce"
@@ -82,7 +82,7 @@ class ClaimJudge(Judge):
             replace(
                 settings,
                 nli_model=str(path),
-                nli_labels=type(settings)().nli_labels,
+                nli_labels=DEFAULT_LABELS,
                 nli_max_length=settings.claim_max_length,
                 nli_batch_size=settings.claim_batch_size,
             )
